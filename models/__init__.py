@@ -1,0 +1,1 @@
+"""Math and networks for Generative Models Lab. Importable and testable without Gradio."""

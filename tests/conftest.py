@@ -1,0 +1,43 @@
+"""Shared fixtures: the whole app, launched once in-process on a free port."""
+
+import os
+import socket
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    # Gradio reads GRADIO_TEMP_DIR at import time, so point it under pytest's tmp dir before any test imports it.
+    base = config._tmp_path_factory.getbasetemp()
+    os.environ["GRADIO_TEMP_DIR"] = str(base / "gradio")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """URL of the full app, served in this process for the whole test session."""
+    import app
+
+    demo = app.build_app()
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.launch_kwargs())
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(app_url, tmp_path_factory):
+    """A gradio_client connected to the running app (analytics off, downloads under pytest's tmp dir)."""
+    from gradio_client import Client
+
+    return Client(
+        app_url, verbose=False, analytics_enabled=False, download_files=str(tmp_path_factory.mktemp("downloads"))
+    )
