@@ -7,10 +7,18 @@ endpoint calls that scripts/bench.py times (compute alone and end to end).
 from collections.abc import Callable
 from typing import NamedTuple
 
+import gradio as gr
+
 
 class BenchCase(NamedTuple):
     label: str  # row name in the benchmark table, e.g. "/estimators (defaults)"
     api_name: str  # "/estimators"
     fn: Callable  # the endpoint function, called directly to time the compute alone
-    kwargs: dict  # keyword arguments, the same for the direct call and gradio_client
-    floor: str  # which no-op floor it is compared with: "number->plot+table", "number->image", "sketch->image"
+    kwargs: dict  # keyword arguments for the direct call (and for gradio_client unless client_kwargs is given)
+    floor: str  # the no-op floor it is compared with: "number->plot+table", "number->image", "sketch->image"
+    client_kwargs: dict | None = None  # what gradio_client sends when it differs (e.g. files via handle_file)
+
+
+def show_unavailable(reason: str) -> None:
+    """Stand-in for a tab whose model cannot be loaded: one clear message; the other tabs keep working."""
+    gr.Markdown(f"⚠️ **This tab is unavailable.** {reason}", elem_classes="gml-unavailable")
