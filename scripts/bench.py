@@ -1,0 +1,175 @@
+"""Latency of every public endpoint, beside Gradio's own floor, as a Markdown table.
+
+    python scripts/bench.py              # 30 calls per endpoint
+    python scripts/bench.py --calls 50
+
+For each endpoint in the tabs' BENCH_CASES it reports
+  - compute: the endpoint function called directly in this process (the work alone);
+  - end to end: the same call through gradio_client against the app running in its own process;
+  - floor: a no-op endpoint with the same input/output component types, served the same way in the same run,
+    so the ratio end-to-end / floor says how much the endpoint adds to what Gradio itself costs;
+and the app's cold start: from process start to the first HTTP 200.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+FLOOR_IMAGE_SIZE = 512  # the image the no-op floor returns, about the size the image endpoints return
+
+
+def build_floor_app():
+    """No-op endpoints with the component types of the real ones: what Gradio costs by itself."""
+    import gradio as gr
+    import plotly.graph_objects as go
+
+    figure = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
+    table = [["a", 0.0, 0.0], ["b", 0.0, 0.0], ["c", 0.0, 0.0], ["d", 0.0, 0.0]]
+    image = np.full((FLOOR_IMAGE_SIZE, FLOOR_IMAGE_SIZE, 3), 255, dtype=np.uint8)
+    with gr.Blocks(analytics_enabled=False) as floor:
+        number = gr.Number()
+        gr.Button("plot+table").click(
+            lambda x: (figure, table), number, [gr.Plot(), gr.Dataframe()], api_name="number_plot_table"
+        )
+        gr.Button("image").click(lambda x: image, number, gr.Image(), api_name="number_image")
+        sketch = gr.Sketchpad()
+        gr.Button("sketch").click(lambda s: image, sketch, gr.Image(), api_name="sketch_image")
+    return floor
+
+
+FLOORS = {  # floor kind -> api_name of its no-op endpoint
+    "number->plot+table": "/number_plot_table",
+    "number->image": "/number_image",
+    "sketch->image": "/sketch_image",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(args: list[str], port: int) -> tuple[subprocess.Popen, float]:
+    """Start a server process; return it and the seconds until its first HTTP 200."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ
+    )
+    url = f"http://127.0.0.1:{port}/"
+    while time.perf_counter() - started < 300:
+        if process.poll() is not None:
+            raise RuntimeError(f"server {args} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return process, time.perf_counter() - started
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"server {args} did not answer within 300 s")
+
+
+def percentiles(samples_s: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    ms = np.asarray(samples_s) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
+
+
+def time_calls(call, calls: int, warmup: int = 3) -> list[float]:
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def floor_kwargs(kind: str, sketch_path: str) -> dict:
+    from gradio_client import handle_file
+
+    if kind == "sketch->image":
+        return {"s": {"background": None, "layers": [], "composite": handle_file(sketch_path)}}
+    return {"x": 1.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=30, help="timed calls per endpoint (default 30)")
+    parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.serve_floor:  # child process: serve the no-op floor app until killed
+        build_floor_app().launch(server_port=args.serve_floor, ssr_mode=False, quiet=True)
+        return
+
+    from gradio_client import Client
+
+    import app
+
+    app_port, floor_port = free_port(), free_port()
+    app_process, cold_start = start_server(["app.py", "--port", str(app_port)], app_port)
+    floor_process, _ = start_server([__file__, "--serve-floor", str(floor_port)], floor_port)
+    try:
+        app_client = Client(f"http://127.0.0.1:{app_port}/", verbose=False, analytics_enabled=False)
+        floor_client = Client(f"http://127.0.0.1:{floor_port}/", verbose=False, analytics_enabled=False)
+
+        with tempfile.TemporaryDirectory() as tmp:
+            from PIL import Image
+
+            sketch_path = str(Path(tmp) / "sketch.png")
+            Image.fromarray(np.full((256, 256, 4), 255, np.uint8)).save(sketch_path)
+
+            floor_ms = {}
+            for kind, api_name in FLOORS.items():
+                kwargs = floor_kwargs(kind, sketch_path)
+                samples = time_calls(
+                    lambda kw=kwargs, api=api_name: floor_client.predict(**kw, api_name=api), args.calls
+                )
+                floor_ms[kind] = percentiles(samples)
+
+            app.build_app()  # loads every tab's models in this process, for the direct (compute-only) timings
+            rows = []
+            for _, module in app.TABS:
+                for case in module.BENCH_CASES:
+                    compute = percentiles(time_calls(lambda case=case: case.fn(**case.kwargs), args.calls))
+                    client_kwargs = case.client_kwargs or case.kwargs
+                    end_to_end = percentiles(
+                        time_calls(
+                            lambda case=case, kw=client_kwargs: app_client.predict(**kw, api_name=case.api_name),
+                            args.calls,
+                        )
+                    )
+                    rows.append((case.label, compute, end_to_end, case.floor))
+    finally:
+        app_process.terminate()
+        floor_process.terminate()
+        app_process.wait(timeout=30)
+        floor_process.wait(timeout=30)
+
+    print(f"Cold start (process start → first HTTP 200): {cold_start:.1f} s")
+    print(f"{args.calls} timed calls per row; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
+    print("| endpoint | compute p50 / p95 (ms) | end-to-end p50 / p95 (ms) | no-op floor p50 (ms) | ratio to floor |")
+    print("|---|---|---|---|---|")
+    for label, (c50, c95), (e50, e95), kind in rows:
+        f50 = floor_ms[kind][0]
+        print(f"| {label} | {c50:.1f} / {c95:.1f} | {e50:.0f} / {e95:.0f} | {f50:.0f} ({kind}) | {e50 / f50:.2f}× |")
+    print("\nNo-op floors (p50 / p95 ms): " + ", ".join(f"{k} {v[0]:.0f} / {v[1]:.0f}" for k, v in floor_ms.items()))
+
+
+if __name__ == "__main__":
+    main()
