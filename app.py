@@ -9,8 +9,13 @@ import logging
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no telemetry calls
+# NumPy/SciPy work per request is small and up to two requests run it at once: one BLAS thread each, so
+# concurrent requests do not oversubscribe the cores. (Must be set before NumPy is imported.)
+for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 import gradio as gr  # noqa: E402
+import torch  # noqa: E402
 
 from demos import divergences, estimators, sketch, vae_explorer  # noqa: E402
 from models.device import device_label, select_device  # noqa: E402
@@ -24,6 +29,12 @@ TABS = [
     ("VAE explorer", vae_explorer),
     ("Sketch → image", sketch),
 ]
+# Concurrency model (README, "Classroom load"): the torch endpoints share one worker that uses every core
+# (demos.TORCH_QUEUE); the light NumPy endpoints get two workers each; beyond QUEUE_MAX_SIZE waiting events a
+# caller is told the app is busy and to try again, instead of waiting without end.
+QUEUE_MAX_SIZE = 256
+torch.set_num_threads(os.cpu_count() or 1)
+
 THEME = gr.themes.Default()  # its fonts ship inside the gradio package: nothing is fetched
 CSS = """
 .gml-footer { font-size: 0.85em; opacity: 0.8; text-align: center; }
@@ -42,6 +53,7 @@ def build_app() -> gr.Blocks:
             "[API](?view=api)",
             elem_classes="gml-footer",
         )
+    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=2)
     return demo
 
 

@@ -19,6 +19,11 @@ class BenchCase(NamedTuple):
     client_kwargs: dict | None = None  # what gradio_client sends when it differs (e.g. files via handle_file)
 
 
+# Every endpoint that runs a torch model joins one queue with one worker: each forward pass uses all the cores
+# (or the GPU), so running two at once would only make both slower.
+TORCH_QUEUE = {"concurrency_id": "torch", "concurrency_limit": 1}
+
+
 def show_unavailable(reason: str) -> None:
     """Stand-in for a tab whose model cannot be loaded: one clear message; the other tabs keep working."""
     gr.Markdown(f"⚠️ **This tab is unavailable.** {reason}", elem_classes="gml-unavailable")
