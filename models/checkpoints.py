@@ -8,6 +8,7 @@ corrupt or mismatched file raises CheckpointError with a sentence a person can a
 """
 
 import json
+import os
 from pathlib import Path
 
 import torch
@@ -15,21 +16,27 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+CHECKPOINT_DIR_ENV = "GML_CHECKPOINT_DIR"  # points the app at another folder (tests use a broken copy)
+
+
+def checkpoint_dir() -> Path:
+    return Path(os.environ.get(CHECKPOINT_DIR_ENV) or CHECKPOINT_DIR)
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint is missing, unreadable or does not fit the model."""
 
 
-def checkpoint_paths(name: str, directory: Path = CHECKPOINT_DIR) -> tuple[Path, Path]:
-    return Path(directory) / f"{name}.safetensors", Path(directory) / f"{name}.json"
+def checkpoint_paths(name: str, directory: Path | None = None) -> tuple[Path, Path]:
+    directory = Path(directory) if directory else checkpoint_dir()
+    return directory / f"{name}.safetensors", directory / f"{name}.json"
 
 
 def save_checkpoint(
     model: torch.nn.Module,
     name: str,
     record: dict,
-    directory: Path = CHECKPOINT_DIR,
+    directory: Path | None = None,
     dtype: torch.dtype | None = None,
 ) -> tuple[Path, Path]:
     """Write the model's state dict and its JSON record (which must hold a "config" key)."""
@@ -48,7 +55,7 @@ def save_checkpoint(
     return weights_path, json_path
 
 
-def read_record(name: str, directory: Path = CHECKPOINT_DIR) -> dict:
+def read_record(name: str, directory: Path | None = None) -> dict:
     """The JSON record of a checkpoint (config, training curve, metrics)."""
     _, json_path = checkpoint_paths(name, directory)
     if not json_path.is_file():
@@ -62,7 +69,7 @@ def read_record(name: str, directory: Path = CHECKPOINT_DIR) -> dict:
     return record
 
 
-def load_state_into(model: torch.nn.Module, name: str, directory: Path = CHECKPOINT_DIR) -> torch.nn.Module:
+def load_state_into(model: torch.nn.Module, name: str, directory: Path | None = None) -> torch.nn.Module:
     """Fill `model` with the weights of checkpoint `name`, checking keys and shapes first."""
     weights_path, _ = checkpoint_paths(name, directory)
     if not weights_path.is_file():

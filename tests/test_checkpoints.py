@@ -1,0 +1,98 @@
+"""Checkpoint I/O: exact round trip, and a clear CheckpointError for every way a file can be bad."""
+
+import json
+
+import pytest
+import torch
+
+from models.checkpoints import CheckpointError, load_state_into, read_record, save_checkpoint
+
+
+def small_model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = small_model()
+    save_checkpoint(model, "tiny", {"config": {"width": 3}, "accuracy": 0.5}, directory=tmp_path)
+    return model, tmp_path
+
+
+def test_round_trip_is_exact(saved):
+    model, directory = saved
+    restored = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+    load_state_into(restored, "tiny", directory)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, restored.state_dict()[key]), key
+    assert read_record("tiny", directory) == {"config": {"width": 3}, "accuracy": 0.5}
+
+
+def test_environment_variable_points_at_another_folder(saved, monkeypatch):
+    _, directory = saved
+    monkeypatch.setenv("GML_CHECKPOINT_DIR", str(directory))
+    assert read_record("tiny")["config"] == {"width": 3}
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="missing"):
+        load_state_into(small_model(), "absent", tmp_path)
+    with pytest.raises(CheckpointError, match="missing"):
+        read_record("absent", tmp_path)
+
+
+def test_truncated_file(saved):
+    _, directory = saved
+    path = directory / "tiny.safetensors"
+    path.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(CheckpointError, match="unreadable or corrupt"):
+        load_state_into(small_model(), "tiny", directory)
+
+
+def test_garbage_file(saved):
+    _, directory = saved
+    (directory / "tiny.safetensors").write_bytes(b"\x80\x04 this is a pickle, not safetensors")
+    with pytest.raises(CheckpointError, match="unreadable or corrupt"):
+        load_state_into(small_model(), "tiny", directory)
+
+
+def test_wrong_shape(saved):
+    _, directory = saved
+    wider = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.BatchNorm1d(5))
+    with pytest.raises(CheckpointError, match="shape"):
+        load_state_into(wider, "tiny", directory)
+
+
+def test_missing_keys(saved):
+    _, directory = saved
+    deeper = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3), torch.nn.Linear(3, 1))
+    with pytest.raises(CheckpointError, match="missing keys"):
+        load_state_into(deeper, "tiny", directory)
+
+
+def test_non_finite_weights(tmp_path):
+    model = small_model()
+    with torch.no_grad():
+        model[0].weight[0, 0] = float("nan")
+    save_checkpoint(model, "nan", {"config": {}}, directory=tmp_path)
+    with pytest.raises(CheckpointError, match="NaN"):
+        load_state_into(small_model(), "nan", tmp_path)
+
+
+def test_bad_json(saved):
+    _, directory = saved
+    (directory / "tiny.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        read_record("tiny", directory)
+    (directory / "tiny.json").write_text(json.dumps({"accuracy": 1}))
+    with pytest.raises(CheckpointError, match="no 'config'"):
+        read_record("tiny", directory)
+
+
+def test_fp16_storage_loads_into_float32(tmp_path):
+    model = small_model()
+    save_checkpoint(model, "half", {"config": {}}, directory=tmp_path, dtype=torch.float16)
+    restored = load_state_into(small_model(), "half", tmp_path)
+    assert restored[0].weight.dtype == torch.float32
+    torch.testing.assert_close(restored[0].weight, model[0].weight, atol=1e-3, rtol=1e-3)
