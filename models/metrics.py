@@ -1,0 +1,188 @@
+"""Sample-quality metrics for generated MNIST digits, in the feature space of the digit classifier.
+
+- Fréchet distance between the Gaussians fitted to real and generated features (FID, Heusel et al. 2017),
+  here on MNIST-classifier features rather than Inception-v3 ones: "FID (MNIST-classifier features)".
+- Inception-style score exp E_x KL(p(y|x) || p(y)) with the classifier's class probabilities (Salimans et al.
+  2016): 1 when every image gets the same prediction, 10 (the number of classes) when each is classified
+  with certainty and the classes are used equally.
+- Improved precision and recall (Kynkäänniemi et al. 2019): the real and generated manifolds are each
+  approximated by balls around every sample reaching its k-th nearest neighbour; precision is the share of
+  generated samples inside the real manifold, recall the share of real samples inside the generated one.
+
+The reference (real) side is the test split: its features, mean and covariance are computed once by
+scripts/train_classifier.py and stored in checkpoints/mnist_reference_stats.safetensors.
+"""
+
+import hashlib
+
+import numpy as np
+import torch
+from torch import nn
+
+from models.checkpoints import CHECKPOINT_DIR, CheckpointError, checkpoint_paths, load_state_into, read_record
+from models.classifier import CLASSIFIER_NAME, DigitClassifier
+from models.device import select_device
+
+REFERENCE_NAME = "mnist_reference_stats"
+INCEPTION_SPLITS = 10
+NEAREST_NEIGHBOURS = 3
+MIN_IMAGES = max(INCEPTION_SPLITS, NEAREST_NEIGHBOURS + 1)
+
+
+def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
+    """Symmetric square root of a symmetric positive semi-definite matrix (tiny negative eigenvalues -> 0)."""
+    eigenvalues, eigenvectors = np.linalg.eigh(matrix)
+    return (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """||mu1 - mu2||^2 + tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^(1/2)), the same value as pytorch-fid.
+
+    pytorch-fid takes scipy.linalg.sqrtm of the non-symmetric product sigma1 sigma2 (slow, and complex
+    rounding noise for singular covariances). Only its trace is needed, the sum of the square roots of the
+    product's eigenvalues; these equal the eigenvalues of the symmetric PSD matrix
+    sigma1^(1/2) sigma2 sigma1^(1/2), which eigvalsh finds fast and stably.
+    """
+    mu1, mu2 = np.atleast_1d(np.asarray(mu1, dtype=np.float64)), np.atleast_1d(np.asarray(mu2, dtype=np.float64))
+    sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
+    if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape or sigma1.shape != (len(mu1), len(mu1)):
+        raise ValueError(f"Means {mu1.shape}, {mu2.shape} and covariances {sigma1.shape}, {sigma2.shape} do not fit.")
+    sqrt_sigma1 = _psd_sqrt(sigma1)
+    product_eigenvalues = np.linalg.eigvalsh(sqrt_sigma1 @ sigma2 @ sqrt_sigma1)
+    trace_sqrt_product = np.sqrt(np.clip(product_eigenvalues, 0.0, None)).sum()
+    difference = mu1 - mu2
+    return float(difference @ difference + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_sqrt_product)
+
+
+def feature_statistics(features: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (unbiased) covariance of features (N, F), in float64 as pytorch-fid computes them."""
+    features = features.detach().cpu().double().numpy()
+    return features.mean(axis=0), np.cov(features, rowvar=False)
+
+
+def inception_score(probs: torch.Tensor, splits: int = INCEPTION_SPLITS) -> tuple[float, float]:
+    """Mean and standard deviation over `splits` chunks of exp(mean_x KL(p(y|x) || p(y))), p(y) per chunk."""
+    probs = torch.as_tensor(probs, dtype=torch.float64)
+    if len(probs) < splits:
+        raise ValueError(f"The inception score needs at least {splits} images, got {len(probs)}.")
+    scores = []
+    for chunk in torch.tensor_split(probs, splits):
+        marginal = chunk.mean(dim=0, keepdim=True)
+        # xlogy(0, .) = 0, so classes that no image predicts contribute nothing instead of 0 * log 0 = NaN.
+        kl = (torch.xlogy(chunk, chunk) - torch.xlogy(chunk, marginal)).sum(dim=1)
+        scores.append(kl.mean().exp())
+    scores = torch.stack(scores)
+    return scores.mean().item(), scores.std(correction=0).item()
+
+
+def _pairwise_distances(points: torch.Tensor, centres: torch.Tensor, rows_per_chunk: int = 2048) -> torch.Tensor:
+    # Chunked so that 10,000 x 10,000 distances never sit in memory as one temporary of the cdist kernel.
+    return torch.cat([torch.cdist(chunk, centres) for chunk in points.split(rows_per_chunk)])
+
+
+def _knn_radii(features: torch.Tensor, k: int) -> torch.Tensor:
+    """Distance from each sample to its k-th nearest other sample (the (k+1)-th smallest counts itself)."""
+    return _pairwise_distances(features, features).kthvalue(k + 1, dim=1).values
+
+
+def _share_inside(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor) -> float:
+    """Fraction of points lying inside at least one ball (centre, radius)."""
+    return (_pairwise_distances(points, centres) <= radii).any(dim=1).double().mean().item()
+
+
+def precision_recall(
+    real_features: torch.Tensor, fake_features: torch.Tensor, k: int = NEAREST_NEIGHBOURS
+) -> tuple[float, float]:
+    """Improved precision and recall (Kynkäänniemi et al. 2019) with k-nearest-neighbour balls."""
+    real_features, fake_features = real_features.float(), fake_features.float()
+    if min(len(real_features), len(fake_features)) <= k:
+        raise ValueError(f"Precision and recall with k = {k} need more than {k} samples per set.")
+    precision = _share_inside(fake_features, real_features, _knn_radii(real_features, k))
+    recall = _share_inside(real_features, fake_features, _knn_radii(fake_features, k))
+    return precision, recall
+
+
+@torch.inference_mode()
+def extract_features(
+    classifier: DigitClassifier, images: torch.Tensor, device: torch.device, batch_size: int = 1000
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Penultimate features (N, F) and class probabilities (N, 10) of images (N, 1, 28, 28), on the CPU."""
+    classifier.eval()
+    features, probs = [], []
+    for batch in images.split(batch_size):
+        batch_features, logits = classifier.features_and_logits(batch.to(device, torch.float32))
+        features.append(batch_features.cpu())
+        probs.append(logits.softmax(dim=1).cpu())
+    return torch.cat(features), torch.cat(probs)
+
+
+class ReferenceStats(nn.Module):
+    """Features of the real test split with their mean and covariance, kept as buffers so that
+    models/checkpoints.py saves them as safetensors and checks their keys, shapes and values on load."""
+
+    def __init__(self, num_images: int, num_features: int):
+        super().__init__()
+        self.config = {"num_images": num_images, "num_features": num_features}
+        self.register_buffer("features", torch.zeros(num_images, num_features))
+        self.register_buffer("mean", torch.zeros(num_features, dtype=torch.float64))
+        self.register_buffer("covariance", torch.zeros(num_features, num_features, dtype=torch.float64))
+
+    @classmethod
+    def from_features(cls, features: torch.Tensor) -> "ReferenceStats":
+        stats = cls(*features.shape)
+        mean, covariance = feature_statistics(features)
+        stats.features.copy_(features)
+        stats.mean.copy_(torch.from_numpy(mean))
+        stats.covariance.copy_(torch.from_numpy(covariance))
+        return stats
+
+
+def file_sha256(path) -> str:
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+class MnistEvaluator:
+    """The digit classifier and the stored real-data statistics, loaded once; `evaluate` scores a batch."""
+
+    def __init__(self, classifier: DigitClassifier, reference: ReferenceStats, device: torch.device):
+        self.classifier = classifier.to(device).eval()
+        self.device = device
+        self.reference_features = reference.features
+        self.reference_mean = reference.mean.numpy()
+        self.reference_covariance = reference.covariance.numpy()
+
+    @classmethod
+    def load(cls, device: torch.device | None = None, directory=CHECKPOINT_DIR) -> "MnistEvaluator":
+        """Raises CheckpointError if a file is missing, corrupt, or the statistics belong to another classifier."""
+        device = device or select_device()
+        classifier = DigitClassifier(**read_record(CLASSIFIER_NAME, directory)["config"])
+        load_state_into(classifier, CLASSIFIER_NAME, directory)
+        record = read_record(REFERENCE_NAME, directory)
+        reference = load_state_into(ReferenceStats(**record["config"]), REFERENCE_NAME, directory)
+        classifier_path = checkpoint_paths(CLASSIFIER_NAME, directory)[0]
+        if record.get("classifier_sha256") != file_sha256(classifier_path):
+            raise CheckpointError(
+                f"The reference statistics {REFERENCE_NAME} were computed with a different classifier than "
+                f"{classifier_path}; rerun `.venv/bin/python -m scripts.train_classifier`."
+            )
+        return cls(classifier, reference, device)
+
+    def evaluate(self, images: torch.Tensor) -> dict[str, float]:
+        """FID (MNIST-classifier features), inception score and precision/recall of images (N, 1, 28, 28) in [0, 1]."""
+        if not isinstance(images, torch.Tensor) or images.ndim != 4 or tuple(images.shape[1:]) != (1, 28, 28):
+            shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+            raise ValueError(f"Images must be a tensor of shape (N, 1, 28, 28), got {shape}.")
+        if len(images) < MIN_IMAGES:
+            raise ValueError(f"The metrics need at least {MIN_IMAGES} images, got {len(images)}.")
+        if not torch.isfinite(images).all() or images.min() < 0 or images.max() > 1:
+            raise ValueError("Image intensities must be finite and lie in [0, 1].")
+        features, probs = extract_features(self.classifier, images, self.device)
+        mean, covariance = feature_statistics(features)
+        precision, recall = precision_recall(self.reference_features, features)
+        return {
+            "fid": frechet_distance(mean, covariance, self.reference_mean, self.reference_covariance),
+            "inception_score": inception_score(probs)[0],
+            "precision": precision,
+            "recall": recall,
+        }
