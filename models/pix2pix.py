@@ -1,0 +1,222 @@
+"""pix2pix (Isola et al. 2017): a U-Net generator and a conditional PatchGAN discriminator.
+
+Follows the reference implementation's defaults (junyanz/pytorch-CycleGAN-and-pix2pix):
+
+    G: U-Net, 4x4 stride-2 convolutions, BatchNorm, LeakyReLU(0.2) down / ReLU up, dropout 0.5 in the
+       innermost decoder blocks, Tanh output, every encoder output skipped to its mirror decoder block.
+    D: 3-layer PatchGAN on the concatenated (sketch, image) pair: one logit per 70x70 input patch.
+    Loss: non-saturating GAN (BCE with logits) + 100 * L1 for G; (BCE(real, 1) + BCE(fake, 0)) / 2 for D.
+    Adam(lr 2e-4, betas (0.5, 0.999)), learning rate constant then linearly decayed to zero.
+
+Images are tensors in [-1, 1] (Tanh range); sketches have 1 channel, images 3.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+L1_WEIGHT = 100.0  # lambda of the paper: L1 dominates the loss, the GAN term adds the high frequencies
+LEARNING_RATE = 2e-4
+ADAM_BETAS = (0.5, 0.999)
+MIN_DOWNSAMPLINGS = 5  # the U-Net's fixed part: ngf, 2ngf, 4ngf, 8ngf and the innermost 8ngf block
+MAX_DOWNSAMPLINGS = 10
+
+
+def downsamplings_for(image_size: int) -> int:
+    """How many stride-2 convolutions take an image of this side down to a 1x1 bottleneck."""
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1:
+        raise ValueError(f"The image size must be a positive whole number of pixels, got {image_size!r}.")
+    depth = round(math.log2(image_size))
+    if 2**depth != image_size or not MIN_DOWNSAMPLINGS <= depth <= MAX_DOWNSAMPLINGS:
+        raise ValueError(
+            f"The U-Net halves the image {MIN_DOWNSAMPLINGS} to {MAX_DOWNSAMPLINGS} times down to 1x1 pixel, so the "
+            f"image side must be a power of two from {2**MIN_DOWNSAMPLINGS} to {2**MAX_DOWNSAMPLINGS}; "
+            f"got {image_size}."
+        )
+    return depth
+
+
+class UNetBlock(nn.Module):
+    """One level of the U-Net: downsample, run the inner levels, upsample, concatenate the skip.
+
+    x --down--> [inner] --up--> y, output cat(x, y): the decoder sees the encoder's features at the same
+    scale, so fine detail (where the lines are) need not squeeze through the bottleneck.
+    """
+
+    def __init__(
+        self,
+        outer_channels: int,
+        inner_channels: int,
+        in_channels: int | None = None,
+        inner: nn.Module | None = None,
+        outermost: bool = False,
+        dropout: bool = False,
+    ):
+        super().__init__()
+        self.outermost = outermost
+        in_channels = outer_channels if in_channels is None else in_channels
+        innermost = inner is None
+        # BatchNorm follows every convolution except the first and the innermost, whose bias it would cancel.
+        down_conv = nn.Conv2d(in_channels, inner_channels, kernel_size=4, stride=2, padding=1, bias=False)
+        up_in = inner_channels if innermost else inner_channels * 2  # the inner level returns cat(skip, up)
+        if outermost:
+            up_conv = nn.ConvTranspose2d(up_in, outer_channels, kernel_size=4, stride=2, padding=1)
+            down = [down_conv]
+            up = [nn.ReLU(True), up_conv, nn.Tanh()]
+        else:
+            up_conv = nn.ConvTranspose2d(up_in, outer_channels, kernel_size=4, stride=2, padding=1, bias=False)
+            down = [nn.LeakyReLU(0.2, True), down_conv] + ([] if innermost else [nn.BatchNorm2d(inner_channels)])
+            up = [nn.ReLU(True), up_conv, nn.BatchNorm2d(outer_channels)] + ([nn.Dropout(0.5)] if dropout else [])
+        self.model = nn.Sequential(*down, *([inner] if inner is not None else []), *up)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.outermost:
+            return self.model(x)
+        return torch.cat([x, self.model(x)], dim=1)
+
+
+class UNetGenerator(nn.Module):
+    """Sketch (1 channel) -> image (3 channels), both image_size x image_size in [-1, 1]."""
+
+    def __init__(self, image_size: int = 128, ngf: int = 64, in_channels: int = 1, out_channels: int = 3):
+        super().__init__()
+        depth = downsamplings_for(image_size)
+        self.image_size = image_size
+        # Built from the bottleneck outwards, as in the reference implementation.
+        block = UNetBlock(ngf * 8, ngf * 8)
+        for _ in range(depth - MIN_DOWNSAMPLINGS):  # the extra 8ngf levels carry the dropout noise
+            block = UNetBlock(ngf * 8, ngf * 8, inner=block, dropout=True)
+        block = UNetBlock(ngf * 4, ngf * 8, inner=block)
+        block = UNetBlock(ngf * 2, ngf * 4, inner=block)
+        block = UNetBlock(ngf, ngf * 2, inner=block)
+        self.model = UNetBlock(out_channels, ngf, in_channels=in_channels, inner=block, outermost=True)
+
+    def forward(self, sketch: torch.Tensor) -> torch.Tensor:
+        if sketch.shape[-2:] != (self.image_size, self.image_size):
+            raise ValueError(
+                f"This generator takes {self.image_size}x{self.image_size} inputs, got {tuple(sketch.shape[-2:])}."
+            )
+        return self.model(sketch)
+
+
+class PatchDiscriminator(nn.Module):
+    """Conditional PatchGAN: (sketch, image) -> a grid of realness logits, one per 70x70 patch (3 layers)."""
+
+    def __init__(self, in_channels: int = 1 + 3, ndf: int = 64, n_layers: int = 3):
+        super().__init__()
+        layers = [nn.Conv2d(in_channels, ndf, kernel_size=4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
+        channels = ndf
+        for n in range(1, n_layers + 1):
+            stride = 2 if n < n_layers else 1  # the last hidden layer keeps the resolution, widening the field
+            next_channels = ndf * min(2**n, 8)
+            layers += [
+                nn.Conv2d(channels, next_channels, kernel_size=4, stride=stride, padding=1, bias=False),
+                nn.BatchNorm2d(next_channels),
+                nn.LeakyReLU(0.2, True),
+            ]
+            channels = next_channels
+        layers.append(nn.Conv2d(channels, 1, kernel_size=4, stride=1, padding=1))
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, sketch: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        return self.model(torch.cat([sketch, image], dim=1))
+
+
+def receptive_field(discriminator: PatchDiscriminator) -> int:
+    """Side of the input patch one output logit sees, from the convolutions' kernels and strides."""
+    field, jump = 1, 1  # walk input-wards: each conv widens the field by (kernel - 1) input strides
+    for layer in discriminator.model:
+        if isinstance(layer, nn.Conv2d):
+            field += (layer.kernel_size[0] - 1) * jump
+            jump *= layer.stride[0]
+    return field
+
+
+def set_dropout(generator: nn.Module, active: bool) -> None:
+    """Switch only the dropout layers on or off (BatchNorm keeps its running statistics)."""
+    for module in generator.modules():
+        if isinstance(module, nn.Dropout):
+            module.train(active)
+
+
+def gan_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
+    """Binary cross-entropy of every patch logit against 'real' (1) or 'fake' (0)."""
+    target = torch.ones_like(logits) if real else torch.zeros_like(logits)
+    return F.binary_cross_entropy_with_logits(logits, target)
+
+
+def discriminator_loss(D: PatchDiscriminator, sketch, real_image, fake_image) -> torch.Tensor:
+    """Halved, as in the paper, so D learns more slowly than G."""
+    return 0.5 * (gan_loss(D(sketch, real_image), True) + gan_loss(D(sketch, fake_image.detach()), False))
+
+
+def generator_loss(D: PatchDiscriminator | None, sketch, real_image, fake_image) -> tuple[torch.Tensor, dict]:
+    """Non-saturating GAN term -log D(x, G(x)) plus 100 * L1; with D=None the L1-only baseline."""
+    l1 = F.l1_loss(fake_image, real_image)
+    adversarial = gan_loss(D(sketch, fake_image), True) if D is not None else torch.zeros(())
+    return adversarial + L1_WEIGHT * l1, {"g_gan": adversarial.item(), "g_l1": l1.item()}
+
+
+def make_optimizer(model: nn.Module) -> torch.optim.Adam:
+    return torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=ADAM_BETAS)
+
+
+def linear_decay(total_steps: int, decay_steps: int):
+    """Learning-rate factor: 1 for the first total-decay steps, then linearly down to 0 at the last step."""
+    constant_steps = total_steps - decay_steps
+
+    def factor(step: int) -> float:
+        return 1.0 - max(0, step - constant_steps) / max(1, decay_steps)
+
+    return factor
+
+
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    """Tanh range [-1, 1] -> [0, 1]."""
+    return (images.clamp(-1, 1) + 1) / 2
+
+
+def ssim(x: torch.Tensor, y: torch.Tensor, window: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    """Structural similarity (Wang et al. 2004) per image, for (N, C, H, W) batches in [0, 1].
+
+    Gaussian 11x11 window with sigma 1.5, C1 = (0.01)^2, C2 = (0.03)^2, valid positions only, averaged over
+    channels and positions: the standard settings.
+    """
+    coords = torch.arange(window, dtype=x.dtype, device=x.device) - (window - 1) / 2
+    g = torch.exp(-(coords**2) / (2 * sigma**2))
+    g = g / g.sum()
+    channels = x.shape[1]
+    kernel = (g[:, None] * g[None, :]).expand(channels, 1, window, window).contiguous()
+
+    def blur(t):
+        return F.conv2d(t, kernel, groups=channels)
+
+    c1, c2 = 0.01**2, 0.03**2
+    mu_x, mu_y = blur(x), blur(y)
+    var_x = blur(x * x) - mu_x**2
+    var_y = blur(y * y) - mu_y**2
+    cov = blur(x * y) - mu_x * mu_y
+    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    return ssim_map.mean(dim=(1, 2, 3))
+
+
+def mean_gradient_magnitude(images: torch.Tensor) -> torch.Tensor:
+    """Mean |grad| of the luminance per image (N, 3, H, W in [0, 1]), from forward differences: a sharpness measure."""
+    luminance = 0.299 * images[:, 0] + 0.587 * images[:, 1] + 0.114 * images[:, 2]
+    dx = luminance[:, :-1, 1:] - luminance[:, :-1, :-1]
+    dy = luminance[:, 1:, :-1] - luminance[:, :-1, :-1]
+    return torch.sqrt(dx**2 + dy**2).mean(dim=(1, 2))
+
+
+def init_weights(model: nn.Module, std: float = 0.02) -> None:
+    """The reference 'normal' init: conv weights N(0, 0.02), BatchNorm weights N(1, 0.02), biases 0."""
+    for module in model.modules():
+        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(module.weight, 0.0, std)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.BatchNorm2d):
+            nn.init.normal_(module.weight, 1.0, std)
+            nn.init.zeros_(module.bias)

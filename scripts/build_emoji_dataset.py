@@ -1,0 +1,197 @@
+"""Build the paired sketch -> emoji dataset from Debian's Noto Color Emoji font.
+
+    python scripts/build_emoji_dataset.py            # -> data/emoji/emoji128.npz (about 10 s)
+
+Each distinct emoji is rendered once (Pillow, the font's only bitmap size 109, composited on white,
+centred and resized to 128x128). Its sketches are black strokes on white made from the render the way a
+person would outline it: colour Canny edges (including the outline against the background), random stroke
+width, a small smooth wobble. Training emoji get several sketch variants, held-out emoji one. The split is
+fixed (seeded permutation of the code points): held-out emoji are never seen in training.
+"""
+
+import argparse
+import json
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage
+from tqdm import tqdm
+
+FONT_PATH = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+FONT_SIZE = 109  # the only size of the font's colour bitmaps (CBDT); any other size fails to load
+OUT_DIR = Path(__file__).resolve().parent.parent / "data" / "emoji"
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "sketch_examples"
+IMAGE_SIZE = 128
+MARGIN = 6  # white border around the emoji, in pixels of the 128 image; the demo fits drawings the same way
+
+SKIN_TONES = range(0x1F3FB, 0x1F3FF + 1)  # Fitzpatrick modifiers: recolourings of the same drawing
+REGIONAL_INDICATORS = range(0x1F1E6, 0x1F1FF + 1)  # letters in boxes; flags are pairs of these, see data card
+NEAR_DUPLICATE_DISTANCE = 4.0  # mean |difference| (0-255) of 32x32 thumbnails below which two emoji are one
+HELD_OUT_FRACTION = 0.1
+
+
+def candidate_code_points(font_path: Path) -> list[int]:
+    """Single code points from U+2000 up that the font maps, minus skin tones and regional indicators.
+
+    Multi-code-point sequences (flags, ZWJ families, skin-toned people) are left out: they are recolourings
+    or compositions of the single emoji, or flags (see the data card).
+    """
+    cmap = TTFont(str(font_path), fontNumber=0, lazy=True).getBestCmap()
+    return sorted(cp for cp in cmap if cp >= 0x2000 and cp not in SKIN_TONES and cp not in REGIONAL_INDICATORS)
+
+
+def render(char: str, font: ImageFont.FreeTypeFont) -> np.ndarray | None:
+    """RGBA render of one emoji, cropped to its ink, centred in a square with a margin, 128x128; None if blank."""
+    left, top, right, bottom = font.getbbox(char)
+    canvas = Image.new("RGBA", (right - left, bottom - top), (255, 255, 255, 0))
+    ImageDraw.Draw(canvas).text((-left, -top), char, font=font, embedded_color=True)
+    ink = canvas.getbbox(alpha_only=True)
+    if ink is None:
+        return None
+    glyph = canvas.crop(ink)
+    side = max(glyph.size)
+    square = Image.new("RGBA", (side, side), (255, 255, 255, 0))
+    square.paste(glyph, ((side - glyph.width) // 2, (side - glyph.height) // 2))
+    inner = IMAGE_SIZE - 2 * MARGIN
+    fitted = Image.new("RGBA", (IMAGE_SIZE, IMAGE_SIZE), (255, 255, 255, 0))
+    fitted.paste(square.resize((inner, inner), Image.Resampling.LANCZOS), (MARGIN, MARGIN))  # RGBA: premultiplied
+    return np.asarray(fitted)
+
+
+def on_white(rgba: np.ndarray) -> np.ndarray:
+    """Composite an RGBA uint8 image over white paper -> RGB uint8."""
+    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+    return np.round(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+
+
+def canny_edges(channels: np.ndarray, sigma: float, low: float, high: float) -> np.ndarray:
+    """Thin edges of a multi-channel image (H, W, C floats in 0-255): Canny on the strongest channel per pixel.
+
+    Taking the channel with the largest gradient finds colour boundaries of equal brightness, which
+    grayscale Canny misses (red next to green is a line a person would draw).
+    """
+    smooth = ndimage.gaussian_filter(channels, sigma=(sigma, sigma, 0))
+    gx = ndimage.sobel(smooth, axis=1)
+    gy = ndimage.sobel(smooth, axis=0)
+    magnitude_all = np.hypot(gx, gy)
+    strongest = magnitude_all.argmax(axis=2)[..., None]
+    magnitude = np.take_along_axis(magnitude_all, strongest, axis=2)[..., 0]
+    gx = np.take_along_axis(gx, strongest, axis=2)[..., 0]
+    gy = np.take_along_axis(gy, strongest, axis=2)[..., 0]
+    # Non-maximum suppression: keep a pixel only if it beats both neighbours across the edge direction.
+    direction = (np.round(np.arctan2(gy, gx) / (np.pi / 4)).astype(int)) % 4  # 0: -, 1: /, 2: |, 3: \ normals
+    offsets = {0: (0, 1), 1: (1, 1), 2: (1, 0), 3: (1, -1)}
+    padded = np.pad(magnitude, 1)
+    height, width = magnitude.shape
+    is_max = np.zeros_like(magnitude, dtype=bool)
+    for code, (dy, dx) in offsets.items():
+        forward = padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
+        backward = padded[1 - dy : 1 - dy + height, 1 - dx : 1 - dx + width]
+        is_max |= (direction == code) & (magnitude >= forward) & (magnitude >= backward)
+    thin = is_max & (magnitude >= low)
+    # Hysteresis: keep the weak-edge chains that touch at least one strong pixel.
+    labels, count = ndimage.label(thin, structure=np.ones((3, 3)))
+    strong_labels = np.unique(labels[thin & (magnitude >= high)])
+    return np.isin(labels, strong_labels[strong_labels > 0])
+
+
+def make_sketch(rgba: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Black-on-white uint8 line drawing of an RGBA render, with random stroke width and wobble."""
+    rgb = on_white(rgba).astype(np.float32)
+    outline = rgba[..., 3:4].astype(np.float32)  # the alpha channel gives the silhouette even where it is white
+    scale = rng.uniform(0.8, 1.25)  # threshold jitter: sometimes more inner detail, sometimes less
+    edges = canny_edges(np.concatenate([rgb, outline], axis=2), rng.uniform(1.0, 1.6), 60 * scale, 150 * scale)
+    # Wobble: a smooth random displacement of about one pixel, like an unsteady hand.
+    height, width = edges.shape
+    displacement = [ndimage.gaussian_filter(rng.normal(size=(height, width)), 8.0) for _ in range(2)]
+    displacement = [d * (rng.uniform(0.8, 1.6) / (d.std() + 1e-8)) for d in displacement]
+    rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
+    wobbled = ndimage.map_coordinates(
+        edges.astype(np.float32), [rows + displacement[0], cols + displacement[1]], order=1
+    )
+    # Stroke width: distance to the nearest line below a random radius (1 to 2.2 px: 2-4 px wide lines).
+    distance = ndimage.distance_transform_edt(wobbled < 0.35)
+    ink = np.clip(rng.uniform(1.0, 2.2) + 0.5 - distance, 0.0, 1.0)  # one pixel of anti-aliasing at the border
+    return np.round(255.0 * (1.0 - ink)).astype(np.uint8)
+
+
+def drop_near_duplicates(renders: list[np.ndarray]) -> list[int]:
+    """Indices of the renders to keep: each one differs from every earlier kept one by the threshold."""
+    thumbnails = [
+        np.asarray(Image.fromarray(on_white(r)).resize((32, 32), Image.Resampling.BOX), np.float32) for r in renders
+    ]
+    kept: list[int] = []
+    for index, thumbnail in enumerate(thumbnails):
+        if all(np.abs(thumbnail - thumbnails[k]).mean() >= NEAR_DUPLICATE_DISTANCE for k in kept):
+            kept.append(index)
+    return kept
+
+
+def emoji_name(cp: int) -> str:
+    return unicodedata.name(chr(cp), f"U+{cp:04X}").lower()
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--font", type=Path, default=FONT_PATH)
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--variants", type=int, default=4, help="sketch variants per training emoji")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--examples", type=int, default=8, help="held-out sketches written to data/sketch_examples")
+    args = parser.parse_args(argv)
+    if not args.font.is_file():
+        raise SystemExit(f"{args.font} not found: apt-get install fonts-noto-color-emoji")
+
+    font = ImageFont.truetype(str(args.font), FONT_SIZE)
+    code_points, renders = [], []
+    for cp in tqdm(candidate_code_points(args.font), desc="render"):
+        rgba = render(chr(cp), font)
+        if rgba is not None:
+            code_points.append(cp)
+            renders.append(rgba)
+    rendered = len(renders)
+    kept = drop_near_duplicates(renders)
+    code_points = [code_points[i] for i in kept]
+    renders = [renders[i] for i in kept]
+
+    rng = np.random.default_rng(args.seed)
+    held_out = np.zeros(len(code_points), dtype=bool)
+    held_out[rng.permutation(len(code_points))[: round(HELD_OUT_FRACTION * len(code_points))]] = True
+    sketches = np.full((len(code_points), args.variants, IMAGE_SIZE, IMAGE_SIZE), 255, dtype=np.uint8)
+    for index, rgba in enumerate(tqdm(renders, desc="sketch")):
+        for variant in range(1 if held_out[index] else args.variants):  # held-out: one fixed sketch each
+            sketches[index, variant] = make_sketch(rgba, rng)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        args.out / "emoji128.npz",
+        images=np.stack([on_white(r) for r in renders]),
+        sketches=sketches,
+        variants=np.where(held_out, 1, args.variants),
+        code_points=np.array(code_points),
+        held_out=held_out,
+    )
+    card = {
+        "source": f"{args.font} (Noto Color Emoji, Apache-2.0 / OFL)",
+        "candidates": len(candidate_code_points(args.font)),
+        "rendered_non_blank": rendered,
+        "distinct_after_near_duplicates": len(code_points),
+        "train_emoji": int((~held_out).sum()),
+        "held_out_emoji": int(held_out.sum()),
+        "sketch_variants_per_train_emoji": args.variants,
+        "seed": args.seed,
+    }
+    (args.out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+
+    EXAMPLES_DIR.mkdir(parents=True, exist_ok=True)
+    for index in np.flatnonzero(held_out)[: args.examples]:
+        slug = emoji_name(code_points[index]).replace(" ", "_").replace("-", "_")
+        Image.fromarray(sketches[index, 0]).save(EXAMPLES_DIR / f"{slug}.png", optimize=True)
+    print(json.dumps(card, indent=2))
+
+
+if __name__ == "__main__":
+    main()
