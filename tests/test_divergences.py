@@ -1,8 +1,11 @@
 """Divergences between Gaussians: closed forms, numerical checks, PyTorch gradients, and the /divergences API."""
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
+from scipy.integrate import quad
 
 from models import divergences as dv
 
@@ -54,3 +57,140 @@ def test_cs_torch_stays_finite_for_extreme_logvar():
     # For σ² = 1 the CS term vanishes; at the extremes it grows like |logvar|/4.
     expected = 0.5 * (-np.log(2) + 40) + 0.5 * (80 - np.log(2) - 40)
     assert value.item() == pytest.approx(expected, rel=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Univariate closed forms against numerical integration
+
+MEANS = [-5.0, 0.0, 2.5]
+SDS = [0.01, 0.3, 1.0, 4.0, 100.0]  # ratios up to 10⁴ either way: very unequal variances
+GRID = list(itertools.product(MEANS, SDS, MEANS, SDS))
+
+
+def _tolerance(value):
+    return 1e-8 * max(1.0, abs(value))  # 1e-8, relative once a divergence exceeds 1 (KL reaches 5e7 here)
+
+
+def _closed_forms(mu1, sigma1, mu2, sigma2):
+    return {
+        "KL(p||q)": dv.kl_gaussians(mu1, sigma1, mu2, sigma2),
+        "KL(q||p)": dv.kl_gaussians(mu2, sigma2, mu1, sigma1),
+        "D_CS(p,q)": dv.cs_gaussians(mu1, sigma1, mu2, sigma2),
+    }
+
+
+@pytest.mark.parametrize(("mu1", "sigma1", "mu2", "sigma2"), GRID)
+def test_closed_forms_match_quad(mu1, sigma1, mu2, sigma2):
+    numerical = dv.numerical_divergences(mu1, sigma1, [mu2], [sigma2], [1.0])
+    for name, closed in _closed_forms(mu1, sigma1, mu2, sigma2).items():
+        gap = abs(closed - numerical[name].value)
+        assert gap <= _tolerance(closed), (name, closed, numerical[name])
+        # The table's abs_error column is quad's estimate: it must not claim more accuracy than it has.
+        assert gap <= numerical[name].abs_error + 1e-12 * max(1.0, abs(closed)), (name, closed, numerical[name])
+
+
+def test_mixture_parametrisation_of_one_gaussian_matches_closed_form():
+    for mu1, sigma1, mu2, sigma2 in GRID[::7]:
+        mixture = dv.cs_gaussian_mixture(mu1, sigma1, [mu2], [sigma2], [1.0])
+        assert mixture == pytest.approx(dv.cs_gaussians(mu1, sigma1, mu2, sigma2), rel=1e-12, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Properties of D_CS
+
+
+def _random_pairs(seed, n=200):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-5, 5, n), np.exp(rng.uniform(-3, 3, n)), rng.uniform(-5, 5, n), np.exp(rng.uniform(-3, 3, n))
+
+
+def test_cs_is_symmetric_and_non_negative():
+    mu1, sigma1, mu2, sigma2 = _random_pairs(seed=3)
+    forward, backward = dv.cs_gaussians(mu1, sigma1, mu2, sigma2), dv.cs_gaussians(mu2, sigma2, mu1, sigma1)
+    np.testing.assert_allclose(forward, backward, rtol=1e-13, atol=1e-15)
+    assert np.all(forward > 0)  # p ≠ q for every random pair
+    np.testing.assert_allclose(dv.cs_gaussians(mu1, sigma1, mu1, sigma1), 0.0, atol=1e-15)
+
+
+def test_cs_is_half_kl_at_equal_variances():
+    mu1, sigma, mu2, _ = _random_pairs(seed=4)
+    np.testing.assert_allclose(
+        dv.cs_gaussians(mu1, sigma, mu2, sigma), dv.kl_gaussians(mu1, sigma, mu2, sigma) / 2, rtol=1e-12, atol=1e-15
+    )
+    np.testing.assert_allclose(
+        dv.cs_gaussians(mu1, sigma, mu2, sigma), dv.kl_gaussians(mu2, sigma, mu1, sigma) / 2, rtol=1e-12, atol=1e-15
+    )
+
+
+def test_mixture_cs_is_non_negative_and_zero_only_at_p():
+    rng = np.random.default_rng(5)
+    mu1, mu2, mu3 = rng.uniform(-5, 5, (3, 100))
+    sigma1, sigma2, sigma3 = np.exp(rng.uniform(-2, 2, (3, 100)))
+    weight = rng.uniform(0.01, 0.99, 100)
+    assert np.all(dv.cs_gaussian_mixture(mu1, sigma1, [mu2, mu3], [sigma2, sigma3], [1 - weight, weight]) > 0)
+    # Two copies of p are p itself, whatever the weights.
+    np.testing.assert_allclose(
+        dv.cs_gaussian_mixture(mu1, sigma1, [mu1, mu1], [sigma1, sigma1], [1 - weight, weight]), 0.0, atol=1e-12
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# q a two-component mixture
+
+
+def _random_mixtures(seed, n, log_sd_range=(-3.0, 3.0)):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        mu1, mu2, mu3 = rng.uniform(-5, 5, 3)
+        sigma1, sigma2, sigma3 = np.exp(rng.uniform(*log_sd_range, 3))
+        weight = rng.uniform(0.01, 0.99)
+        yield mu1, sigma1, [mu2, mu3], [sigma2, sigma3], [1 - weight, weight]
+
+
+def test_mixture_cs_closed_form_matches_quad():
+    for mu1, sigma1, means, sds, weights in _random_mixtures(seed=6, n=60, log_sd_range=(np.log(0.01), np.log(100))):
+        closed = dv.cs_gaussian_mixture(mu1, sigma1, means, sds, weights)
+        numerical = dv.numerical_divergences(mu1, sigma1, means, sds, weights)["D_CS(p,q)"]
+        assert abs(closed - numerical.value) <= _tolerance(closed), (mu1, sigma1, means, sds, weights)
+
+
+def test_mixture_of_identical_components_has_the_single_gaussian_kl():
+    for mu1, sigma1, mu2, sigma2 in GRID[::5]:
+        numerical = dv.numerical_divergences(mu1, sigma1, [mu2, mu2], [sigma2, sigma2], [0.3, 0.7])
+        for name, closed in _closed_forms(mu1, sigma1, mu2, sigma2).items():
+            assert abs(numerical[name].value - closed) <= _tolerance(closed), (name, mu1, sigma1, mu2, sigma2)
+
+
+def test_mixture_kl_matches_plain_quad_over_the_real_line():
+    """The centred, split integration against quad's own infinite-range rule on the raw integrand."""
+    for mu1, sigma1, means, sds, weights in _random_mixtures(seed=7, n=15, log_sd_range=(np.log(0.3), np.log(3))):
+
+        def log_p(x, mu1=mu1, sigma1=sigma1):
+            return dv.log_normal_pdf(x, mu1, sigma1)
+
+        def log_q(x, means=means, sds=sds, weights=weights):
+            return dv.log_mixture_pdf(x, means, sds, weights)
+
+        options = {"epsabs": 1e-12, "epsrel": 1e-12, "limit": 500}
+        kl_pq, _ = quad(lambda x: np.exp(log_p(x)) * (log_p(x) - log_q(x)), -np.inf, np.inf, **options)
+        kl_qp, _ = quad(lambda x: np.exp(log_q(x)) * (log_q(x) - log_p(x)), -np.inf, np.inf, **options)
+        numerical = dv.numerical_divergences(mu1, sigma1, means, sds, weights)
+        assert numerical["KL(p||q)"].value == pytest.approx(kl_pq, rel=1e-8, abs=1e-8)
+        assert numerical["KL(q||p)"].value == pytest.approx(kl_qp, rel=1e-8, abs=1e-8)
+
+
+def test_curve_kl_on_grid_matches_quad():
+    for mu1, sigma1, means, sds, weights in _random_mixtures(seed=8, n=40, log_sd_range=(np.log(0.1), np.log(5))):
+        kl_pq, kl_qp = dv.kl_on_grid(mu1, sigma1, means, sds, weights)
+        numerical = dv.numerical_divergences(mu1, sigma1, means, sds, weights)
+        assert kl_pq == pytest.approx(numerical["KL(p||q)"].value, rel=1e-4, abs=1e-6)
+        assert kl_qp == pytest.approx(numerical["KL(q||p)"].value, rel=1e-4, abs=1e-6)
+
+
+def test_divergence_values_vectorise_over_curve_points():
+    shifts = np.linspace(-3, 3, 7)
+    curves = dv.divergence_values(1.0 + shifts, 0.8, [1.0, -2.0], [0.5, 1.5], [0.6, 0.4])
+    for i, shift in enumerate(shifts):
+        pointwise = dv.numerical_divergences(1.0 + shift, 0.8, [1.0, -2.0], [0.5, 1.5], [0.6, 0.4])
+        for name, values in curves.items():
+            assert values[i] == pytest.approx(pointwise[name].value, rel=1e-4)
