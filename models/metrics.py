@@ -14,12 +14,13 @@ scripts/train_classifier.py and stored in checkpoints/mnist_reference_stats.safe
 """
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from models.checkpoints import CHECKPOINT_DIR, CheckpointError, checkpoint_paths, load_state_into, read_record
+from models.checkpoints import CheckpointError, checkpoint_paths, load_state_into, read_record
 from models.classifier import CLASSIFIER_NAME, DigitClassifier
 from models.device import select_device
 
@@ -137,7 +138,7 @@ class ReferenceStats(nn.Module):
         return stats
 
 
-def file_sha256(path) -> str:
+def file_sha256(path: Path) -> str:
     with open(path, "rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
@@ -153,8 +154,10 @@ class MnistEvaluator:
         self.reference_covariance = reference.covariance.numpy()
 
     @classmethod
-    def load(cls, device: torch.device | None = None, directory=CHECKPOINT_DIR) -> "MnistEvaluator":
-        """Raises CheckpointError if a file is missing, corrupt, or the statistics belong to another classifier."""
+    def load(cls, device: torch.device | None = None, directory: Path | None = None) -> "MnistEvaluator":
+        """Raises CheckpointError if a file is missing, corrupt, or the statistics belong to another classifier.
+
+        `directory` defaults to checkpoints/ (or $GML_CHECKPOINT_DIR, see models/checkpoints.py)."""
         device = device or select_device()
         classifier = DigitClassifier(**read_record(CLASSIFIER_NAME, directory)["config"])
         load_state_into(classifier, CLASSIFIER_NAME, directory)

@@ -1,0 +1,262 @@
+"""MNIST data, the digit classifier checkpoint, and the FID / IS / precision-recall metrics."""
+
+import numpy as np
+import pytest
+import torch
+from pytorch_fid.fid_score import calculate_frechet_distance
+
+from models.checkpoints import CheckpointError, save_checkpoint
+from models.classifier import CLASSIFIER_NAME, DigitClassifier
+from models.metrics import (
+    REFERENCE_NAME,
+    MnistEvaluator,
+    ReferenceStats,
+    extract_features,
+    feature_statistics,
+    file_sha256,
+    frechet_distance,
+    inception_score,
+    precision_recall,
+)
+from models.mnist import MNIST_CARD_PATH, MNIST_PATH, REBUILD_COMMAND, MnistDataError, load_mnist, read_arrays
+
+
+def gaussian_statistics(rng, n: int, dim: int, scale: float, shift: float):
+    samples = rng.normal(size=(n, dim)) @ rng.normal(size=(dim, dim)) * scale + shift
+    return samples.mean(axis=0), np.cov(samples, rowvar=False)
+
+
+# --- Fréchet distance -------------------------------------------------------------------------------------------
+
+
+# pytorch-fid 0.3.0 still passes scipy's deprecated `disp` argument (and fails on 1 x 1 matrices: no dim 1 here).
+@pytest.mark.filterwarnings("ignore:The `disp` argument:DeprecationWarning")
+@pytest.mark.parametrize("dim", [2, 16, 64, 128])
+def test_frechet_distance_matches_pytorch_fid(dim):
+    rng = np.random.default_rng(dim)
+    mu1, sigma1 = gaussian_statistics(rng, 4 * dim + 10, dim, scale=1.0, shift=0.0)
+    mu2, sigma2 = gaussian_statistics(rng, 4 * dim + 10, dim, scale=1.5, shift=0.3)
+    expected = calculate_frechet_distance(mu1, sigma1, mu2, sigma2)
+    assert frechet_distance(mu1, sigma1, mu2, sigma2) == pytest.approx(expected, rel=1e-6)
+
+
+def test_frechet_distance_of_one_dimensional_gaussians_is_closed_form():
+    # For N(m1, s1^2) and N(m2, s2^2): (m1 - m2)^2 + (s1 - s2)^2.
+    assert frechet_distance([1.0], [[4.0]], [-2.0], [[9.0]]) == pytest.approx(3.0**2 + (2.0 - 3.0) ** 2, rel=1e-12)
+
+
+def test_frechet_distance_is_zero_for_identical_statistics_and_symmetric():
+    rng = np.random.default_rng(0)
+    mu1, sigma1 = gaussian_statistics(rng, 500, 64, scale=1.0, shift=0.0)
+    mu2, sigma2 = gaussian_statistics(rng, 500, 64, scale=0.7, shift=1.0)
+    scale = np.trace(sigma1)
+    assert abs(frechet_distance(mu1, sigma1, mu1, sigma1)) < 1e-9 * scale
+    assert frechet_distance(mu1, sigma1, mu2, sigma2) == pytest.approx(frechet_distance(mu2, sigma2, mu1, sigma1))
+    assert frechet_distance(mu1, sigma1, mu2, sigma2) > 0
+
+
+def test_frechet_distance_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="do not fit"):
+        frechet_distance(np.zeros(3), np.eye(3), np.zeros(4), np.eye(4))
+
+
+# --- Inception score --------------------------------------------------------------------------------------------
+
+
+def test_inception_score_is_ten_for_confident_uniform_and_one_for_constant_predictions():
+    confident_uniform = torch.eye(10)[torch.arange(1000) % 10]
+    mean, std = inception_score(confident_uniform)
+    assert mean == pytest.approx(10.0, rel=1e-12) and std == pytest.approx(0.0, abs=1e-12)
+    constant = torch.softmax(torch.randn(10), dim=0).expand(1000, 10)
+    assert inception_score(constant)[0] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_inception_score_of_two_equally_used_classes_is_two():
+    # KL(one-hot || (1/2, 1/2)) = log 2 for every image.
+    assert inception_score(torch.eye(10)[torch.arange(100) % 2], splits=5)[0] == pytest.approx(2.0, rel=1e-12)
+
+
+def test_inception_score_needs_one_image_per_split():
+    with pytest.raises(ValueError, match="at least 10 images"):
+        inception_score(torch.full((5, 10), 0.1))
+
+
+# --- Precision and recall ---------------------------------------------------------------------------------------
+
+
+def test_precision_and_recall_are_high_for_the_same_distribution_and_drop_when_shifted():
+    generator = torch.Generator().manual_seed(0)
+    real = torch.randn(1000, 16, generator=generator)
+    fake = torch.randn(1000, 16, generator=generator)
+    same_precision, same_recall = precision_recall(real, fake)
+    shifted_precision, shifted_recall = precision_recall(real, fake + 2.0)
+    assert min(same_precision, same_recall) > 0.6
+    assert shifted_precision < same_precision - 0.4 and shifted_recall < same_recall - 0.4
+
+
+def test_collapsed_samples_keep_precision_but_lose_recall():
+    generator = torch.Generator().manual_seed(1)
+    real = torch.randn(1000, 16, generator=generator)
+    collapsed = 0.2 * torch.randn(1000, 16, generator=generator)  # all near the real mode
+    precision, recall = precision_recall(real, collapsed)
+    assert precision > 0.95 and recall < 0.1
+
+
+def test_a_set_compared_with_itself_has_perfect_precision_and_recall():
+    features = torch.randn(200, 8, generator=torch.Generator().manual_seed(2))
+    assert precision_recall(features, features) == (1.0, 1.0)
+
+
+# --- Data -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("split", "size"), [("train", 8000), ("test", 2000)])
+def test_loader_shapes_dtypes_and_range(split, size):
+    images, labels = load_mnist(split)
+    assert images.shape == (size, 1, 28, 28) and images.dtype == torch.float32
+    assert labels.shape == (size,) and labels.dtype == torch.int64
+    assert images.min() == 0.0 and images.max() == 1.0
+    assert set(labels.tolist()) == set(range(10))
+
+
+def test_split_is_stratified_and_disjoint():
+    train_images, train_labels = load_mnist("train")
+    test_images, test_labels = load_mnist("test")
+    train_counts = torch.bincount(train_labels, minlength=10)
+    test_counts = torch.bincount(test_labels, minlength=10)
+    class_sizes = train_counts + test_counts
+    assert class_sizes.sum() == 10_000
+    # Largest-remainder rounding keeps every class within one image of its 20 % share.
+    assert (test_counts - 0.2 * class_sizes).abs().max() < 1.0
+    train_bytes = {image.numpy().tobytes() for image in (train_images * 255).round().to(torch.uint8)}
+    test_bytes = {image.numpy().tobytes() for image in (test_images * 255).round().to(torch.uint8)}
+    assert len(train_bytes & test_bytes) <= 1  # MNIST holds a few exact duplicates; no image is reused on purpose
+
+
+def test_loader_returns_copies_that_callers_may_modify():
+    images, labels = load_mnist("test")
+    images.zero_()
+    labels.zero_()
+    fresh_images, fresh_labels = load_mnist("test")
+    assert fresh_images.max() == 1.0 and fresh_labels.max() == 9
+
+
+def test_missing_data_file_names_the_rebuild_command(tmp_path):
+    with pytest.raises(MnistDataError, match="missing") as error:
+        load_mnist("test", npz_path=tmp_path / "mnist.npz", card_path=MNIST_CARD_PATH)
+    assert REBUILD_COMMAND in str(error.value)
+
+
+def test_a_changed_pixel_fails_the_checksum(tmp_path):
+    arrays = read_arrays(MNIST_PATH)
+    arrays["test_images"][0, 14, 14] ^= 1
+    np.savez_compressed(tmp_path / "mnist.npz", **arrays)
+    with pytest.raises(MnistDataError, match="checksum") as error:
+        load_mnist("train", npz_path=tmp_path / "mnist.npz", card_path=MNIST_CARD_PATH)
+    assert REBUILD_COMMAND in str(error.value)
+
+
+def test_unknown_split_is_refused():
+    with pytest.raises(ValueError, match="'train' or 'test'"):
+        load_mnist("validation")
+
+
+# --- Checkpoints and the evaluator ------------------------------------------------------------------------------
+
+
+def write_random_checkpoints(directory, stored_features: int = 128, config_features: int = 128):
+    """A randomly initialised classifier and matching reference statistics, written under `directory`."""
+    torch.manual_seed(0)
+    classifier = DigitClassifier(num_features=stored_features)
+    save_checkpoint(
+        classifier, CLASSIFIER_NAME, {"config": {**classifier.config, "num_features": config_features}}, directory
+    )
+    features, _ = extract_features(classifier, torch.rand(50, 1, 28, 28), torch.device("cpu"))
+    reference = ReferenceStats.from_features(features)
+    classifier_sha256 = file_sha256(directory / f"{CLASSIFIER_NAME}.safetensors")
+    save_checkpoint(
+        reference, REFERENCE_NAME, {"config": reference.config, "classifier_sha256": classifier_sha256}, directory
+    )
+
+
+def test_evaluator_loads_and_scores_with_checkpoints_from_any_directory(tmp_path):
+    write_random_checkpoints(tmp_path)
+    evaluator = MnistEvaluator.load(torch.device("cpu"), directory=tmp_path)
+    scores = evaluator.evaluate(torch.rand(40, 1, 28, 28, generator=torch.Generator().manual_seed(3)))
+    assert set(scores) == {"fid", "inception_score", "precision", "recall"}
+    assert all(np.isfinite(value) for value in scores.values())
+    assert scores["fid"] >= 0 and 1 <= scores["inception_score"] <= 10
+    assert 0 <= scores["precision"] <= 1 and 0 <= scores["recall"] <= 1
+
+
+def test_missing_checkpoint_raises_a_clear_error(tmp_path):
+    with pytest.raises(CheckpointError, match="missing"):
+        MnistEvaluator.load(torch.device("cpu"), directory=tmp_path)
+
+
+def test_checkpoint_with_wrong_shapes_raises_a_clear_error(tmp_path):
+    write_random_checkpoints(tmp_path, stored_features=64, config_features=128)
+    with pytest.raises(CheckpointError, match="shape"):
+        MnistEvaluator.load(torch.device("cpu"), directory=tmp_path)
+
+
+def test_reference_statistics_of_another_classifier_are_refused(tmp_path):
+    write_random_checkpoints(tmp_path)
+    torch.manual_seed(1)
+    retrained = DigitClassifier()
+    save_checkpoint(retrained, CLASSIFIER_NAME, {"config": retrained.config}, tmp_path)
+    with pytest.raises(CheckpointError, match="different classifier"):
+        MnistEvaluator.load(torch.device("cpu"), directory=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        (torch.rand(40, 28, 28), "shape"),
+        (np.zeros((40, 1, 28, 28)), "shape"),
+        (torch.rand(5, 1, 28, 28), "at least"),
+        (torch.full((40, 1, 28, 28), float("nan")), "finite"),
+        (torch.full((40, 1, 28, 28), 2.0), r"\[0, 1\]"),
+    ],
+)
+def test_evaluator_rejects_bad_images(tmp_path, images, message):
+    write_random_checkpoints(tmp_path)
+    evaluator = MnistEvaluator.load(torch.device("cpu"), directory=tmp_path)
+    with pytest.raises(ValueError, match=message):
+        evaluator.evaluate(images)
+
+
+# --- The shipped classifier -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def evaluator():
+    return MnistEvaluator.load(torch.device("cpu"))
+
+
+def test_shipped_classifier_reaches_the_accuracy_bar(evaluator):
+    images, labels = load_mnist("test")
+    _, probs = extract_features(evaluator.classifier, images, evaluator.device)
+    accuracy = (probs.argmax(dim=1) == labels).double().mean().item()
+    assert accuracy >= 0.985
+
+
+def test_test_split_scored_against_its_own_statistics_is_perfect(evaluator):
+    images, _ = load_mnist("test")
+    scores = evaluator.evaluate(images)
+    # The stored statistics are those of exactly these images, so FID is 0 up to float32 feature rounding.
+    assert abs(scores["fid"]) < 1e-3
+    assert scores["precision"] == 1.0 and scores["recall"] == 1.0
+    features, _ = extract_features(evaluator.classifier, images, evaluator.device)
+    mean, _ = feature_statistics(features)
+    np.testing.assert_allclose(mean, evaluator.reference_mean, rtol=1e-5, atol=1e-6)
+
+
+def test_uniform_noise_scores_far_worse_than_real_digits(evaluator):
+    noise = torch.rand(2000, 1, 28, 28, generator=torch.Generator().manual_seed(4))
+    train_images, _ = load_mnist("train")
+    noise_scores = evaluator.evaluate(noise)
+    real_scores = evaluator.evaluate(train_images[:2000])
+    assert noise_scores["fid"] > 10 * real_scores["fid"]
+    assert real_scores["inception_score"] > 8 > noise_scores["inception_score"]
+    assert real_scores["precision"] > 0.5 > noise_scores["precision"]
