@@ -1,0 +1,267 @@
+"""Gradient estimators: unbiasedness, exact variances (against independent integration and against sampling), API.
+
+Statistical tests use fixed seeds, so they are deterministic; their tolerances are what a correct implementation
+would pass with probability ≈ 1 − 1e-4 per check, so a failure means a wrong formula, not bad luck.
+"""
+
+import math
+import re
+
+import gradio as gr
+import numpy as np
+import pytest
+from gradio_client.exceptions import AppError
+from numpy.polynomial.hermite_e import hermegauss
+from scipy import integrate, stats
+
+from demos import estimators as tab
+from models.estimators import (
+    ESTIMATORS,
+    OBJECTIVES,
+    exact_variances,
+    per_sample_moments,
+    sample_estimates,
+    true_gradient,
+)
+
+SCALES = {"linear": 1.5, "square": 1.0, "gaussian": 0.7, "cosine": 2.0}
+MUS = (-2.5, 0.3, 1.7)
+SIZES = (1, 2, 50)  # one draw serves all three: no baseline yet, the smallest U-statistic, nearly Gaussian
+REPEATS = 4000
+TAIL = 1e-4  # two-sided tail probability of each statistical check
+
+
+def normal_expectation(g, mu):
+    """E g(z), z ~ N(μ, 1), by adaptive quadrature (independent of the trapezoidal grids in models/)."""
+    density = lambda z: math.exp(-((z - mu) ** 2) / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    value, _ = integrate.quad(
+        lambda z: g(z) * density(z), mu - 14, mu + 14, points=sorted({0.0, mu}), epsabs=0, epsrel=1e-11, limit=500
+    )
+    return value
+
+
+def rayleigh_expectation(g):
+    value, _ = integrate.quad(
+        lambda w: g(w) * w * math.exp(-w * w / 2), 0, 14, points=[1, 2, 3, 4, 5], epsabs=0, epsrel=1e-11, limit=500
+    )
+    return value
+
+
+@pytest.fixture(scope="module")
+def draws():
+    """{(f, μ): estimates at SIZES}, one fixed-seed draw per pair."""
+    return {
+        (f, mu): sample_estimates(f, SCALES[f], mu, SIZES, REPEATS, np.random.default_rng([f_index, mu_index]))
+        for f_index, f in enumerate(OBJECTIVES)
+        for mu_index, mu in enumerate(MUS)
+    }
+
+
+# --- Closed forms ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("f", OBJECTIVES)
+@pytest.mark.parametrize("mu", MUS)
+def test_true_gradient_is_the_derivative_of_the_expectation(f, mu):
+    objective, m, h = OBJECTIVES[f], SCALES[f], 1e-4
+    expectation = lambda at: normal_expectation(lambda z: objective.value(np.float64(z), m), at)  # noqa: E731
+    central_difference = (expectation(mu + h) - expectation(mu - h)) / (2 * h)  # error O(h²) ≈ 1e-8
+    assert true_gradient(f, m, mu) == pytest.approx(central_difference, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("f", OBJECTIVES)
+def test_derivative_matches_finite_differences(f):
+    objective, m, h = OBJECTIVES[f], SCALES[f], 1e-5
+    z = np.linspace(-3, 3, 13)
+    central_difference = (objective.value(z + h, m) - objective.value(z - h, m)) / (2 * h)
+    np.testing.assert_allclose(objective.derivative(z, m), central_difference, rtol=1e-8, atol=1e-8)
+
+
+def test_gaussian_needs_positive_scale():
+    with pytest.raises(ValueError, match="m > 0"):
+        exact_variances("gaussian", 0.0, 0.5, 10)
+    with pytest.raises(ValueError, match="m > 0"):
+        sample_estimates("gaussian", -1.0, 0.5, [10], 2, np.random.default_rng(0))
+
+
+# --- Exact variances against independent integration -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("f", OBJECTIVES)
+@pytest.mark.parametrize(("m", "mu"), [(0.3, -4.0), (1.0, 0.0), (1.0, 0.7), (3.0, -1.2), (3.0, 4.0)])
+def test_per_sample_variances_match_scipy_quad(f, m, mu):
+    objective = OBJECTIVES[f]
+    value = lambda z: objective.value(np.float64(z), m)  # noqa: E731
+    eta = float(true_gradient(f, m, mu))
+    mean_f = normal_expectation(value, mu)
+    expected = {
+        "pathwise": normal_expectation(lambda z: (objective.derivative(np.float64(z), m) - eta) ** 2, mu),
+        "score": normal_expectation(lambda z: (value(z) * (z - mu) - eta) ** 2, mu),
+        "centred_score": normal_expectation(lambda z: ((value(z) - mean_f) * (z - mu) - eta) ** 2, mu),
+        "baseline_price": normal_expectation(lambda z: (value(z) - mean_f) ** 2, mu) + eta**2,
+        "measure_valued": rayleigh_expectation(
+            lambda w: ((value(mu + w) - value(mu - w)) / math.sqrt(2 * math.pi) - eta) ** 2
+        ),
+    }
+    moments = per_sample_moments(f, m, mu)
+    for field, reference in expected.items():
+        assert float(getattr(moments, field)) == pytest.approx(reference, rel=1e-8, abs=1e-300), field
+
+
+def test_square_matches_the_closed_forms():
+    m, mu, n = 1.3, np.linspace(-4, 4, 9), 7
+    exact = exact_variances("square", m, mu, n)
+    np.testing.assert_allclose(exact["pathwise"], 4 * m**4 / n, rtol=1e-12)
+    np.testing.assert_allclose(exact["score"], m**4 * (mu**4 + 14 * mu**2 + 15) / n, rtol=1e-12)
+    # (f(μ+W) − f(μ−W))/√(2π) = 4m²μW/√(2π), and E W² = 2 for Rayleigh(1).
+    np.testing.assert_allclose(exact["measure-valued"], 4 * m**4 * mu**2 * (4 / math.pi - 1) / n, atol=1e-12)
+
+
+def tensor_hermite(dimensions: int, nodes: int):
+    """Gauss–Hermite nodes and weights for E over N(0, I_d), d small: an integration rule unrelated to models/."""
+    x, w = hermegauss(nodes)
+    grids = np.meshgrid(*[x] * dimensions, indexing="ij")
+    weights = np.prod(np.meshgrid(*[w / w.sum()] * dimensions, indexing="ij"), axis=0)
+    return [grid.ravel() for grid in grids], weights.ravel()
+
+
+@pytest.mark.parametrize(("f", "m", "mu"), [("square", 1.0, 0.8), ("cosine", 1.0, -0.6), ("linear", 2.0, 1.5)])
+@pytest.mark.parametrize("n", [2, 3])
+def test_baseline_variance_matches_direct_n_dimensional_integration(f, m, mu, n):
+    """The U-statistic formula against Var of the estimator itself, integrated over all N samples at once."""
+    (*eps,), weights = tensor_hermite(n, 40 if n == 3 else 80)  # exact for polynomials, ~1e-15 for cos(z)
+    f_values = np.stack([OBJECTIVES[f].value(mu + e, m) for e in eps])
+    scores = np.stack(eps)
+    others_mean = (f_values.sum(axis=0) - f_values) / (n - 1)  # leave-one-out baseline b_i
+    estimator = ((f_values - others_mean) * scores).mean(axis=0)
+    eta = float(true_gradient(f, m, mu))
+    assert weights @ estimator == pytest.approx(eta, rel=1e-10, abs=1e-12)
+    direct_variance = weights @ (estimator - eta) ** 2
+    assert float(exact_variances(f, m, mu, n)["score+baseline"]) == pytest.approx(direct_variance, rel=1e-8)
+
+
+def test_baseline_at_one_sample_is_the_score_estimator():
+    estimates = sample_estimates("cosine", 1.0, 0.4, [1], 50, np.random.default_rng(3))
+    np.testing.assert_array_equal(estimates["score+baseline"], estimates["score"])
+    exact = exact_variances("cosine", 1.0, 0.4, 1)
+    assert exact["score+baseline"] == exact["score"]
+
+
+def test_linear_pathwise_has_zero_variance():
+    estimates = sample_estimates("linear", 1.5, 0.4, [1, 10, 100], 20, np.random.default_rng(4))["pathwise"]
+    np.testing.assert_allclose(estimates, 1.5, rtol=1e-14)
+    assert np.all(exact_variances("linear", 1.5, np.linspace(-4, 4, 5), 10)["pathwise"] == 0)
+
+
+# --- Sampling against the exact values ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("f", OBJECTIVES)
+@pytest.mark.parametrize("mu", MUS)
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_estimates_are_unbiased(draws, f, mu, estimator):
+    """The mean of R estimates lies within 4 standard errors, √(exact variance / R), of the true gradient."""
+    estimates = draws[f, mu][estimator]
+    eta = float(true_gradient(f, SCALES[f], mu))
+    standard_error = np.sqrt(exact_variances(f, SCALES[f], mu, np.array(SIZES))[estimator] / REPEATS)
+    deviation = np.abs(estimates.mean(axis=0) - eta)
+    assert np.all(deviation <= 4 * standard_error + 1e-12 * abs(eta)), (deviation, standard_error)
+
+
+def sample_variance_interval(estimates: np.ndarray, tail: float) -> tuple[float, float]:
+    """Where S²/σ² falls with probability 1 − tail: scaled chi-square with kurtosis-corrected degrees of freedom.
+
+    For R Gaussian estimates (R − 1)S²/σ² ~ χ²(R − 1). The estimates are not Gaussian (f(z)(z − μ) is heavy-tailed
+    for small N), and then Var(S²/σ²) = 2/(R − 1) + κ/R with κ their excess kurtosis. Matching that variance with
+    χ²(d)/d (Satterthwaite) gives d = 2/(2/(R − 1) + κ/R), which is R − 1 again when κ = 0; κ is estimated from
+    the sample.
+    """
+    repeats = len(estimates)
+    centred = estimates - estimates.mean()
+    kurtosis = np.mean(centred**4) / np.mean(centred**2) ** 2 - 3
+    relative_variance = max(2 / (repeats - 1) + kurtosis / repeats, 2 / (repeats - 1))
+    dof = 2 / relative_variance
+    return stats.chi2.ppf(tail / 2, dof) / dof, stats.chi2.ppf(1 - tail / 2, dof) / dof
+
+
+@pytest.mark.parametrize("f", OBJECTIVES)
+@pytest.mark.parametrize("mu", MUS)
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_empirical_variance_matches_exact(draws, f, mu, estimator):
+    estimates = draws[f, mu][estimator]
+    exact = exact_variances(f, SCALES[f], mu, np.array(SIZES))[estimator]
+    for column, size in enumerate(SIZES):
+        empirical = estimates[:, column].var(ddof=1)
+        if exact[column] == 0:  # linear pathwise: every estimate is exactly m
+            assert empirical == 0
+            continue
+        low, high = sample_variance_interval(estimates[:, column], TAIL)
+        assert low <= empirical / exact[column] <= high, (size, empirical, exact[column], low, high)
+
+
+# --- The tab's endpoint ------------------------------------------------------------------------------------------
+
+
+def test_endpoint_returns_figures_and_the_table(client):
+    kwargs = {"f": "cosine", "m": 1.5, "mu": -0.5, "n": 20, "repeats": 300, "seed": 7}
+    by_n, by_mu, spread, table = client.predict(**kwargs, api_name="/estimators")
+    assert table["headers"] == ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
+    assert [row[0] for row in table["data"]] == list(ESTIMATORS)
+    exact = exact_variances("cosine", 1.5, -0.5, 20)
+    for name, mean, eta, empirical, exact_variance in table["data"]:
+        assert eta == pytest.approx(float(true_gradient("cosine", 1.5, -0.5)), rel=1e-12)
+        assert exact_variance == pytest.approx(float(exact[name]), rel=1e-12)
+        assert abs(mean - eta) <= 4 * math.sqrt(exact_variance / 300)
+        assert np.isfinite(empirical)
+    for plot in (by_n, by_mu, spread):
+        assert plot["type"] == "plotly"
+    # The same seed gives the same numbers.
+    assert client.predict(**kwargs, api_name="/estimators")[3] == table
+
+
+BAD_INPUTS = [
+    ({"f": "quartic"}, "f must be one of"),
+    ({"m": math.nan}, "m must be a finite number"),
+    ({"mu": -math.inf}, "mu must be a finite number"),
+    ({"m": "abc"}, "m must be a number"),
+    ({"f": "gaussian", "m": 0.0}, "needs m > 0"),
+    ({"mu": 4.5}, "mu must be in"),
+    ({"n": 0}, "n must be in"),
+    ({"n": None}, "n must be a number"),
+    ({"n": 2.5}, "n must be a whole number"),
+    ({"repeats": 1}, "repeats must be in"),
+    ({"seed": -1}, "seed must be in"),
+    ({"n": 10_000, "repeats": 101}, "n × repeats must be at most 1,000,000"),
+]
+
+
+@pytest.mark.parametrize(("change", "phrase"), BAD_INPUTS)
+def test_bad_input_gets_a_sentence(change, phrase):
+    with pytest.raises(gr.Error, match=re.escape(phrase)):
+        tab.compare_estimators(**{**tab.DEFAULTS, **change})
+
+
+@pytest.mark.parametrize(
+    ("change", "phrase"),
+    # gradio_client cannot send NaN or infinity (not JSON); tests/test_hostile_inputs.py sends those over raw HTTP.
+    [
+        (change, phrase)
+        for change, phrase in BAD_INPUTS
+        if all(not isinstance(v, float) or math.isfinite(v) for v in change.values())
+    ],
+)
+def test_endpoint_answers_bad_input_with_the_sentence(client, change, phrase):
+    with pytest.raises(AppError, match=re.escape(phrase)):
+        client.predict(**{**tab.DEFAULTS, **change}, api_name="/estimators")
+
+
+def test_log_slider_reaches_both_ends_of_n():
+    assert tab.n_from_log_slider(0) == 1
+    assert tab.n_from_log_slider(1) == 10
+    assert tab.n_from_log_slider(4) == 10_000
+
+
+def test_bench_cases_are_valid_calls():
+    for case in tab.BENCH_CASES:
+        by_n, by_mu, spread, table = case.fn(**case.kwargs)
+        assert list(table.columns) == tab.TABLE_HEADERS
