@@ -2,7 +2,9 @@
 
 import itertools
 
+import gradio as gr
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import torch
 from scipy.integrate import quad
@@ -194,3 +196,86 @@ def test_divergence_values_vectorise_over_curve_points():
         pointwise = dv.numerical_divergences(1.0 + shift, 0.8, [1.0, -2.0], [0.5, 1.5], [0.6, 0.4])
         for name, values in curves.items():
             assert values[i] == pytest.approx(pointwise[name].value, rel=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The tab's endpoint: figures, table, bad input
+
+
+def test_endpoint_returns_valid_figures_and_the_table():
+    from demos.divergences import DEFAULTS, HEADERS, divergences
+
+    *figures, table = divergences(**{**DEFAULTS, "mixture": True})
+    for figure in figures:
+        go.Figure(figure.to_dict())  # built without validation for speed; a bad property would raise here
+    assert HEADERS == ["quantity", "closed_form", "numerical", "abs_error"]
+    assert [row[0] for row in table] == ["KL(p||q)", "KL(q||p)", "D_CS(p,q)"]
+    assert table[0][1] is None and table[1][1] is None  # KL against a mixture has no closed form
+    assert table[2][1] == pytest.approx(table[2][2], abs=1e-8)
+
+
+def _table_rows(result):
+    table = result[-1]
+    assert table["headers"] == ["quantity", "closed_form", "numerical", "abs_error"]
+    return {row[0]: row[1:] for row in table["data"]}
+
+
+def test_api_equal_variances_show_cs_as_half_kl(client):
+    rows = _table_rows(client.predict(mu1=-1.0, sigma1=0.8, mu2=1.5, sigma2=0.8, api_name="/divergences"))
+    assert set(rows) == {"KL(p||q)", "KL(q||p)", "D_CS(p,q)"}
+    for closed, numerical, abs_error in rows.values():
+        assert abs(closed - numerical) <= 1e-8 and 0 <= abs_error < 1e-8
+    assert rows["D_CS(p,q)"][0] == pytest.approx(rows["KL(p||q)"][0] / 2, rel=1e-12)
+    assert rows["KL(p||q)"][0] == pytest.approx(2.5**2 / (2 * 0.8**2), rel=1e-12)
+
+
+def test_api_mixture(client):
+    rows = _table_rows(
+        client.predict(
+            mu1=0.0,
+            sigma1=1.0,
+            mu2=1.0,
+            sigma2=0.5,
+            mixture=True,
+            mu3=-2.0,
+            sigma3=1.5,
+            weight=0.4,
+            api_name="/divergences",
+        )
+    )
+    assert rows["KL(p||q)"][0] is None and rows["KL(p||q)"][1] > 0
+    expected = dv.cs_gaussian_mixture(0.0, 1.0, [1.0, -2.0], [0.5, 1.5], [0.6, 0.4])
+    assert rows["D_CS(p,q)"][0] == pytest.approx(expected, rel=1e-12)
+
+
+BAD_INPUTS = [
+    ({"sigma1": 0.0}, "sigma1"),
+    ({"sigma2": -1.0}, "sigma2"),
+    ({"mu1": float("nan")}, "mu1"),
+    ({"mu2": float("inf")}, "mu2"),
+    ({"mu1": 1e6}, "mu1"),
+    ({"sigma1": "wide"}, "sigma1"),
+    ({"sigma2": None}, "sigma2"),
+    ({"weight": 1.0}, "weight"),
+    ({"weight": 0.0}, "weight"),
+    ({"sigma3": 0.0}, "sigma3"),
+    ({"mixture": "maybe"}, "mixture"),
+]
+
+
+@pytest.mark.parametrize(("change", "named"), BAD_INPUTS)
+def test_bad_input_is_one_sentence(change, named):
+    from demos.divergences import DEFAULTS, divergences
+
+    with pytest.raises(gr.Error) as caught:
+        divergences(**{**DEFAULTS, "mixture": True, **change})
+    assert named in caught.value.message and "Traceback" not in caught.value.message
+
+
+@pytest.mark.parametrize("change", [{"sigma1": 0.0}, {"weight": 1.5}, {"mu2": "x"}])
+def test_api_bad_input_is_an_error(client, change):
+    from gradio_client.exceptions import AppError
+
+    arguments = {"mu1": 0.0, "sigma1": 1.0, "mu2": 1.0, "sigma2": 1.0, "mixture": True, **change}
+    with pytest.raises(AppError):
+        client.predict(**arguments, api_name="/divergences")
