@@ -208,9 +208,9 @@ def test_endpoint_returns_figures_and_the_table(client):
     assert table["headers"] == ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
     assert [row[0] for row in table["data"]] == list(ESTIMATORS)
     exact = exact_variances("cosine", 1.5, -0.5, 20)
-    for name, mean, eta, empirical, exact_variance in table["data"]:
-        assert eta == pytest.approx(float(true_gradient("cosine", 1.5, -0.5)), rel=1e-12)
-        assert exact_variance == pytest.approx(float(exact[name]), rel=1e-12)
+    for name, mean, eta, empirical, exact_variance in table["data"]:  # shown to six significant digits
+        assert eta == pytest.approx(float(true_gradient("cosine", 1.5, -0.5)), rel=1e-5)
+        assert exact_variance == pytest.approx(float(exact[name]), rel=1e-5)
         assert abs(mean - eta) <= 4 * math.sqrt(exact_variance / 300)
         assert np.isfinite(empirical)
     for plot in (by_n, by_mu, spread):
