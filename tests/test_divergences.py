@@ -185,8 +185,8 @@ def test_curve_kl_on_grid_matches_quad():
     for mu1, sigma1, means, sds, weights in _random_mixtures(seed=8, n=40, log_sd_range=(np.log(0.1), np.log(5))):
         kl_pq, kl_qp = dv.kl_on_grid(mu1, sigma1, means, sds, weights)
         numerical = dv.numerical_divergences(mu1, sigma1, means, sds, weights)
-        assert kl_pq == pytest.approx(numerical["KL(p||q)"].value, rel=1e-4, abs=1e-6)
-        assert kl_qp == pytest.approx(numerical["KL(q||p)"].value, rel=1e-4, abs=1e-6)
+        assert kl_pq == pytest.approx(numerical["KL(p||q)"].value, rel=1e-3, abs=1e-6)
+        assert kl_qp == pytest.approx(numerical["KL(q||p)"].value, rel=1e-3, abs=1e-6)
 
 
 def test_divergence_values_vectorise_over_curve_points():
