@@ -99,16 +99,16 @@ def sample_estimates(f: str, m: float, mu, sizes, repeats: int, rng: np.random.G
         "measure-valued": (fn.value(mu + w, m) - fn.value(mu - w, m)) / SQRT_2PI,
     }
     index = sizes - 1
-    estimates = {name: np.cumsum(terms, axis=-1)[..., index] / sizes for name, terms in per_sample.items()}
+    sums = {name: np.cumsum(terms, axis=-1)[..., index] for name, terms in per_sample.items()}  # over first N draws
+    estimates = {name: total / sizes for name, total in sums.items()}
 
     # Leave-one-out baseline: with b_i = (N·f̄ − f_i)/(N − 1), the average of (f_i − b_i)(z_i − μ) simplifies to
     # Σ (f_i − f̄)(z_i − μ)/(N − 1) = (Σ f_i s_i − Σ f_i · Σ s_i / N)/(N − 1) with s_i = z_i − μ: running sums again.
     # With N = 1 there is no other sample to form a baseline; we then use b = 0, i.e. the plain score estimator.
-    sum_fs = np.cumsum(f_z * eps, axis=-1)[..., index]
     sum_f = np.cumsum(f_z, axis=-1)[..., index]
     sum_s = np.cumsum(eps, axis=-1)[..., index]
-    loo = (sum_fs - sum_f * sum_s / sizes) / np.maximum(sizes - 1, 1)
-    estimates["score+baseline"] = np.where(sizes >= 2, loo, estimates["score"])
+    leave_one_out = (sums["score"] - sum_f * sum_s / sizes) / np.maximum(sizes - 1, 1)
+    estimates["score+baseline"] = np.where(sizes >= 2, leave_one_out, estimates["score"])
     return {name: estimates[name] for name in ESTIMATORS}
 
 
@@ -116,9 +116,10 @@ def sample_estimates(f: str, m: float, mu, sizes, repeats: int, rng: np.random.G
 #
 # Expectations over N(μ, 1) use the trapezoidal rule in ε = z − μ on [−12, 12] with step 0.1. For integrands that
 # are analytic and decay like a Gaussian, the trapezoidal rule converges exponentially in 1/step (its error is the
-# aliasing of the integrand's Fourier transform), so this grid is exact to rounding for every f here. Gauss–Hermite
-# quadrature is not: a narrow bump such as exp(−2·3·z²) is not well approximated by a polynomial of degree
-# 2·200 on the scale of N(0, 1), and 200 nodes leave a relative error of ~1e-4.
+# aliasing of the integrand's Fourier transform): with these 241 nodes every moment below is exact to rounding
+# (relative 1e-13) for |m| ≤ 3, |μ| ≤ 4. Gauss–Hermite quadrature converges more slowly when f has a narrow bump:
+# at m = 3, E[exp(−2m·z²)(z − μ)²] is off by 1e-2 with 50 nodes and 1e-5 with 100 (200 reach 5e-12), because
+# exp(−6z²) is poorly fit by polynomials on the scale of N(0, 1).
 #
 # Expectations over Rayleigh(1), density w·exp(−w²/2) on w > 0, use the same rule in t = log w on [−10, 3] (an
 # "exp-sinh" substitution): the integrand (f(μ + w) − f(μ − w))²·w² e^{−w²/2} becomes analytic on the whole line,
@@ -149,11 +150,10 @@ def per_sample_moments(f: str, m: float, mu) -> SampleMoments:
     """The single-sample variances of the four estimators at each μ, by quadrature (vectorized over μ)."""
     check_scale(f, m)
     fn = OBJECTIVES[f]
-    mu = np.asarray(mu, dtype=float)
-    eta = fn.gradient(mu, m)[..., None]
-    mu = mu[..., None]
+    mu = np.asarray(mu, dtype=float)[..., None]  # quadrature nodes run along the last axis
+    eta = fn.gradient(mu, m)
 
-    def normal_mean(values):  # E over z = μ + ε, ε ~ N(0, 1); ε runs along the last axis
+    def normal_mean(values):  # E over z = μ + ε, ε ~ N(0, 1)
         return values @ NORMAL_WEIGHTS
 
     eps = NORMAL_NODES
@@ -168,8 +168,9 @@ def per_sample_moments(f: str, m: float, mu) -> SampleMoments:
     w = RAYLEIGH_NODES
     coupled = (fn.value(mu + w, m) - fn.value(mu - w, m)) / SQRT_2PI
     # (coupled − η)² is not even in w, but coupled² is, which keeps the integrand smooth at w → 0; E coupled = η.
-    measure_valued = coupled**2 @ RAYLEIGH_WEIGHTS - eta[..., 0] ** 2
-    return SampleMoments(pathwise, score, centred_score, var_f + eta[..., 0] ** 2, measure_valued)
+    eta_squared = eta[..., 0] ** 2
+    measure_valued = coupled**2 @ RAYLEIGH_WEIGHTS - eta_squared
+    return SampleMoments(pathwise, score, centred_score, var_f + eta_squared, measure_valued)
 
 
 def exact_variances(f: str, m: float, mu, n) -> dict[str, np.ndarray]:
