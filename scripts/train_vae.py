@@ -20,7 +20,7 @@ from models.checkpoints import load_state_into, read_record, save_checkpoint
 from models.device import device_label, select_device
 from models.metrics import MnistEvaluator
 from models.mnist import load_mnist
-from models.vae import REGULARIZERS, build_model, evaluate_elbo, sample_quality, train
+from models.vae import REGULARIZERS, build_model, evaluate_elbo, reconstruction_fid, sample_quality, train
 
 QUALITY_SAMPLES = 2000  # prior samples for FID/IS/precision/recall: as many as the test split has digits
 
@@ -51,7 +51,10 @@ def test_report(model, evaluator, test_images, seed: int) -> dict:
     """Every number the record holds about a trained model, all on the test split."""
     return {
         "test": evaluate_elbo(model, test_images, seed=seed),
-        "sample_quality": sample_quality(model, evaluator, test_images, n=QUALITY_SAMPLES, seed=seed),
+        "sample_quality": {
+            "FID reconstructions": reconstruction_fid(model, evaluator, test_images),
+            **sample_quality(model, evaluator, n=QUALITY_SAMPLES, seed=seed),
+        },
         "sample_quality_n": QUALITY_SAMPLES,
     }
 
