@@ -249,7 +249,7 @@ def test_test_split_scored_against_its_own_statistics_is_perfect(evaluator):
     assert scores["precision"] == 1.0 and scores["recall"] == 1.0
     features, _ = extract_features(evaluator.classifier, images, evaluator.device)
     mean, _ = feature_statistics(features)
-    np.testing.assert_allclose(mean, evaluator.reference_mean, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(mean, evaluator.reference_mean, rtol=1e-5, atol=1e-6)
 
 
 def test_uniform_noise_scores_far_worse_than_real_digits(evaluator):
