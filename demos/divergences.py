@@ -257,7 +257,7 @@ def build() -> None:
                 sigma3 = gr.Slider(*SIGMA_RANGE, value=DEFAULTS["sigma3"], step=0.05, label="σ₃")
                 weight = gr.Slider(*WEIGHT_RANGE, value=DEFAULTS["weight"], step=0.01, label="w (weight of N(μ₃, σ₃²))")
         with gr.Column(scale=2):
-            plot_a = gr.Plot(value=figure_a, show_label=False)
+            plot_a = gr.Plot(value=figure_a, label="densities and overlap", show_label=False)
             table_out = gr.Dataframe(
                 value=table,
                 headers=HEADERS,
@@ -267,8 +267,8 @@ def build() -> None:
             )
             gr.Markdown(TABLE_NOTE)
     with gr.Row():
-        plot_b = gr.Plot(value=figure_b, show_label=False)
-        plot_c = gr.Plot(value=figure_c, show_label=False)
+        plot_b = gr.Plot(value=figure_b, label="divergences against mu1 - mu2", show_label=False)
+        plot_c = gr.Plot(value=figure_c, label="divergences against sigma2 / sigma1", show_label=False)
     gr.Markdown(
         EXPLANATION,
         latex_delimiters=[
