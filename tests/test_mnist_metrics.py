@@ -102,6 +102,20 @@ def test_collapsed_samples_keep_precision_but_lose_recall():
     assert precision > 0.95 and recall < 0.1
 
 
+def test_precision_and_recall_agree_with_a_direct_cdist_computation_across_blocks():
+    generator = torch.Generator().manual_seed(3)
+    real = torch.randn(1500, 8, generator=generator)  # more rows than one block of 1,024
+    fake = 1.2 * torch.randn(1300, 8, generator=generator) + 0.3
+    real_radii = torch.cdist(real, real).kthvalue(4, dim=1).values  # k = 3 plus the sample itself
+    fake_radii = torch.cdist(fake, fake).kthvalue(4, dim=1).values
+    expected_precision = (torch.cdist(fake, real) <= real_radii).any(dim=1).double().mean().item()
+    expected_recall = (torch.cdist(real, fake) <= fake_radii).any(dim=1).double().mean().item()
+    precision, recall = precision_recall(real, fake)
+    # Points exactly on a ball's surface may flip with rounding; allow a few of them.
+    assert precision == pytest.approx(expected_precision, abs=3 / len(fake))
+    assert recall == pytest.approx(expected_recall, abs=3 / len(real))
+
+
 def test_a_set_compared_with_itself_has_perfect_precision_and_recall():
     features = torch.randn(200, 8, generator=torch.Generator().manual_seed(2))
     assert precision_recall(features, features) == (1.0, 1.0)
