@@ -117,9 +117,9 @@ def sample_estimates(f: str, m: float, mu, sizes, repeats: int, rng: np.random.G
 # Expectations over N(μ, 1) use the trapezoidal rule in ε = z − μ on [−12, 12] with step 0.1. For integrands that
 # are analytic and decay like a Gaussian, the trapezoidal rule converges exponentially in 1/step (its error is the
 # aliasing of the integrand's Fourier transform): with these 241 nodes every moment below is exact to rounding
-# (relative 1e-13) for |m| ≤ 3, |μ| ≤ 4. Gauss–Hermite quadrature converges more slowly when f has a narrow bump:
-# at m = 3, E[exp(−2m·z²)(z − μ)²] is off by 1e-2 with 50 nodes and 1e-5 with 100 (200 reach 5e-12), because
-# exp(−6z²) is poorly fit by polynomials on the scale of N(0, 1).
+# (relative 3e-13 at worst) for |m| ≤ 3, |μ| ≤ 4. Gauss–Hermite quadrature converges more slowly when f has a
+# narrow bump: at m = 3, E[exp(−2m·z²)(z − μ)²] is off by 1e-2 with 50 nodes and 1e-5 with 100 (200 reach
+# 5e-12), because exp(−6z²) is poorly fit by polynomials on the scale of N(0, 1).
 #
 # Expectations over Rayleigh(1), density w·exp(−w²/2) on w > 0, use the same rule in t = log w on [−10, 3] (an
 # "exp-sinh" substitution): the integrand (f(μ + w) − f(μ − w))²·w² e^{−w²/2} becomes analytic on the whole line,

@@ -262,7 +262,8 @@ def test_log_slider_reaches_both_ends_of_n():
     assert tab.n_from_log_slider(4) == 10_000
 
 
-def test_bench_cases_are_valid_calls():
+def test_bench_cases_are_valid_calls_with_fixed_height_figures():
     for case in tab.BENCH_CASES:
-        by_n, by_mu, spread, table = case.fn(**case.kwargs)
+        *figures, table = case.fn(**case.kwargs)
         assert list(table.columns) == tab.TABLE_HEADERS
+        assert all(figure.layout.height == tab.PLOT_HEIGHT for figure in figures)
