@@ -19,6 +19,7 @@ from models.metrics import (
     precision_recall,
 )
 from models.mnist import MNIST_CARD_PATH, MNIST_PATH, REBUILD_COMMAND, MnistDataError, load_mnist, read_arrays
+from scripts.metrics_sanity import blurred
 
 
 def gaussian_statistics(rng, n: int, dim: int, scale: float, shift: float):
@@ -274,3 +275,9 @@ def test_uniform_noise_scores_far_worse_than_real_digits(evaluator):
     assert noise_scores["fid"] > 10 * real_scores["fid"]
     assert real_scores["inception_score"] > 8 > noise_scores["inception_score"]
     assert real_scores["precision"] > 0.5 > noise_scores["precision"]
+
+
+def test_fid_grows_with_blur(evaluator):
+    images, _ = load_mnist("test")
+    fids = [evaluator.evaluate(blurred(images, sigma))["fid"] for sigma in (0.5, 1.0, 2.0)]
+    assert 0 < fids[0] < fids[1] < fids[2]
