@@ -59,8 +59,8 @@ OBJECTIVES = {
 }
 
 
-def check_scale(f: str, m: float) -> None:
-    """The gaussian test function exp(−m·z²) needs m > 0: otherwise E f does not exist or f is constant."""
+def check_objective(f: str, m: float) -> None:
+    """f must be one of OBJECTIVES; the gaussian exp(−m·z²) needs m > 0, else E f is infinite or f constant."""
     if f not in OBJECTIVES:
         raise ValueError(f"unknown test function {f!r}; choose one of {', '.join(OBJECTIVES)}")
     if f == "gaussian" and not m > 0:
@@ -68,7 +68,7 @@ def check_scale(f: str, m: float) -> None:
 
 
 def true_gradient(f: str, m: float, mu) -> np.ndarray:
-    check_scale(f, m)
+    check_objective(f, m)
     return OBJECTIVES[f].gradient(np.asarray(mu, dtype=float), m)
 
 
@@ -83,7 +83,7 @@ def sample_estimates(f: str, m: float, mu, sizes, repeats: int, rng: np.random.G
     draws are shared by every μ in `mu` (common random numbers, so curves over μ are smooth).
     Returns {estimator: array of shape mu.shape + (repeats, len(sizes))}.
     """
-    check_scale(f, m)
+    check_objective(f, m)
     fn = OBJECTIVES[f]
     sizes = np.asarray(sizes, dtype=int)
     n_max = int(sizes.max())
@@ -148,7 +148,7 @@ class SampleMoments(NamedTuple):
 
 def per_sample_moments(f: str, m: float, mu) -> SampleMoments:
     """The single-sample variances of the four estimators at each μ, by quadrature (vectorized over μ)."""
-    check_scale(f, m)
+    check_objective(f, m)
     fn = OBJECTIVES[f]
     mu = np.asarray(mu, dtype=float)[..., None]  # quadrature nodes run along the last axis
     eta = fn.gradient(mu, m)
