@@ -159,6 +159,16 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
+def _load_checkpoint(model_class, name: str, directory: Path | None) -> tuple[nn.Module, dict]:
+    """The model rebuilt from the checkpoint's JSON config and filled with its weights, and the record."""
+    record = read_record(name, directory)
+    try:
+        model = model_class(**record["config"])
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"The config of checkpoint {name} does not fit {model_class.__name__} ({exc}).") from exc
+    return load_state_into(model, name, directory), record
+
+
 class MnistEvaluator:
     """The digit classifier and the stored real-data statistics, loaded once; `evaluate` scores a batch."""
 
@@ -175,10 +185,8 @@ class MnistEvaluator:
 
         `directory` defaults to checkpoints/ (or $GML_CHECKPOINT_DIR, see models/checkpoints.py)."""
         device = device or select_device()
-        classifier = DigitClassifier(**read_record(CLASSIFIER_NAME, directory)["config"])
-        load_state_into(classifier, CLASSIFIER_NAME, directory)
-        record = read_record(REFERENCE_NAME, directory)
-        reference = load_state_into(ReferenceStats(**record["config"]), REFERENCE_NAME, directory)
+        classifier, _ = _load_checkpoint(DigitClassifier, CLASSIFIER_NAME, directory)
+        reference, record = _load_checkpoint(ReferenceStats, REFERENCE_NAME, directory)
         classifier_path = checkpoint_paths(CLASSIFIER_NAME, directory)[0]
         if record.get("classifier_sha256") != file_sha256(classifier_path):
             raise CheckpointError(

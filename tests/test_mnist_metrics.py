@@ -215,6 +215,14 @@ def test_checkpoint_with_wrong_shapes_raises_a_clear_error(tmp_path):
         MnistEvaluator.load(torch.device("cpu"), directory=tmp_path)
 
 
+def test_checkpoint_config_that_does_not_fit_the_model_raises_a_clear_error(tmp_path):
+    write_random_checkpoints(tmp_path)
+    json_path = tmp_path / f"{CLASSIFIER_NAME}.json"
+    json_path.write_text(json_path.read_text().replace('"num_features"', '"feature_count"'))
+    with pytest.raises(CheckpointError, match="does not fit DigitClassifier"):
+        MnistEvaluator.load(torch.device("cpu"), directory=tmp_path)
+
+
 def test_reference_statistics_of_another_classifier_are_refused(tmp_path):
     write_random_checkpoints(tmp_path)
     torch.manual_seed(1)
