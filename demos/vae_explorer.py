@@ -4,10 +4,10 @@ Prior samples, latent traversals, interpolations, reconstructions, the 2-D laten
 readout (FID, IS, precision/recall on MNIST-classifier features). The networks live in models/vae.py;
 this module only loads them once and turns their outputs into pictures.
 
-Public API (every image is RGB uint8, digits are 28 px upscaled ×4 by nearest neighbour, with a 2 px gap
-around each digit, so a grid of R rows and C columns is 4·(30·R + 2) px high and 4·(30·C + 2) px wide):
-    /vae_sample   (model, n, temperature, seed) → grid of n prior samples in rows of 8
-    /vae_traverse (model, digit_index, span)    → (traversal grid 16 × 9, the test digit alone)
+Public API. Images are RGB uint8 grids of 28 px digits with a 2 px gap around each, upscaled ×k by nearest
+neighbour: R rows and C columns make an image k·(30·R + 2) px high and k·(30·C + 2) px wide.
+    /vae_sample   (model, n, temperature, seed) → n prior samples in rows of 8, k = 4
+    /vae_traverse (model, digit_index, span)    → (traversal 16 rows × 9 columns, k = 2; the test digit, k = 4)
     /vae_metrics  (model, n, seed)              → table `metric, value`
 """
 
@@ -48,6 +48,7 @@ TRAIN_COMMANDS = {
 }
 
 SCALE = 4  # nearest-neighbour upscaling: a 28 px digit becomes 112 px, readable on a projector
+TRAVERSE_SCALE = 2  # the 16 × 9 traversal is large already: at ×2 it fits one screen (964 × 544 px)
 GAP = 2  # px between digits, before upscaling
 GAP_COLOUR = (70, 70, 70)
 MARK_COLOUR = (255, 150, 0)  # frames the base column of a traversal and the originals of an interpolation
@@ -156,7 +157,8 @@ def vae_traverse(model, digit_index, span) -> tuple[np.ndarray, np.ndarray]:
     offsets = torch.linspace(-span, span, TRAVERSE_STEPS, device=mu.device)
     codes = mu + offsets[None, :, None] * directions[:, None, :]  # (dims, steps, latent)
     images = torch.sigmoid(vae.decode(codes.reshape(-1, vae.latent_dim)))
-    return tile(images, TRAVERSE_STEPS, marked_columns=[TRAVERSE_STEPS // 2]), tile(digit, 1)
+    grid = tile(images, TRAVERSE_STEPS, marked_columns=[TRAVERSE_STEPS // 2], scale=TRAVERSE_SCALE)
+    return grid, tile(digit, 1)
 
 
 @functools.cache

@@ -15,9 +15,9 @@ from models.mnist import load_mnist
 from models.vae import ConvVAE, build_model, loss_per_image, train, transposed_conv_shapes
 
 
-def grid_size(rows: int, columns: int) -> tuple[int, int]:
-    """(width, height) of a documented digit grid: 28 px digits, 2 px gaps, upscaled ×4."""
-    return 4 * (30 * columns + 2), 4 * (30 * rows + 2)
+def grid_size(rows: int, columns: int, scale: int) -> tuple[int, int]:
+    """(width, height) of a documented digit grid: 28 px digits, 2 px gaps, upscaled ×scale."""
+    return scale * (30 * columns + 2), scale * (30 * rows + 2)
 
 
 def test_kl_closed_form_matches_monte_carlo():
@@ -83,13 +83,13 @@ def test_checkpoint_round_trip_is_exact(tmp_path):
 
 def test_sample_endpoint_size(client):
     path = client.predict(model="kl", n=10, temperature=1.0, seed=3, api_name="/vae_sample")
-    assert Image.open(path).size == grid_size(rows=2, columns=8)
+    assert Image.open(path).size == grid_size(rows=2, columns=8, scale=4)
 
 
 def test_traverse_endpoint_sizes(client):
     traversal, digit = client.predict(model="cs", digit_index=1999, span=2.0, api_name="/vae_traverse")
-    assert Image.open(traversal).size == grid_size(rows=16, columns=9)
-    assert Image.open(digit).size == grid_size(rows=1, columns=1)
+    assert Image.open(traversal).size == grid_size(rows=16, columns=9, scale=2)
+    assert Image.open(digit).size == grid_size(rows=1, columns=1, scale=4)
 
 
 def test_metrics_endpoint_table(client):
