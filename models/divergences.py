@@ -209,6 +209,9 @@ def numerical_divergences(mu_p, sigma_p, means, sds, weights) -> dict[str, Numer
 # KL for mixtures along a whole curve at once: the trapezoid rule, vectorized
 
 
+CURVE_HALF_WIDTH = 7.0  # a plot needs far less than quad's ±10: the Gaussian tail beyond ±7 holds < 1e-11
+
+
 def kl_on_grid(mu_p, sigma_p, means, sds, weights):
     """(KL(p‖q), KL(q‖p)) for p = N(mu_p, sigma_p²), q = Σ_k w_k N(means_k, sds_k²), every argument an
     array over curve points (or a scalar); means, sds and weights are sequences over components.
@@ -228,7 +231,7 @@ def kl_on_grid(mu_p, sigma_p, means, sds, weights):
 
     def expectation(g, mean, sd):  # E_{N(mean, sd²)}[g]
         step = 0.5 * min(1.0, min(float(np.min(other / sd)) for other in all_sds))
-        t = np.arange(-HALF_WIDTH, HALF_WIDTH + step / 2, step)
+        t = np.arange(-CURVE_HALF_WIDTH, CURVE_HALF_WIDTH + step / 2, step)
         gaussian_weights = step * np.exp(-0.5 * t**2) / SQRT_2PI
         return (gaussian_weights * g(mean + sd * t)).sum(axis=-1)
 

@@ -104,6 +104,23 @@ def main() -> None:
         cpu_ms = (time.process_time() - cpu_start) / args.calls * 1000
         print(f"| {label} | {p50:.2f} | {p95:.2f} | {cpu_ms:.2f} |")
 
+    corner_cpu_ms = []
+    for mixture_on, mu1, sigma1, mu2, sigma2, mu3, sigma3, weight in corners():
+        cpu_start = time.process_time()
+        tab.divergences(mu1, sigma1, mu2, sigma2, mixture_on, mu3, sigma3, weight)
+        corner_cpu_ms.append((time.process_time() - cpu_start) * 1000)
+    print(
+        f"\nCPU per call over the {len(corner_cpu_ms)} corners of the slider ranges (each once): "
+        f"median {np.median(corner_cpu_ms):.1f} ms, p95 {np.percentile(corner_cpu_ms, 95):.1f} ms, "
+        f"max {np.max(corner_cpu_ms):.1f} ms"
+    )
+
+
+def corners():
+    """Every extreme of the sliders (μ₂ also at 0), for q a single Gaussian and a mixture."""
+    mus, sigmas = tab.MU_RANGE, tab.SIGMA_RANGE
+    return itertools.product([False, True], mus, sigmas, [mus[0], 0.0, mus[1]], sigmas, mus, sigmas, tab.WEIGHT_RANGE)
+
 
 if __name__ == "__main__":
     main()
