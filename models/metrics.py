@@ -38,11 +38,11 @@ def _psd_sqrt(matrix: torch.Tensor) -> torch.Tensor:
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     """||mu1 - mu2||^2 + tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^(1/2)), the same value as pytorch-fid.
 
-    pytorch-fid takes scipy.linalg.sqrtm of the non-symmetric product sigma1 sigma2 (slow, and complex
-    rounding noise for singular covariances). Only its trace is needed, the sum of the square roots of the
-    product's eigenvalues; these equal the eigenvalues of the symmetric PSD matrix
-    sigma1^(1/2) sigma2 sigma1^(1/2), which eigvalsh finds fast and stably. Accepts arrays or tensors;
-    computes in float64 with torch, whose LAPACK calls stay fast on a busy CPU where numpy's did not.
+    pytorch-fid takes scipy.linalg.sqrtm of the non-symmetric product sigma1 sigma2, whose rounding noise
+    turns complex for singular covariances (ReLU features that never fire). Only the trace of the root is
+    needed: the sum of the square roots of the product's eigenvalues, which equal the eigenvalues of the
+    symmetric PSD matrix sigma1^(1/2) sigma2 sigma1^(1/2), found stably by eigvalsh. Accepts arrays or
+    tensors; computes in float64 with torch (NumPy's multi-threaded OpenBLAS crawled on this shared CPU).
     """
     mu1, mu2 = (torch.atleast_1d(torch.as_tensor(mu, dtype=torch.float64)) for mu in (mu1, mu2))
     sigma1, sigma2 = (torch.atleast_2d(torch.as_tensor(sigma, dtype=torch.float64)) for sigma in (sigma1, sigma2))
