@@ -1,6 +1,9 @@
 """Time FID + IS + precision/recall for 2,000 images, next to pytorch-fid and torchmetrics, in one run.
 
-    .venv/bin/python -m scripts.bench_metrics [--repeats 7] [--threads 2]
+    OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python -m scripts.bench_metrics --threads 2
+
+The variables give NumPy/SciPy one BLAS thread, as app.py does (pytorch-fid's step is ~30x slower on this
+shared 2-core machine without them); --threads sets torch's threads (the app uses every core).
 
 The 2,000 "generated" images are train-split digits (any 2,000 images cost the same). Every row is the
 median wall time over the repeats after one warm-up call; FID values are printed to show that the
