@@ -2,7 +2,7 @@
 
     OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python -m scripts.bench_metrics --threads 2
 
-The variables give NumPy/SciPy one BLAS thread, as app.py does (pytorch-fid's step is ~30x slower on this
+The variables give NumPy/SciPy one BLAS thread, as app.py does (pytorch-fid's step ran 20-100x slower on this
 shared 2-core machine without them); --threads sets torch's threads (the app uses every core).
 
 The 2,000 "generated" images are train-split digits (any 2,000 images cost the same). Every row is the
