@@ -5,8 +5,8 @@
 The variables give NumPy/SciPy one BLAS thread, as app.py does (pytorch-fid's step ran 20-100x slower on this
 shared 2-core machine without them); --threads sets torch's threads (the app uses every core).
 
-The 2,000 "generated" images are train-split digits (any 2,000 images cost the same). Every row is the
-median wall time over the repeats after one warm-up call; FID values are printed to show that the
+The 2,000 "generated" images are train-split digits (any 2,000 images cost the same). Every row gives the
+median wall and CPU time over the repeats after one warm-up call; FID values are printed to show that the
 three implementations agree on the same features.
 """
 
