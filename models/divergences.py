@@ -104,6 +104,7 @@ def cs_gaussian_mixture(mu_p, sigma_p, means, sds, weights):
 
 HALF_WIDTH = 10.0  # integrate over ±10 scales around the mass: a Gaussian's tail beyond holds < 1e-22
 QUAD_OPTIONS = {"epsabs": 1e-10, "epsrel": 1e-9, "limit": 200}  # at least 10× tighter than the 1e-8 promised
+LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 SQRT_2PI = math.sqrt(2 * math.pi)
 
 
@@ -112,19 +113,34 @@ class Numerical(NamedTuple):
     abs_error: float  # quad's error estimate, carried through the logs and sums that build the value
 
 
+# quad evaluates the densities a few thousand times per request, one float at a time; NumPy's per-call
+# overhead would then be most of the cost, so plain floats take the math module's path (same formula).
+
+
+def _log(value):
+    return math.log(value) if isinstance(value, float) else np.log(value)
+
+
+def _logaddexp(a, b):
+    """log(eᵃ + eᵇ) without overflow."""
+    if isinstance(a, float) and isinstance(b, float):
+        return max(a, b) + math.log1p(math.exp(-abs(a - b)))
+    return np.logaddexp(a, b)
+
+
 def log_normal_pdf(x, mean, sd):
     """log N(x; mean, sd²), elementwise."""
-    return -0.5 * ((x - mean) / sd) ** 2 - np.log(SQRT_2PI * sd)
+    return -0.5 * ((x - mean) / sd) ** 2 - _log(sd) - LOG_SQRT_2PI
 
 
 def log_mixture_pdf(x, means, sds, weights):
     """log Σ_k w_k N(x; means_k, sds_k²), added pairwise in log space.
 
-    A loop over the (few) components rather than a component axis: each mean, sd and weight may itself
-    be an array broadcasting with x (one mixture per curve point), and scalars stay fast inside quad.
+    A loop over the (few) components rather than a component axis: each mean and sd may itself be an
+    array broadcasting with x (one mixture per curve point), and plain floats stay fast inside quad.
     """
-    log_terms = [np.log(w) + log_normal_pdf(x, m, s) for m, s, w in zip(means, sds, weights, strict=True)]
-    return functools.reduce(np.logaddexp, log_terms)
+    log_terms = [_log(w) + log_normal_pdf(x, m, s) for m, s, w in zip(means, sds, weights, strict=True)]
+    return functools.reduce(_logaddexp, log_terms)
 
 
 def integrate(f, centre, scale, breakpoints=()) -> Numerical:
@@ -134,6 +150,7 @@ def integrate(f, centre, scale, breakpoints=()) -> Numerical:
     integrand's mass is what keeps quad accurate when one density is a thousand times narrower than
     the other. Breakpoints (other densities' means) split the range where f has narrow features.
     """
+    centre, scale = float(centre), float(scale)  # plain floats keep every evaluation on the fast path
     inner_breaks = {(b - centre) / scale for b in breakpoints} - {0.0}
     split_at = sorted(t for t in {0.0, *inner_breaks} if abs(t) < HALF_WIDTH)
     value, error = quad(lambda t: f(centre + scale * t), -HALF_WIDTH, HALF_WIDTH, points=split_at, **QUAD_OPTIONS)
