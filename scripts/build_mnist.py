@@ -63,7 +63,7 @@ def read_digits(package_dir: Path) -> list[np.ndarray]:
     return per_class
 
 
-def test_counts(class_sizes: list[int], test_size: int) -> list[int]:
+def stratified_test_counts(class_sizes: list[int], test_size: int) -> list[int]:
     """Per-class test counts proportional to class size, summing to test_size (largest remainder)."""
     quotas = np.asarray(class_sizes) * test_size / sum(class_sizes)
     counts = np.floor(quotas).astype(int)
@@ -76,7 +76,7 @@ def stratified_split(per_class: list[np.ndarray], rng: np.random.Generator) -> d
     images = {"train": [], "test": []}
     labels = {"train": [], "test": []}
     for digit, (class_images, n_test) in enumerate(
-        zip(per_class, test_counts([len(c) for c in per_class], TEST_SIZE), strict=True)
+        zip(per_class, stratified_test_counts([len(c) for c in per_class], TEST_SIZE), strict=True)
     ):
         order = rng.permutation(len(class_images))
         for split, chosen in (("test", order[:n_test]), ("train", order[n_test:])):

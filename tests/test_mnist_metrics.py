@@ -19,6 +19,7 @@ from models.metrics import (
     precision_recall,
 )
 from models.mnist import MNIST_CARD_PATH, MNIST_PATH, REBUILD_COMMAND, MnistDataError, load_mnist, read_arrays
+from scripts.build_mnist import stratified_test_counts
 from scripts.metrics_sanity import blurred
 
 
@@ -135,17 +136,26 @@ def test_loader_shapes_dtypes_and_range(split, size):
 
 
 def test_split_is_stratified_and_disjoint():
-    train_images, train_labels = load_mnist("train")
-    test_images, test_labels = load_mnist("test")
+    _, train_labels = load_mnist("train")
+    _, test_labels = load_mnist("test")
     train_counts = torch.bincount(train_labels, minlength=10)
     test_counts = torch.bincount(test_labels, minlength=10)
     class_sizes = train_counts + test_counts
     assert class_sizes.sum() == 10_000
     # Largest-remainder rounding keeps every class within one image of its 20 % share.
     assert (test_counts - 0.2 * class_sizes).abs().max() < 1.0
-    train_bytes = {image.numpy().tobytes() for image in (train_images * 255).round().to(torch.uint8)}
-    test_bytes = {image.numpy().tobytes() for image in (test_images * 255).round().to(torch.uint8)}
-    assert len(train_bytes & test_bytes) <= 1  # MNIST holds a few exact duplicates; no image is reused on purpose
+    arrays = read_arrays(MNIST_PATH)
+    train_set = {image.tobytes() for image in arrays["train_images"]}
+    test_set = {image.tobytes() for image in arrays["test_images"]}
+    assert len(train_set) == 8000 and len(test_set) == 2000 and not train_set & test_set
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_builder_test_counts_are_proportional_and_sum_to_the_test_size(seed):
+    class_sizes = np.random.default_rng(seed).integers(50, 1500, size=10).tolist()
+    counts = np.asarray(stratified_test_counts(class_sizes, 2000))
+    assert counts.sum() == 2000
+    assert np.abs(counts - 2000 * np.asarray(class_sizes) / sum(class_sizes)).max() < 1.0
 
 
 def test_loader_returns_copies_that_callers_may_modify():
