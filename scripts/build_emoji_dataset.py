@@ -31,6 +31,19 @@ SKIN_TONES = range(0x1F3FB, 0x1F3FF + 1)  # Fitzpatrick modifiers: recolourings 
 REGIONAL_INDICATORS = range(0x1F1E6, 0x1F1FF + 1)  # letters in boxes; flags are pairs of these, see data card
 NEAR_DUPLICATE_DISTANCE = 4.0  # mean |difference| (0-255) of 32x32 thumbnails below which two emoji are one
 HELD_OUT_FRACTION = 0.1
+EXAMPLES = [
+    "tomato",
+    "mushroom",
+    "strawberry",
+    "face with tears of joy",
+    "smiling face with heart-shaped eyes",
+    "automobile",
+    "baby chick",
+    "butterfly",
+    "rainbow",
+    "electric light bulb",
+]  # held-out sketches for the tab
+EXAMPLE_SCALE = 3  # written at 384 px so that they fill the drawing canvas
 
 
 def candidate_code_points(font_path: Path) -> list[int]:
@@ -140,7 +153,6 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--variants", type=int, default=4, help="sketch variants per training emoji")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--examples", type=int, default=8, help="held-out sketches written to data/sketch_examples")
     args = parser.parse_args(argv)
     if not args.font.is_file():
         raise SystemExit(f"{args.font} not found: apt-get install fonts-noto-color-emoji")
@@ -186,11 +198,20 @@ def main(argv=None) -> None:
     }
     (args.out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
 
-    EXAMPLES_DIR.mkdir(parents=True, exist_ok=True)
-    for index in np.flatnonzero(held_out)[: args.examples]:
-        slug = emoji_name(code_points[index]).replace(" ", "_").replace("-", "_")
-        Image.fromarray(sketches[index, 0]).save(EXAMPLES_DIR / f"{slug}.png", optimize=True)
+    write_examples(code_points, sketches, held_out)
     print(json.dumps(card, indent=2))
+
+
+def write_examples(code_points, sketches: np.ndarray, held_out: np.ndarray, directory: Path = EXAMPLES_DIR) -> None:
+    """The tab's example sketches: a few held-out emoji, upscaled to fill the canvas."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for index in np.flatnonzero(held_out):
+        name = emoji_name(code_points[index])
+        if name in EXAMPLES:
+            big = Image.fromarray(sketches[index, 0]).resize(
+                (IMAGE_SIZE * EXAMPLE_SCALE,) * 2, Image.Resampling.LANCZOS
+            )
+            big.save(directory / f"{name.replace(' ', '_').replace('-', '_')}.png", optimize=True)
 
 
 if __name__ == "__main__":
