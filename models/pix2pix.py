@@ -83,7 +83,7 @@ class UNetGenerator(nn.Module):
     def __init__(self, image_size: int = 128, ngf: int = 64, in_channels: int = 1, out_channels: int = 3):
         super().__init__()
         depth = downsamplings_for(image_size)
-        self.image_size = image_size
+        self.image_size, self.in_channels = image_size, in_channels
         # Built from the bottleneck outwards, as in the reference implementation.
         block = UNetBlock(ngf * 8, ngf * 8)
         for _ in range(depth - MIN_DOWNSAMPLINGS):  # the extra 8ngf levels carry the dropout noise
@@ -208,6 +208,40 @@ def mean_gradient_magnitude(images: torch.Tensor) -> torch.Tensor:
     dx = luminance[:, :-1, 1:] - luminance[:, :-1, :-1]
     dy = luminance[:, 1:, :-1] - luminance[:, :-1, :-1]
     return torch.sqrt(dx**2 + dy**2).mean(dim=(1, 2))
+
+
+@torch.no_grad()
+def generate_all(G: UNetGenerator, data, device: torch.device, batch_size: int = 32):
+    """(sketches, outputs, targets) for every pair of `data` (first input variant), G in eval mode, in [0, 1]."""
+    was_training = G.training
+    G.eval()
+    sketches, fakes, reals = [], [], []
+    for start in range(0, len(data), batch_size):
+        sketch, real = data.batch(torch.arange(start, min(start + batch_size, len(data))))
+        fakes.append(to_unit(G(sketch.to(device))).float().cpu())
+        sketches.append(to_unit(sketch))
+        reals.append(to_unit(real))
+    G.train(was_training)
+    return torch.cat(sketches), torch.cat(fakes), torch.cat(reals)
+
+
+def held_out_metrics(fake: torch.Tensor, real: torch.Tensor, bootstrap: int = 1000, seed: int = 0) -> dict:
+    """Mean L1 and SSIM with standard errors, and the sharpness ratio with a bootstrap standard error."""
+    l1 = (fake - real).abs().mean(dim=(1, 2, 3))
+    similarity = ssim(fake, real)
+    grad_fake, grad_real = mean_gradient_magnitude(fake), mean_gradient_magnitude(real)
+    n = len(l1)
+    resample = torch.randint(0, n, (bootstrap, n), generator=torch.Generator().manual_seed(seed))
+    ratios = grad_fake[resample].mean(dim=1) / grad_real[resample].mean(dim=1)
+    return {
+        "images": n,
+        "l1": l1.mean().item(),
+        "l1_se": (l1.std() / n**0.5).item(),
+        "ssim": similarity.mean().item(),
+        "ssim_se": (similarity.std() / n**0.5).item(),
+        "sharpness_ratio": (grad_fake.mean() / grad_real.mean()).item(),
+        "sharpness_ratio_se": ratios.std().item(),
+    }
 
 
 def init_weights(model: nn.Module, std: float = 0.02) -> None:

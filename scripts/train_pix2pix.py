@@ -29,13 +29,12 @@ from models.pix2pix import (  # noqa: E402
     PatchDiscriminator,
     UNetGenerator,
     discriminator_loss,
+    generate_all,
     generator_loss,
+    held_out_metrics,
     init_weights,
     linear_decay,
     make_optimizer,
-    mean_gradient_magnitude,
-    ssim,
-    to_unit,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,31 +73,10 @@ def load_data(args) -> tuple[PairedImages, PairedImages | None, str]:
     return train, held_out_data, f"aligned:{args.aligned.name}:{args.direction}"
 
 
-@torch.no_grad()
-def evaluate(G: UNetGenerator, data: PairedImages, device: torch.device, batch_size: int = 32) -> dict:
-    """L1 (in [0, 1] units), SSIM and sharpness ratio on held-out pairs, G in eval mode (no dropout)."""
-    was_training = G.training
-    G.eval()
-    l1, similarity, grad_fake, grad_real = [], [], [], []
-    for start in range(0, len(data), batch_size):
-        sketch, real = data.batch(torch.arange(start, min(start + batch_size, len(data))))
-        fake = to_unit(G(sketch.to(device))).cpu()
-        real = to_unit(real)
-        l1.append((fake - real).abs().mean(dim=(1, 2, 3)))
-        similarity.append(ssim(fake, real))
-        grad_fake.append(mean_gradient_magnitude(fake))
-        grad_real.append(mean_gradient_magnitude(real))
-    G.train(was_training)
-    l1, similarity = torch.cat(l1), torch.cat(similarity)
-    n = len(l1)
-    return {
-        "held_out_images": n,
-        "l1": l1.mean().item(),
-        "l1_standard_error": (l1.std() / n**0.5).item(),
-        "ssim": similarity.mean().item(),
-        "ssim_standard_error": (similarity.std() / n**0.5).item(),
-        "sharpness_ratio": (torch.cat(grad_fake).mean() / torch.cat(grad_real).mean()).item(),
-    }
+def evaluate(G: UNetGenerator, data: PairedImages, device: torch.device) -> dict:
+    """Held-out L1 (in [0, 1] units), SSIM and sharpness ratio, G in eval mode (no dropout)."""
+    _, fake, real = generate_all(G, data, device)
+    return held_out_metrics(fake, real)
 
 
 def save_resume(path: Path, models: dict, optimizers: dict, meta: dict) -> None:
