@@ -147,8 +147,8 @@ def integrate(f, centre, scale, breakpoints=()) -> Numerical:
     """∫ f(x) dx over centre ± HALF_WIDTH·scale, by quad in t = (x − centre)/scale.
 
     The substitution leaves the integral unchanged for any centre and scale; putting them on the
-    integrand's mass is what keeps quad accurate when one density is a thousand times narrower than
-    the other. Breakpoints (other densities' means) split the range where f has narrow features.
+    integrand's mass is what keeps quad accurate when one density is 10⁴ times narrower than the
+    other. Breakpoints (other densities' means) split the range where f has narrow features.
     """
     centre, scale = float(centre), float(scale)  # plain floats keep every evaluation on the fast path
     inner_breaks = {(b - centre) / scale for b in breakpoints} - {0.0}
@@ -258,6 +258,10 @@ def kl_on_grid(mu_p, sigma_p, means, sds, weights):
     kl_pq = expectation(log_ratio, mu_p, sigma_p)
     kl_qp = sum(w * expectation(lambda x: -log_ratio(x), m, s) for m, s, w in zip(means, sds, weights, strict=True))
     return kl_pq, kl_qp
+
+
+# ---------------------------------------------------------------------------------------------------
+# What the tab shows: closed forms where they exist, and every value along the curves
 
 
 def closed_forms(mu_p, sigma_p, means, sds, weights) -> dict[str, np.ndarray]:
