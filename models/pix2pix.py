@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.checkpoints import CheckpointError, load_state_into, read_record
+
 L1_WEIGHT = 100.0  # lambda of the paper: L1 dominates the loss, the GAN term adds the high frequencies
 LEARNING_RATE = 2e-4
 ADAM_BETAS = (0.5, 0.999)
@@ -122,6 +124,24 @@ class PatchDiscriminator(nn.Module):
 
     def forward(self, sketch: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
         return self.model(torch.cat([sketch, image], dim=1))
+
+
+def load_trained(name: str, build) -> nn.Module:
+    """build(config) filled with checkpoints/<name>.*, in eval mode; CheckpointError if missing or unusable."""
+    config = read_record(name)["config"]
+    try:
+        model = build(config)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"Checkpoint {name} has a config that builds no pix2pix network ({exc}).") from exc
+    return load_state_into(model, name).eval()
+
+
+def load_generator(name: str) -> UNetGenerator:
+    return load_trained(name, lambda c: UNetGenerator(c["image_size"], c["ngf"], in_channels=c["in_channels"]))
+
+
+def load_discriminator(name: str) -> PatchDiscriminator:
+    return load_trained(name, lambda c: PatchDiscriminator(c["in_channels"], c["ndf"]))
 
 
 def receptive_field(discriminator: PatchDiscriminator) -> int:

@@ -20,17 +20,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.checkpoints import checkpoint_paths, load_state_into, read_record  # noqa: E402
+from models.checkpoints import checkpoint_paths, read_record  # noqa: E402
 from models.paired_images import load_emoji_pairs  # noqa: E402
-from models.pix2pix import UNetGenerator, generate_all, held_out_metrics  # noqa: E402
+from models.pix2pix import UNetGenerator, generate_all, held_out_metrics, load_generator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = {"L1 only": "pix2pix_l1", "GAN (L1 + adversarial)": "pix2pix_gan"}  # grid column order
-
-
-def load_generator(name: str) -> UNetGenerator:
-    config = read_record(name)["config"]
-    return load_state_into(UNetGenerator(config["image_size"], config["ngf"], config["in_channels"]), name).eval()
 
 
 def inference_milliseconds(G: UNetGenerator, calls: int) -> tuple[float, float]:
