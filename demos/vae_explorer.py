@@ -41,6 +41,7 @@ from models.vae import (
 
 MODELS = {"kl": ("KL-VAE", "vae_kl"), "cs": ("CS-VAE", "vae_cs")}  # API value → (label, checkpoint)
 MAP_CHECKPOINT = "vae_kl_2d"
+CLASSIFIER_COMMAND = ".venv/bin/python -m scripts.train_classifier"
 TRAIN_COMMANDS = {
     "vae_kl": ".venv/bin/python -m scripts.train_vae --regularizer kl --latent 16",
     "vae_cs": ".venv/bin/python -m scripts.train_vae --regularizer cs --latent 16 --lam 1",
@@ -95,7 +96,10 @@ def loaded() -> Loaded:
     activity_order = {
         key: latent_activity(model, test_images).argsort(descending=True) for key, model in models.items()
     }
-    evaluator = MnistEvaluator.load(device=device)
+    try:
+        evaluator = MnistEvaluator.load(device=device)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc} The sample-quality metrics need it: `{CLASSIFIER_COMMAND}` rebuilds it.") from exc
     return Loaded(models, records, activity_order, map_model, evaluator, test_images, test_labels)
 
 
@@ -449,6 +453,7 @@ def build() -> None:
     new_digits.click(random_seed, None, reconstruction_seed, api_visibility="private").then(
         reconstructions, [model, reconstruction_seed], reconstruction_image, api_visibility="private", **TORCH_QUEUE
     )
+    model.change(lambda: None, None, metrics_table, api_visibility="private")  # old numbers belong to the other model
     metrics_button.click(
         vae_metrics, [model, metrics_n, metrics_seed], metrics_table, api_name="vae_metrics", **TORCH_QUEUE
     )
