@@ -17,7 +17,6 @@ from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import torch
 from scipy.stats import norm
@@ -173,14 +172,14 @@ def test_reconstruction_fid(model: str) -> float:
 
 
 @friendly_errors
-def vae_metrics(model, n, seed) -> pd.DataFrame:
+def vae_metrics(model, n, seed) -> list[list]:
     """FID/IS/precision/recall of n ∈ [100, 5000] prior samples, and FID of the test split's reconstructions."""
     vae = _model(model)
     n = integer(n, "n", *METRICS_SAMPLES)
     seed = integer(seed, "seed", 0, MAX_SEED)
     quality = sample_quality(vae, loaded().evaluator, n=n, seed=seed)
     quality["FID reconstructions"] = test_reconstruction_fid(model)
-    return pd.DataFrame({"metric": METRIC_ROWS, "value": [round(quality[row], 4) for row in METRIC_ROWS]})
+    return [[row, round(quality[row], 4)] for row in METRIC_ROWS]  # rows of the `metric, value` table
 
 
 # ---------------------------------------------------------------------------------------------------
