@@ -397,10 +397,11 @@ def test_browser_strokes_on_the_canvas_produce_an_image(browser, app_url, artifa
     canvas.wait_for()
     box = canvas.bounding_box()
     cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, min(box["width"], box["height"]) / 3
-    strokes = [  # a circle and two eyes, drawn with the mouse
+    strokes = [  # a smiley, drawn with the mouse: face, two eyes, mouth
         [(cx + r * np.cos(t), cy + r * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 40)],
-        [(cx - r / 3, cy - r / 4), (cx - r / 3, cy - r / 6)],
-        [(cx + r / 3, cy - r / 4), (cx + r / 3, cy - r / 6)],
+        [(cx - r / 3, cy - r / 3), (cx - r / 3, cy - r / 6)],
+        [(cx + r / 3, cy - r / 3), (cx + r / 3, cy - r / 6)],
+        [(cx + r / 2 * np.cos(t), cy + r / 2 * np.sin(t)) for t in np.linspace(0.2 * np.pi, 0.8 * np.pi, 12)],
     ]
     for stroke in strokes:
         page.mouse.move(*stroke[0])
