@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from demos import BenchCase
+from demos import BenchCase, show_unavailable
 from demos.validation import choice, flag, friendly_errors, integer
 from models.checkpoints import CheckpointError
 from models.device import device_label, select_device
@@ -293,10 +293,7 @@ def build() -> None:
     try:
         models = load_models()
     except CheckpointError as exc:
-        gr.Markdown(
-            f"**This tab needs its trained models.** {exc}\n\nTrain them with:\n\n```\n{TRAIN_COMMAND}\n```",
-            elem_classes="gml-unavailable",
-        )
+        show_unavailable(f"{exc} Train the models with `{TRAIN_COMMAND}`.")
         return
     gr.Markdown(
         "Pick the pen (left of the canvas) and draw an emoji's outline: a pix2pix U-Net "
