@@ -320,8 +320,7 @@ def build() -> None:
             output = gr.Image(label="Generated", type="numpy", height=384, elem_id="pix2pix-output")
             status = gr.Markdown(DRAW_HINT)
             heatmap = gr.Image(label="Discriminator's view: green = looks real, red = looks fake", height=256)
-    if example_paths():
-        gr.Examples(example_paths(), inputs=canvas, label="Held-out sketches (never seen in training)")
+    examples = gr.Examples(example_paths(), inputs=canvas, label="Held-out sketches (never seen in training)")
     gr.Markdown(
         EXPLANATION,
         latex_delimiters=[
@@ -331,14 +330,13 @@ def build() -> None:
     )
 
     inputs = [canvas, model, stochastic, seed]
+    live_view = {"fn": draw, "inputs": inputs, "outputs": [output, heatmap, status], "api_visibility": "private"}
     gr.on(
         [canvas.change, model.change, stochastic.change, seed.change],
-        draw,
-        inputs,
-        [output, heatmap, status],
-        api_visibility="private",
+        **live_view,
         show_progress="hidden",
         trigger_mode="always_last",
     )
+    examples.load_input_event.then(**live_view)  # loading an example into the canvas fires no .change
     # The public endpoint: same computation, the image only. Its trigger is hidden; API clients call it by name.
     gr.Button(visible=False).click(sketch2image, inputs, output, api_name="sketch2image")

@@ -419,3 +419,15 @@ def test_browser_strokes_on_the_canvas_produce_an_image(browser, app_url, artifa
         image = np.asarray(Image.open(BytesIO(response.read())).convert("RGB"))
     page.close()
     assert (image.astype(int).sum(axis=2) < 600).mean() > 0.05, "the generated image is blank"
+
+
+def test_browser_clicking_an_example_fills_the_canvas_and_the_output(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(app_url, wait_until="networkidle")
+    page.get_by_role("tab", name="Sketch → image").click()
+    page.get_by_role("tabpanel").filter(visible=True).locator(".gallery-item").first.click()
+    page.locator("#pix2pix-output img").wait_for(timeout=30_000)
+    status = page.get_by_text("Generated in").first
+    status.wait_for(timeout=30_000)
+    assert "CPU" in status.inner_text() or "CUDA" in status.inner_text()
+    page.close()
