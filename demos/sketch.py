@@ -57,6 +57,9 @@ bottleneck; only *what* to paint does.
 **PatchGAN.** The discriminator $D(x, y)$ outputs one logit per $70\times70$ patch (a $14\times14$ grid at
 128 px): it judges local texture and sharpness, and the L1 term takes care of the global layout. The heatmap
 shows $\sigma(D)$, its probability that each patch is a real emoji (green) rather than a generated one (red).
+After training it hovers near $\tfrac12$ on its own generator's outputs, the equilibrium a GAN aims for. It
+judges the L1-only outputs too, and, perhaps surprisingly, finds them *more* real: it only ever learned to spot
+its own generator's artefacts, so it is no general judge of quality.
 
 **The losses** (non-saturating GAN, $\lambda = 100$):
 $$\mathcal{L}_D = -\tfrac12\,\mathbb{E}\big[\log D(x,y) + \log(1 - D(x,G(x)))\big], \qquad
