@@ -1,7 +1,7 @@
 """Generative Models Lab: four tabs, one gr.Blocks app. This file only assembles.
 
-    python app.py                     # http://127.0.0.1:7860
-    python app.py --host 0.0.0.0 --port 8080 --share
+python app.py                     # http://127.0.0.1:7860
+python app.py --host 0.0.0.0 --port 8080 --share
 """
 
 import argparse
@@ -17,7 +17,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
-from demos import divergences, estimators, sketch, vae_explorer  # noqa: E402
+from demos import atomic_image_cache, divergences, estimators, sketch, vae_explorer  # noqa: E402
 from models.device import device_label, select_device  # noqa: E402
 
 __version__ = "0.1.0"
@@ -29,11 +29,12 @@ TABS = [
     ("VAE explorer", vae_explorer),
     ("Sketch → image", sketch),
 ]
-# Concurrency model (README, "Classroom load"): the torch endpoints share one worker that uses every core
-# (demos.TORCH_QUEUE); the light NumPy endpoints get two workers each; beyond QUEUE_MAX_SIZE waiting events a
-# caller is told the app is busy and to try again, instead of waiting without end.
+# Concurrency model (README, "Classroom load"): the torch previews share one worker and the metrics another
+# (demos.TORCH_QUEUE, demos.METRICS_QUEUE), one torch thread each, so that together with the NumPy endpoints'
+# two workers per endpoint they keep a 2-core machine busy without oversubscribing it; beyond QUEUE_MAX_SIZE
+# waiting events a caller is told the app is busy and to try again, instead of waiting without end.
 QUEUE_MAX_SIZE = 256
-torch.set_num_threads(os.cpu_count() or 1)
+torch.set_num_threads(int(os.environ.get("GML_TORCH_THREADS", "1")))
 
 THEME = gr.themes.Default()  # its fonts ship inside the gradio package: nothing is fetched
 CSS = """
@@ -43,14 +44,14 @@ CSS = """
 
 def build_app() -> gr.Blocks:
     """Assemble the four tabs; each tab module builds its own controls and endpoints."""
+    atomic_image_cache.install()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"# {TITLE}\nFour ideas of generative modelling, with live math and real trained models.")
         for title, module in TABS:
             with gr.Tab(title):
                 module.build()
         gr.Markdown(
-            f"Generative Models Lab v{__version__} · running on **{device_label(select_device())}** · "
-            "[API](?view=api)",
+            f"Generative Models Lab v{__version__} · running on **{device_label(select_device())}** · [API](?view=api)",
             elem_classes="gml-footer",
         )
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=2)

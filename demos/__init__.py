@@ -19,9 +19,11 @@ class BenchCase(NamedTuple):
     client_kwargs: dict | None = None  # what gradio_client sends when it differs (e.g. files via handle_file)
 
 
-# Every endpoint that runs a torch model joins one queue with one worker: each forward pass uses all the cores
-# (or the GPU), so running two at once would only make both slower.
+# Endpoints that run a torch model share one worker (a forward pass takes ~10 ms: queueing beats contending for
+# the cores); the slow sample-quality metrics (~0.5 s) get a worker of their own, so that they never hold up the
+# live previews of the other students.
 TORCH_QUEUE = {"concurrency_id": "torch", "concurrency_limit": 1}
+METRICS_QUEUE = {"concurrency_id": "metrics", "concurrency_limit": 1}
 
 
 def show_unavailable(reason: str) -> None:

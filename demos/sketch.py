@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from demos import BenchCase, show_unavailable
+from demos import TORCH_QUEUE, BenchCase, show_unavailable
 from demos.validation import choice, flag, friendly_errors, integer
 from models.checkpoints import CheckpointError
 from models.device import device_label, select_device
@@ -333,7 +333,13 @@ def build() -> None:
     )
 
     inputs = [canvas, model, stochastic, seed]
-    live_view = {"fn": draw, "inputs": inputs, "outputs": [output, heatmap, status], "api_visibility": "private"}
+    live_view = {
+        "fn": draw,
+        "inputs": inputs,
+        "outputs": [output, heatmap, status],
+        "api_visibility": "private",
+        **TORCH_QUEUE,
+    }
     gr.on(
         [canvas.change, model.change, stochastic.change, seed.change],
         **live_view,
@@ -342,4 +348,4 @@ def build() -> None:
     )
     examples.load_input_event.then(**live_view)  # loading an example into the canvas fires no .change
     # The public endpoint: same computation, the image only. Its trigger is hidden; API clients call it by name.
-    gr.Button(visible=False).click(sketch2image, inputs, output, api_name="sketch2image")
+    gr.Button(visible=False).click(sketch2image, inputs, output, api_name="sketch2image", **TORCH_QUEUE)

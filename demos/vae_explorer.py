@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import torch
 from scipy.stats import norm
 
-from demos import TORCH_QUEUE, BenchCase, show_unavailable
+from demos import METRICS_QUEUE, TORCH_QUEUE, BenchCase, show_unavailable
 from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import CheckpointError, load_state_into, read_record
 from models.device import select_device
@@ -454,7 +454,7 @@ def build() -> None:
     )
     model.change(lambda: None, None, metrics_table, api_visibility="private")  # old numbers belong to the other model
     metrics_button.click(
-        vae_metrics, [model, metrics_n, metrics_seed], metrics_table, api_name="vae_metrics", **TORCH_QUEUE
+        vae_metrics, [model, metrics_n, metrics_seed], metrics_table, api_name="vae_metrics", **METRICS_QUEUE
     )
 
 

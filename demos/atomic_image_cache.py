@@ -1,0 +1,33 @@
+"""Write Gradio's cached output images atomically.
+
+Gradio stores each output image under a name derived from its bytes, rewriting the file in place
+(`processing_utils.save_pil_to_cache`). When a class asks for the same image at once (the default sample grid,
+the same example sketch), one request truncates and rewrites the file while another request's client is
+downloading it, and that download fails ("peer closed connection", seen in scripts/load_test.py at 30 clients).
+Gradio already writes cached *files* atomically (`save_file_to_cache`); this does the same for images: an existing
+file (same name, so same bytes) is reused, a new one is written under a temporary name and renamed into place.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from gradio import processing_utils
+
+
+def save_pil_to_cache_atomically(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+    data = processing_utils.encode_pil_to_bytes(img, format)
+    directory = Path(cache_dir) / processing_utils.hash_bytes(data)
+    directory.mkdir(exist_ok=True, parents=True)
+    path = (directory / f"{name}.{format}").resolve()
+    if not path.exists():
+        descriptor, staging = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(staging, path)
+    return str(path)
+
+
+def install() -> None:
+    """Route every image output through the atomic writer (idempotent)."""
+    processing_utils.save_pil_to_cache = save_pil_to_cache_atomically
