@@ -295,6 +295,7 @@ def build() -> None:
         inputs,
         [plot_a, plot_b, plot_c, table_out],
         api_name="divergences",
+        preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         trigger_mode="always_last",
         show_progress="hidden",
     )

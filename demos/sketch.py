@@ -20,7 +20,7 @@ import torch
 from PIL import Image
 
 from demos import TORCH_QUEUE, BenchCase, show_unavailable
-from demos.validation import choice, flag, friendly_errors, integer
+from demos.validation import ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import CheckpointError
 from models.device import device_label, select_device
 from models.pix2pix import (
@@ -318,7 +318,7 @@ def build() -> None:
             with gr.Row():
                 model = gr.Radio(MODEL_LABELS, value="gan", label="Model")
                 stochastic = gr.Checkbox(False, label="Dropout at inference")
-                seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED)
+                seed = ValidatedNumber(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED)
         with gr.Column():
             output = gr.Image(label="Generated", type="numpy", height=384, elem_id="pix2pix-output")
             status = gr.Markdown(DRAW_HINT)

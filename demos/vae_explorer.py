@@ -417,6 +417,7 @@ def build() -> None:
         [model, n, temperature, seed],
         sample_image,
         api_name="vae_sample",
+        preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         **TORCH_QUEUE,
     )
     regenerate.click(random_seed, None, seed, api_visibility="private").then(
@@ -428,6 +429,7 @@ def build() -> None:
         [model, digit_index, span],
         [traverse_image, digit_image],
         api_name="vae_traverse",
+        preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         **TORCH_QUEUE,
     )
     random_digit.click(random_index, None, digit_index, api_visibility="private").then(
@@ -454,7 +456,12 @@ def build() -> None:
     )
     model.change(lambda: None, None, metrics_table, api_visibility="private")  # old numbers belong to the other model
     metrics_button.click(
-        vae_metrics, [model, metrics_n, metrics_seed], metrics_table, api_name="vae_metrics", **METRICS_QUEUE
+        vae_metrics,
+        [model, metrics_n, metrics_seed],
+        metrics_table,
+        api_name="vae_metrics",
+        preprocess=False,
+        **METRICS_QUEUE,
     )
 
 

@@ -84,3 +84,17 @@ def friendly_errors(fn):
             ) from None
 
     return wrapper
+
+
+class ValidatedNumber(gr.Number):
+    """A gr.Number whose value reaches the endpoint exactly as sent.
+
+    gr.Number's own preprocessing fails on a list or a string without a message; with this component the
+    endpoint's validator (above) answers every bad value with its sentence. Use it where an event cannot take
+    `preprocess=False` because another of its inputs (an image) needs preprocessing.
+    """
+
+    is_template = True  # drawn by gr.Number's front end
+
+    def preprocess(self, payload):
+        return payload
