@@ -28,3 +28,22 @@ def test_page_serves(app_url):
     with urllib.request.urlopen(app_url, timeout=30) as response:
         assert response.status == 200
         assert "Generative Models Lab" in response.read().decode()
+
+
+def test_every_public_endpoint_answers_a_valid_call(client):
+    """Lists the API and calls each public endpoint once, with the arguments its tab benchmarks."""
+    cases = {case.api_name: case for _, module in app.TABS for case in module.BENCH_CASES}
+    public = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert set(public) == {
+        "/estimators",
+        "/divergences",
+        "/vae_sample",
+        "/vae_traverse",
+        "/vae_metrics",
+        "/sketch2image",
+    }
+    for api_name, info in public.items():
+        result = client.predict(**(cases[api_name].client_kwargs or cases[api_name].kwargs), api_name=api_name)
+        outputs = result if isinstance(result, tuple) else (result,)
+        assert len(outputs) == len(info["returns"]), api_name
+        assert all(output is not None for output in outputs), api_name
