@@ -212,6 +212,14 @@ def n_from_log_slider(log_n):
     return round(10 ** number(log_n, "log10 N", 0.0, math.log10(N_RANGE[1])))
 
 
+def log_slider_from_n(n):
+    """Typing N moves the log slider too (out-of-range N leaves it where it is; the endpoint reports the error)."""
+    try:
+        return math.log10(integer(n, "N", *N_RANGE))
+    except gr.Error:
+        return gr.update()
+
+
 def build() -> None:
     with gr.Row():
         with gr.Column(scale=2):
@@ -247,6 +255,7 @@ def build() -> None:
         )
 
     log_n.input(n_from_log_slider, log_n, n, api_visibility="private", show_progress="hidden")
+    n.input(log_slider_from_n, n, log_n, api_visibility="private", show_progress="hidden")
     gr.on(
         [f.change, m.change, mu.change, n.change, repeats.change, seed.change],
         compare_estimators,

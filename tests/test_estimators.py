@@ -267,3 +267,11 @@ def test_bench_cases_are_valid_calls_with_fixed_height_figures():
         *figures, table = case.fn(**case.kwargs)
         assert list(table.columns) == tab.TABLE_HEADERS
         assert all(figure.layout.height == tab.PLOT_HEIGHT for figure in figures)
+
+
+def test_typed_n_moves_the_log_slider_and_back():
+    from demos.estimators import log_slider_from_n, n_from_log_slider
+
+    assert log_slider_from_n(100) == pytest.approx(2.0)
+    assert n_from_log_slider(log_slider_from_n(1234)) == 1234
+    assert log_slider_from_n("many") == gr.update()  # bad N: the slider stays, the endpoint says why
