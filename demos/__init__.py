@@ -26,6 +26,13 @@ TORCH_QUEUE = {"concurrency_id": "torch", "concurrency_limit": 1}
 METRICS_QUEUE = {"concurrency_id": "metrics", "concurrency_limit": 1}
 
 
+# How every tab's explanation marks its formulas: $$display$$ and $inline$.
+LATEX_DELIMITERS = [
+    {"left": "$$", "right": "$$", "display": True},
+    {"left": "$", "right": "$", "display": False},
+]
+
+
 def show_unavailable(reason: str) -> None:
     """Stand-in for a tab whose model cannot be loaded: one clear message; the other tabs keep working."""
     gr.Markdown(f"⚠️ **This tab is unavailable.** {reason}", elem_classes="gml-unavailable")

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demos import BenchCase
+from demos import LATEX_DELIMITERS, BenchCase
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
 
@@ -279,10 +279,7 @@ def build() -> None:
         plot_c = gr.Plot(value=figure_c, label="divergences against sigma2 / sigma1", show_label=False)
     gr.Markdown(
         EXPLANATION,
-        latex_delimiters=[
-            {"left": "$$", "right": "$$", "display": True},
-            {"left": "$", "right": "$", "display": False},
-        ],
+        latex_delimiters=LATEX_DELIMITERS,
     )
 
     inputs = [mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import BenchCase
+from demos import LATEX_DELIMITERS, BenchCase
 from demos.validation import choice, friendly_errors, integer, number
 from models.estimators import ESTIMATORS, OBJECTIVES, exact_variances, sample_estimates, true_gradient
 
@@ -238,10 +238,7 @@ def build() -> None:
         with gr.Column(scale=3):
             gr.Markdown(
                 EXPLANATION,
-                latex_delimiters=[
-                    {"left": "$$", "right": "$$", "display": True},
-                    {"left": "$", "right": "$", "display": False},
-                ],
+                latex_delimiters=LATEX_DELIMITERS,
             )
 
     first = compare_estimators(**DEFAULTS)  # the page opens with results, no request needed

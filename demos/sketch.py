@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from demos import TORCH_QUEUE, BenchCase, show_unavailable
+from demos import LATEX_DELIMITERS, TORCH_QUEUE, BenchCase, show_unavailable
 from demos.validation import ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import CheckpointError
 from models.device import device_label, select_device
@@ -326,10 +326,7 @@ def build() -> None:
     examples = gr.Examples(example_paths(), inputs=canvas, label="Held-out sketches (never seen in training)")
     gr.Markdown(
         EXPLANATION,
-        latex_delimiters=[
-            {"left": "$$", "right": "$$", "display": True},
-            {"left": "$", "right": "$", "display": False},
-        ],
+        latex_delimiters=LATEX_DELIMITERS,
     )
 
     inputs = [canvas, model, stochastic, seed]

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import torch
 from scipy.stats import norm
 
-from demos import METRICS_QUEUE, TORCH_QUEUE, BenchCase, show_unavailable
+from demos import LATEX_DELIMITERS, METRICS_QUEUE, TORCH_QUEUE, BenchCase, show_unavailable
 from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import CheckpointError, load_state_into, read_record
 from models.device import select_device
@@ -255,10 +255,6 @@ def latent_map(state: Loaded) -> tuple[np.ndarray, go.Figure]:
 # ---------------------------------------------------------------------------------------------------
 # Explanations
 
-LATEX = [
-    {"left": "$$", "right": "$$", "display": True},
-    {"left": "$", "right": "$", "display": False},
-]
 
 THEORY = r"""
 **The evidence lower bound.** The encoder outputs $q_\phi(z\mid x)=\mathcal N(\mu_\phi(x),\operatorname{diag}\sigma^2_\phi(x))$,
@@ -342,7 +338,7 @@ def build() -> None:
         "codes drawn from the prior $\\mathcal N(0, I)$ back into digits. Compare the usual **KL**-regularized VAE "
         "with one regularized by the **Cauchy–Schwarz** divergence: walk along latent directions, sample, "
         "reconstruct, and score the samples.",
-        latex_delimiters=LATEX,
+        latex_delimiters=LATEX_DELIMITERS,
     )
     index_input = functools.partial(gr.Number, precision=0, minimum=0, maximum=len(state.test_images) - 1)
     model = gr.Radio([(label, key) for key, (label, _) in MODELS.items()], value="kl", label="Model")
@@ -407,8 +403,8 @@ def build() -> None:
             gr.Markdown(METRICS_NOTE)
 
     with gr.Accordion("The math: ELBO, KL, Cauchy–Schwarz, transposed convolutions", open=False):
-        gr.Markdown(THEORY, latex_delimiters=LATEX)
-        gr.Markdown(transposed_conv_markdown(state.models["kl"]), latex_delimiters=LATEX)
+        gr.Markdown(THEORY, latex_delimiters=LATEX_DELIMITERS)
+        gr.Markdown(transposed_conv_markdown(state.models["kl"]), latex_delimiters=LATEX_DELIMITERS)
         gr.Markdown("**The shipped models** (test split; `checkpoints/*.json`):\n\n" + results_markdown(state.records))
 
     gr.on(

@@ -11,7 +11,6 @@ thread, and stores the metrics in each checkpoint's JSON record.
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from models.checkpoints import checkpoint_paths, read_record  # noqa: E402
 from models.paired_images import load_emoji_pairs  # noqa: E402
 from models.pix2pix import UNetGenerator, generate_all, held_out_metrics, load_generator  # noqa: E402
+from scripts.bench import percentiles, time_calls  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = {"L1 only": "pix2pix_l1", "GAN (L1 + adversarial)": "pix2pix_gan"}  # grid column order
@@ -31,14 +31,8 @@ MODELS = {"L1 only": "pix2pix_l1", "GAN (L1 + adversarial)": "pix2pix_gan"}  # g
 def inference_milliseconds(G: UNetGenerator, calls: int) -> tuple[float, float]:
     """p50 and p95 of one 1-image forward pass on the CPU, after a warm-up."""
     x = torch.zeros(1, G.in_channels, G.image_size, G.image_size)
-    samples = []
     with torch.inference_mode():
-        for index in range(calls + 5):
-            started = time.perf_counter()
-            G(x)
-            if index >= 5:
-                samples.append(1000 * (time.perf_counter() - started))
-    return float(np.percentile(samples, 50)), float(np.percentile(samples, 95))
+        return percentiles(time_calls(lambda: G(x), calls, warmup=5))
 
 
 def grid(columns: list[torch.Tensor], rows: int, blocks: int) -> Image.Image:
