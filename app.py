@@ -17,7 +17,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
-from demos import atomic_image_cache, divergences, estimators, sketch, vae_explorer  # noqa: E402
+from demos import atomic_image_cache, divergences, estimators, pix2pix, vae  # noqa: E402
 from models.device import device_label, select_device  # noqa: E402
 
 __version__ = "0.1.0"
@@ -26,8 +26,8 @@ TITLE = "Generative Models Lab"
 TABS = [
     ("Gradient estimators", estimators),
     ("KL vs Cauchy–Schwarz", divergences),
-    ("VAE explorer", vae_explorer),
-    ("Sketch → image", sketch),
+    ("VAE explorer", vae),
+    ("Sketch → image", pix2pix),
 ]
 # Concurrency model (README, "Classroom load"): the torch previews share one worker and the metrics another
 # (demos.TORCH_QUEUE, demos.METRICS_QUEUE), one torch thread each, so that together with the NumPy endpoints'

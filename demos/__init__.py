@@ -1,10 +1,14 @@
 """One module per tab: UI and glue only.
 
 Each tab module exposes `build()`, called once inside its `gr.Tab` by app.py, and `BENCH_CASES`, the
-endpoint calls that scripts/bench.py times (compute alone and end to end).
+endpoint calls that scripts/bench.py times (compute alone and end to end). A tab's long texts (explanations,
+homework questions) live in demos/texts/<tab>/<part>.<lang>.md, so that a translator edits text, not code.
 """
 
+import functools
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 import gradio as gr
@@ -31,6 +35,22 @@ LATEX_DELIMITERS = [
     {"left": "$$", "right": "$$", "display": True},
     {"left": "$", "right": "$", "display": False},
 ]
+
+
+TEXTS_DIR = Path(__file__).resolve().parent / "texts"
+SECTION_MARKER = re.compile(r"^<!-- section: ([a-z0-9_]+) -->[ \t]*$", re.MULTILINE)
+
+
+@functools.cache
+def tab_text(tab: str, part: str, lang: str = "en") -> str:
+    """The Markdown (with LaTeX) of demos/texts/<tab>/<part>.<lang>.md, read once per process."""
+    return (TEXTS_DIR / tab / f"{part}.{lang}.md").read_text(encoding="utf-8").strip()
+
+
+def tab_sections(tab: str, part: str, lang: str = "en") -> dict[str, str]:
+    """A text file cut at its `<!-- section: key -->` lines: {key: Markdown}, in file order."""
+    pieces = SECTION_MARKER.split(tab_text(tab, part, lang))
+    return {key: body.strip() for key, body in zip(pieces[1::2], pieces[2::2], strict=True)}
 
 
 def show_unavailable(reason: str) -> None:

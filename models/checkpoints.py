@@ -1,21 +1,29 @@
-"""Weights as safetensors + a JSON config side by side (never pickle).
+"""Weights as safetensors + a JSON record side by side (never pickle), as diffusers does.
 
     checkpoints/<name>.safetensors   the state dict
-    checkpoints/<name>.json          {"config": {...}, ...metrics and training record}
+    checkpoints/<name>.json          {"config": constructor arguments, "provenance": how it was made, ...metrics}
 
-Loading checks that every expected key is present with the expected shape, so a truncated,
-corrupt or mismatched file raises CheckpointError with a sentence a person can act on.
+`config` is exactly the model class's constructor arguments (every model keeps them as `model.config`), so one
+function, `load_model(ModelClass, name)`, rebuilds any model. Loading checks that every expected key is present
+with the expected shape, so a truncated, corrupt or mismatched file raises CheckpointError with a sentence a
+person can act on.
 """
 
 import json
 import os
+import platform
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+ROOT = Path(__file__).resolve().parent.parent
+CHECKPOINT_DIR = ROOT / "checkpoints"
 CHECKPOINT_DIR_ENV = "GML_CHECKPOINT_DIR"  # points the app at another folder (tests use a broken copy)
 
 
@@ -32,6 +40,43 @@ def checkpoint_paths(name: str, directory: Path | None = None) -> tuple[Path, Pa
     return directory / f"{name}.safetensors", directory / f"{name}.json"
 
 
+# The one place that says how each shipped checkpoint is rebuilt (messages of disabled tabs, docs/training.md).
+RETRAIN_COMMANDS = {
+    "mnist_classifier": "python -m scripts.train_classifier",
+    "mnist_reference_stats": "python -m scripts.train_classifier",
+    "vae_kl": "python -m scripts.train_vae --regularizer kl --latent 16",
+    "vae_cs": "python -m scripts.train_vae --regularizer cs --latent 16 --lam 1",
+    "vae_kl_2d": "python -m scripts.train_vae --regularizer kl --latent 2",
+    "pix2pix_gan": "python -m scripts.build_pix2pix_data && python -m scripts.train_pix2pix --name pix2pix_gan",
+    "pix2pix_gan_d": "python -m scripts.build_pix2pix_data && python -m scripts.train_pix2pix --name pix2pix_gan",
+    "pix2pix_l1": "python -m scripts.build_pix2pix_data && python -m scripts.train_pix2pix --name pix2pix_l1 --l1-only",
+}
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def provenance(data_sha256: str | None, device: str | None = None) -> dict:
+    """How a checkpoint was produced: command line, commit, library versions and the data's checksum."""
+    commit = _git("rev-parse", "HEAD") or "unknown"
+    if _git("status", "--porcelain", "--untracked-files=no"):
+        commit += "+uncommitted changes"
+    module = Path(sys.argv[0]).with_suffix("").relative_to(ROOT).as_posix().replace("/", ".") if sys.argv[0] else ""
+    return {
+        "command": shlex.join(["python", "-m", module, *sys.argv[1:]]) if module else shlex.join(sys.argv),
+        "git_commit": commit,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "device": device or "cpu",
+        "data_sha256": data_sha256,
+    }
+
+
 def save_checkpoint(
     model: torch.nn.Module,
     name: str,
@@ -39,9 +84,16 @@ def save_checkpoint(
     directory: Path | None = None,
     dtype: torch.dtype | None = None,
 ) -> tuple[Path, Path]:
-    """Write the model's state dict and its JSON record (which must hold a "config" key)."""
-    if "config" not in record:
-        raise ValueError("The checkpoint record needs a 'config' entry to rebuild the model.")
+    """Write the model's state dict and its JSON record: {"config": model.config} followed by `record`.
+
+    `record` should hold a "provenance" entry (see `provenance`); its own "config", if any, must equal model.config.
+    """
+    config = getattr(model, "config", None)
+    if not isinstance(config, dict):
+        raise ValueError(f"{type(model).__name__} has no `config` dict of its constructor arguments.")
+    if record.get("config", config) != config:
+        raise ValueError("The record's config differs from the model's constructor arguments.")
+    record = {"config": config} | {key: value for key, value in record.items() if key != "config"}
     weights_path, json_path = checkpoint_paths(name, directory)
     weights_path.parent.mkdir(parents=True, exist_ok=True)
     state = {}
@@ -67,6 +119,16 @@ def read_record(name: str, directory: Path | None = None) -> dict:
     if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
         raise CheckpointError(f"Checkpoint config {json_path} has no 'config' section.")
     return record
+
+
+def load_model(model_class: type[torch.nn.Module], name: str, directory: Path | None = None):
+    """(model, record): `model_class(**config)` filled with checkpoint `name`'s weights, in eval mode."""
+    record = read_record(name, directory)
+    try:
+        model = model_class(**record["config"])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"The config of checkpoint {name} does not fit {model_class.__name__} ({exc}).") from exc
+    return load_state_into(model, name, directory).eval(), record
 
 
 def load_state_into(model: torch.nn.Module, name: str, directory: Path | None = None) -> torch.nn.Module:

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from models.checkpoints import CheckpointError, checkpoint_paths, load_state_into, read_record
+from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
 from models.classifier import CLASSIFIER_NAME, DigitClassifier
 from models.device import select_device
 
@@ -159,16 +159,6 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
-def _load_checkpoint(model_class, name: str, directory: Path | None) -> tuple[nn.Module, dict]:
-    """The model rebuilt from the checkpoint's JSON config and filled with its weights, and the record."""
-    record = read_record(name, directory)
-    try:
-        model = model_class(**record["config"])
-    except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"The config of checkpoint {name} does not fit {model_class.__name__} ({exc}).") from exc
-    return load_state_into(model, name, directory), record
-
-
 class MnistEvaluator:
     """The digit classifier and the stored real-data statistics, loaded once; `evaluate` scores a batch."""
 
@@ -185,13 +175,13 @@ class MnistEvaluator:
 
         `directory` defaults to checkpoints/ (or $GML_CHECKPOINT_DIR, see models/checkpoints.py)."""
         device = device or select_device()
-        classifier, _ = _load_checkpoint(DigitClassifier, CLASSIFIER_NAME, directory)
-        reference, record = _load_checkpoint(ReferenceStats, REFERENCE_NAME, directory)
+        classifier, _ = load_model(DigitClassifier, CLASSIFIER_NAME, directory)
+        reference, record = load_model(ReferenceStats, REFERENCE_NAME, directory)
         classifier_path = checkpoint_paths(CLASSIFIER_NAME, directory)[0]
         if record.get("classifier_sha256") != file_sha256(classifier_path):
             raise CheckpointError(
                 f"The reference statistics {REFERENCE_NAME} were computed with a different classifier than "
-                f"{classifier_path}; rerun `.venv/bin/python -m scripts.train_classifier`."
+                f"{classifier_path}; rerun `{RETRAIN_COMMANDS[CLASSIFIER_NAME]}`."
             )
         return cls(classifier, reference, device)
 

@@ -1,7 +1,7 @@
 """Latency of every public endpoint, beside Gradio's own floor, as a Markdown table.
 
-    python scripts/bench.py              # 30 calls per endpoint
-    python scripts/bench.py --calls 50
+    python -m scripts.bench              # 30 calls per endpoint
+    python -m scripts.bench --calls 50
 
 For each endpoint in the tabs' BENCH_CASES it reports
   - compute: the endpoint function called directly in this process (the work alone);
@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 FLOOR_IMAGE_SIZE = 512  # the image the no-op floor returns, about the size the image endpoints return

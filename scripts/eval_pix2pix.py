@@ -1,6 +1,6 @@
 """Held-out comparison of the GAN and the L1-only pix2pix: metrics table, example grid, CPU inference time.
 
-    python scripts/eval_pix2pix.py          # -> docs/pix2pix_results.md, docs/pix2pix_heldout.png
+    python -m scripts.eval_pix2pix          # -> docs/pix2pix_results.md, docs/pix2pix_heldout.png
 
 On the held-out emoji (never seen in training) it reports L1 and SSIM against the real emoji and the
 sharpness ratio (mean gradient magnitude of the outputs over that of the real images; 1 = as sharp as the
@@ -10,19 +10,16 @@ thread, and stores the metrics in each checkpoint's JSON record.
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from models.checkpoints import checkpoint_paths, read_record  # noqa: E402
-from models.paired_images import load_emoji_pairs  # noqa: E402
-from models.pix2pix import UNetGenerator, generate_all, held_out_metrics, load_generator  # noqa: E402
-from scripts.bench import percentiles, time_calls  # noqa: E402
+from models.checkpoints import checkpoint_paths, read_record
+from models.pix2pix import UNetGenerator, generate_all, held_out_metrics, load_generator
+from models.pix2pix_data import load_emoji_pairs
+from scripts.bench import percentiles, time_calls
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = {"L1 only": "pix2pix_l1", "GAN (L1 + adversarial)": "pix2pix_gan"}  # grid column order
@@ -55,7 +52,7 @@ def grid(columns: list[torch.Tensor], rows: int, blocks: int) -> Image.Image:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "emoji" / "emoji128.npz")
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "pix2pix" / "emoji128.npz")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--rows", type=int, default=6)
     parser.add_argument("--blocks", type=int, default=2, help="groups of (sketch, L1, GAN, real) side by side")

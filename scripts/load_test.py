@@ -1,8 +1,8 @@
 """A classroom at once: K concurrent gradio_client clients × R rounds over every public endpoint.
 
-    python scripts/load_test.py                      # starts the app on loopback, 30 clients × 3 rounds
-    python scripts/load_test.py --clients 8 --rounds 2
-    python scripts/load_test.py --url http://127.0.0.1:7860/   # an app you started (loopback only)
+    python -m scripts.load_test                      # starts the app on loopback, 30 clients × 3 rounds
+    python -m scripts.load_test --clients 8 --rounds 2
+    python -m scripts.load_test --url http://127.0.0.1:7860/   # an app you started (loopback only)
 
 Prints p50/p95/p99 latency per endpoint and overall, the number of errors, and the server's peak RSS.
 Traffic goes to loopback only; every loop is bounded in count and time.
@@ -10,7 +10,6 @@ Traffic goes to loopback only; every loop is bounded in count and time.
 
 import argparse
 import os
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +19,6 @@ from urllib.parse import urlparse
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -104,8 +102,7 @@ def main() -> None:
     server = None
     url = args.url
     if url is None:
-        sys.path.insert(0, str(ROOT / "scripts"))
-        from bench import free_port, start_server
+        from scripts.bench import free_port, start_server
 
         port = free_port()
         server, _ = start_server(["app.py", "--port", str(port)], port)

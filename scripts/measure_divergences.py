@@ -1,7 +1,7 @@
 """Accuracy and speed of the KL vs Cauchy–Schwarz tab, as the Markdown tables in its README part.
 
-    python scripts/measure_divergences.py              # 200 timed calls per row
-    python scripts/measure_divergences.py --calls 50
+    python -m scripts.measure_divergences              # 200 timed calls per row
+    python -m scripts.measure_divergences --calls 50
 
 Accuracy: every closed form against quad over a grid of means and very unequal sds (ratios up to 10⁴),
 the mixture D_CS against quad, and the curves' trapezoid-rule KL against quad. Speed: the quad checks
@@ -12,17 +12,13 @@ wall-clock percentiles and as CPU time per call (what a machine to itself would 
 import argparse
 import itertools
 import os
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from demos import divergences as tab  # noqa: E402
-from models import divergences as dv  # noqa: E402
-from scripts.bench import percentiles, time_calls  # noqa: E402
+from demos import divergences as tab
+from models import divergences as dv
+from scripts.bench import percentiles, time_calls
 
 MEANS = [-5.0, 0.0, 2.5]
 SDS = [0.01, 0.3, 1.0, 4.0, 100.0]

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from models.checkpoints import checkpoint_paths, save_checkpoint
+from models.checkpoints import checkpoint_paths, provenance, save_checkpoint
 from models.classifier import CLASSIFIER_NAME, DigitClassifier
 from models.device import device_label, select_device
 from models.metrics import REFERENCE_NAME, ReferenceStats, extract_features, file_sha256
@@ -85,20 +85,18 @@ def main() -> None:
         model,
         CLASSIFIER_NAME,
         {
-            "config": model.config,
+            "provenance": provenance(json.loads(MNIST_CARD_PATH.read_text())["sha256"], device_label(device)),
             "training": {**vars(args), "optimizer": "AdamW, one-cycle schedule", "augmentation": augmentation},
             "train_accuracy": train_accuracy,
             "test_accuracy": test_accuracy,
-            "data_sha256": json.loads(MNIST_CARD_PATH.read_text())["sha256"],
             "training_seconds": round(training_seconds, 1),
-            "device": device_label(device),
         },
     )
 
     test_features, _ = extract_features(model, test_images, device)
     reference = ReferenceStats.from_features(test_features)
     classifier_sha256 = file_sha256(checkpoint_paths(CLASSIFIER_NAME)[0])
-    save_checkpoint(reference, REFERENCE_NAME, {"config": reference.config, "classifier_sha256": classifier_sha256})
+    save_checkpoint(reference, REFERENCE_NAME, {"classifier_sha256": classifier_sha256})
     print(f"Wrote {CLASSIFIER_NAME} and {REFERENCE_NAME} under checkpoints/.")
 
 

@@ -1,9 +1,9 @@
 """Train pix2pix (U-Net + PatchGAN, BCE + 100 L1) or its L1-only baseline on sketch -> emoji pairs.
 
-    python scripts/build_emoji_dataset.py
-    python scripts/train_pix2pix.py --name pix2pix_gan                 # -> checkpoints/pix2pix_gan{,_d}.*
-    python scripts/train_pix2pix.py --name pix2pix_l1 --l1-only        # -> checkpoints/pix2pix_l1.*
-    python scripts/train_pix2pix.py --name facades --aligned facades --direction BtoA --image-size 256
+    python -m scripts.build_pix2pix_data
+    python -m scripts.train_pix2pix --name pix2pix_gan                 # -> checkpoints/pix2pix_gan{,_d}.*
+    python -m scripts.train_pix2pix --name pix2pix_l1 --l1-only        # -> checkpoints/pix2pix_l1.*
+    python -m scripts.train_pix2pix --name facades --aligned facades --direction BtoA --image-size 256
 
 Resumable: the run's state goes to runs/<name>/ every few minutes; the same command continues it.
 The learning rate is constant for the first half of the epochs, then decays linearly to zero.
@@ -19,12 +19,9 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from models.checkpoints import save_checkpoint  # noqa: E402
-from models.device import device_label, select_device  # noqa: E402
-from models.paired_images import PairedImages, load_aligned_folder, load_emoji_pairs  # noqa: E402
-from models.pix2pix import (  # noqa: E402
+from models.checkpoints import save_checkpoint
+from models.device import device_label, select_device
+from models.pix2pix import (
     LEARNING_RATE,
     PatchDiscriminator,
     UNetGenerator,
@@ -36,9 +33,10 @@ from models.pix2pix import (  # noqa: E402
     linear_decay,
     make_optimizer,
 )
+from models.pix2pix_data import PairedImages, load_aligned_folder, load_emoji_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
-EMOJI_DATA = ROOT / "data" / "emoji" / "emoji128.npz"
+EMOJI_DATA = ROOT / "data" / "pix2pix" / "emoji128.npz"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -63,7 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def load_data(args) -> tuple[PairedImages, PairedImages | None, str]:
     if args.aligned is None:
         if not EMOJI_DATA.is_file():
-            raise SystemExit(f"{EMOJI_DATA} is missing: run python scripts/build_emoji_dataset.py first.")
+            raise SystemExit(f"{EMOJI_DATA} is missing: run python -m scripts.build_pix2pix_data first.")
         if args.image_size != 128:
             raise SystemExit("The emoji dataset is built at 128 px; use --image-size 128.")
         return load_emoji_pairs(EMOJI_DATA, held_out=False), load_emoji_pairs(EMOJI_DATA, held_out=True), "emoji"

@@ -10,7 +10,6 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from models.paired_images import load_aligned_folder
 from models.pix2pix import (
     PatchDiscriminator,
     UNetGenerator,
@@ -24,6 +23,7 @@ from models.pix2pix import (
     set_dropout,
     ssim,
 )
+from models.pix2pix_data import load_aligned_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,7 +177,7 @@ def builder():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{FONT} is missing; CI must install Debian's fonts-noto-color-emoji.")
         pytest.skip(f"{FONT} is not installed (apt-get install fonts-noto-color-emoji)")
-    spec = importlib.util.spec_from_file_location("build_emoji_dataset", ROOT / "scripts" / "build_emoji_dataset.py")
+    spec = importlib.util.spec_from_file_location("build_pix2pix_data", ROOT / "scripts" / "build_pix2pix_data.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -256,7 +256,7 @@ def ink_box(image: Image.Image) -> tuple[int, int, int, int]:
 
 
 def test_a_small_drawing_in_a_corner_is_centred_with_the_training_margin():
-    from demos.sketch import canvas_drawing, fit_drawing
+    from demos.pix2pix import canvas_drawing, fit_drawing
 
     layer = Image.new("RGBA", (800, 600), (0, 0, 0, 0))  # the canvas: strokes over transparent pixels
     layer.paste((0, 0, 0, 255), (20, 30, 120, 80))  # a 100x50 black bar near the top-left corner
@@ -268,7 +268,7 @@ def test_a_small_drawing_in_a_corner_is_centred_with_the_training_margin():
 
 
 def test_background_and_layers_are_stacked_when_there_is_no_composite():
-    from demos.sketch import canvas_drawing
+    from demos.pix2pix import canvas_drawing
 
     background = Image.new("RGB", (64, 64), "white")
     stroke = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
@@ -280,7 +280,7 @@ def test_background_and_layers_are_stacked_when_there_is_no_composite():
 def test_huge_uploads_are_downscaled_and_keep_their_lines():
     from PIL import ImageDraw
 
-    from demos.sketch import MAX_SIDE, canvas_drawing, fit_drawing
+    from demos.pix2pix import MAX_SIDE, canvas_drawing, fit_drawing
 
     huge = Image.new("RGB", (6000, 4500), "white")
     ImageDraw.Draw(huge).line((300, 300, 5700, 4200), fill="black", width=120)  # about 2.6 px once fitted to 128
@@ -291,7 +291,7 @@ def test_huge_uploads_are_downscaled_and_keep_their_lines():
 
 
 def test_dark_and_empty_images_give_a_note_or_nothing():
-    from demos.sketch import canvas_drawing, fit_drawing
+    from demos.pix2pix import canvas_drawing, fit_drawing
 
     white_on_black = Image.new("RGB", (100, 100), "black")
     white_on_black.paste((255, 255, 255), (20, 45, 80, 55))

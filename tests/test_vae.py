@@ -8,7 +8,7 @@ import torch
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from demos import vae_explorer
+from demos import vae as vae_tab
 from models.checkpoints import load_state_into, save_checkpoint
 from models.divergences import kl_to_standard_normal_torch
 from models.mnist import load_mnist
@@ -106,31 +106,31 @@ def test_metrics_endpoint_table(client):
 
 
 def test_samples_follow_the_seed():
-    first = vae_explorer.vae_sample("kl", 8, 1.0, 5)
-    assert (first == vae_explorer.vae_sample("kl", 8, 1.0, 5)).all()
-    assert (first != vae_explorer.vae_sample("kl", 8, 1.0, 6)).any()
+    first = vae_tab.vae_sample("kl", 8, 1.0, 5)
+    assert (first == vae_tab.vae_sample("kl", 8, 1.0, 5)).all()
+    assert (first != vae_tab.vae_sample("kl", 8, 1.0, 6)).any()
 
 
 @pytest.mark.parametrize(
     ("endpoint", "arguments"),
     [
-        (vae_explorer.vae_sample, ("vae", 8, 1.0, 0)),
-        (vae_explorer.vae_sample, ("kl", 0, 1.0, 0)),
-        (vae_explorer.vae_sample, ("kl", 65, 1.0, 0)),
-        (vae_explorer.vae_sample, ("kl", 8, 0.0, 0)),
-        (vae_explorer.vae_sample, ("kl", 8, -1.0, 0)),
-        (vae_explorer.vae_sample, ("kl", 8, "warm", 0)),
-        (vae_explorer.vae_sample, ("kl", 8, math.nan, 0)),
-        (vae_explorer.vae_sample, ("kl", 8, 1.0, -1)),
-        (vae_explorer.vae_traverse, ("cs", 2000, 3.0)),
-        (vae_explorer.vae_traverse, ("cs", 1.5, 3.0)),
-        (vae_explorer.vae_traverse, ("cs", None, 3.0)),
-        (vae_explorer.vae_traverse, ("cs", 0, 0.0)),
-        (vae_explorer.vae_traverse, ("cs", 0, 0.4)),
-        (vae_explorer.vae_traverse, ("cs", 0, math.inf)),
-        (vae_explorer.vae_metrics, ("kl", 99, 0)),
-        (vae_explorer.vae_metrics, ("kl", 5001, 0)),
-        (vae_explorer.vae_metrics, ("KL", 2000, 0)),
+        (vae_tab.vae_sample, ("vae", 8, 1.0, 0)),
+        (vae_tab.vae_sample, ("kl", 0, 1.0, 0)),
+        (vae_tab.vae_sample, ("kl", 65, 1.0, 0)),
+        (vae_tab.vae_sample, ("kl", 8, 0.0, 0)),
+        (vae_tab.vae_sample, ("kl", 8, -1.0, 0)),
+        (vae_tab.vae_sample, ("kl", 8, "warm", 0)),
+        (vae_tab.vae_sample, ("kl", 8, math.nan, 0)),
+        (vae_tab.vae_sample, ("kl", 8, 1.0, -1)),
+        (vae_tab.vae_traverse, ("cs", 2000, 3.0)),
+        (vae_tab.vae_traverse, ("cs", 1.5, 3.0)),
+        (vae_tab.vae_traverse, ("cs", None, 3.0)),
+        (vae_tab.vae_traverse, ("cs", 0, 0.0)),
+        (vae_tab.vae_traverse, ("cs", 0, 0.4)),
+        (vae_tab.vae_traverse, ("cs", 0, math.inf)),
+        (vae_tab.vae_metrics, ("kl", 99, 0)),
+        (vae_tab.vae_metrics, ("kl", 5001, 0)),
+        (vae_tab.vae_metrics, ("KL", 2000, 0)),
     ],
 )
 def test_bad_inputs_are_answered_with_a_sentence(endpoint, arguments):

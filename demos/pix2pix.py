@@ -35,14 +35,14 @@ from models.pix2pix import (
 GENERATORS = {"gan": "pix2pix_gan", "l1": "pix2pix_l1"}  # API value -> checkpoint name
 DISCRIMINATOR = "pix2pix_gan_d"
 MODEL_LABELS = [("GAN (L1 + adversarial)", "gan"), ("L1 only (baseline)", "l1")]
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "sketch_examples"
-MARGIN_FRACTION = 6 / 128  # white border of the training sketches (scripts/build_emoji_dataset.py)
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "pix2pix_examples"
+MARGIN_FRACTION = 6 / 128  # white border of the training sketches (scripts/build_pix2pix_data.py)
 INK_LEVEL = 0.25  # darkness above which a pixel counts as a stroke
 MAX_SIDE = 1024  # larger uploads are downscaled before anything else
 MAX_SEED = 2**31 - 1
 DRAW_HINT = "Draw something with the black pen (or pick an example)."
 TRAIN_COMMAND = (
-    "python scripts/build_emoji_dataset.py && python scripts/train_pix2pix.py --name pix2pix_gan --ngf 16 --ndf 16 "
+    "python scripts/build_pix2pix_data.py && python scripts/train_pix2pix.py --name pix2pix_gan --ngf 16 --ndf 16 "
     "&& python scripts/train_pix2pix.py --name pix2pix_l1 --l1-only --ngf 16 --ndf 16"
 )
 

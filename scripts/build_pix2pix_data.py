@@ -1,6 +1,6 @@
 """Build the paired sketch -> emoji dataset from Debian's Noto Color Emoji font.
 
-    python scripts/build_emoji_dataset.py            # -> data/emoji/emoji128.npz (about 10 s)
+    python -m scripts.build_pix2pix_data            # -> data/pix2pix/emoji128.npz (about 10 s)
 
 Each distinct emoji is rendered once (Pillow, the font's only bitmap size 109, composited on white,
 centred and resized to 128x128). Its sketches are black strokes on white made from the render the way a
@@ -23,7 +23,7 @@ from tqdm import tqdm
 FONT_PATH = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 FONT_SIZE = 109  # the only size of the font's colour bitmaps (CBDT); any other size fails to load
 OUT_DIR = Path(__file__).resolve().parent.parent / "data" / "emoji"
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "sketch_examples"
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "pix2pix_examples"
 IMAGE_SIZE = 128
 MARGIN = 6  # white border around the emoji, in pixels of the 128 image; the demo fits drawings the same way
 

@@ -48,7 +48,7 @@ class PairedImages:
 
 
 def load_emoji_pairs(path: Path, held_out: bool) -> PairedImages:
-    """The training or held-out part of data/emoji/emoji128.npz (built by scripts/build_emoji_dataset.py)."""
+    """The training or held-out part of data/pix2pix/emoji128.npz (built by scripts/build_pix2pix_data.py)."""
     with np.load(path) as data:
         keep = data["held_out"] == held_out
         sketches = torch.from_numpy(data["sketches"][keep])[:, :, None]  # one gray channel
