@@ -65,9 +65,13 @@ def provenance(data_sha256: str | None, device: str | None = None) -> dict:
     commit = _git("rev-parse", "HEAD") or "unknown"
     if _git("status", "--porcelain", "--untracked-files=no"):
         commit += "+uncommitted changes"
-    module = Path(sys.argv[0]).with_suffix("").relative_to(ROOT).as_posix().replace("/", ".") if sys.argv[0] else ""
+    script = Path(sys.argv[0]).resolve()
+    if script.is_relative_to(ROOT / "scripts"):  # recorded the way README runs it: python -m scripts.<name>
+        command = ["python", "-m", script.with_suffix("").relative_to(ROOT).as_posix().replace("/", "."), *sys.argv[1:]]
+    else:
+        command = sys.argv
     return {
-        "command": shlex.join(["python", "-m", module, *sys.argv[1:]]) if module else shlex.join(sys.argv),
+        "command": shlex.join(command),
         "git_commit": commit,
         "python": platform.python_version(),
         "torch": torch.__version__,

@@ -84,6 +84,7 @@ class UNetGenerator(nn.Module):
 
     def __init__(self, image_size: int = 128, ngf: int = 64, in_channels: int = 1, out_channels: int = 3):
         super().__init__()
+        self.config = {"image_size": image_size, "ngf": ngf, "in_channels": in_channels, "out_channels": out_channels}
         depth = downsamplings_for(image_size)
         self.image_size, self.in_channels = image_size, in_channels
         # Built from the bottleneck outwards, as in the reference implementation.
@@ -108,6 +109,7 @@ class PatchDiscriminator(nn.Module):
 
     def __init__(self, in_channels: int = 1 + 3, ndf: int = 64, n_layers: int = 3):
         super().__init__()
+        self.config = {"in_channels": in_channels, "ndf": ndf, "n_layers": n_layers}
         layers = [nn.Conv2d(in_channels, ndf, kernel_size=4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
         channels = ndf
         for n in range(1, n_layers + 1):

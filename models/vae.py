@@ -26,6 +26,7 @@ IMAGE_SHAPE = (1, 28, 28)
 class ConvVAE(nn.Module):
     def __init__(self, latent_dim: int = 16, channels: int = 32, hidden: int = 256):
         super().__init__()
+        self.config = {"latent_dim": latent_dim, "channels": channels, "hidden": hidden}
         self.latent_dim = latent_dim
         self.feature_shape = (2 * channels, 7, 7)  # 28 → 14 → 7 after two stride-2 convolutions
         features = math.prod(self.feature_shape)

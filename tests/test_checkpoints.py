@@ -5,28 +5,34 @@ import json
 import pytest
 import torch
 
-from models.checkpoints import CheckpointError, load_state_into, read_record, save_checkpoint
+from models.checkpoints import CheckpointError, load_model, load_state_into, provenance, read_record, save_checkpoint
+
+
+class Tiny(torch.nn.Sequential):
+    def __init__(self, width: int = 3):
+        super().__init__(torch.nn.Linear(4, width), torch.nn.BatchNorm1d(width))
+        self.config = {"width": width}
 
 
 def small_model() -> torch.nn.Module:
     torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+    return Tiny()
 
 
 @pytest.fixture
 def saved(tmp_path):
     model = small_model()
-    save_checkpoint(model, "tiny", {"config": {"width": 3}, "accuracy": 0.5}, directory=tmp_path)
+    save_checkpoint(model, "tiny", {"accuracy": 0.5}, directory=tmp_path)
     return model, tmp_path
 
 
 def test_round_trip_is_exact(saved):
     model, directory = saved
-    restored = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
-    load_state_into(restored, "tiny", directory)
+    restored, record = load_model(Tiny, "tiny", directory)
     for key, value in model.state_dict().items():
         assert torch.equal(value, restored.state_dict()[key]), key
-    assert read_record("tiny", directory) == {"config": {"width": 3}, "accuracy": 0.5}
+    assert record == read_record("tiny", directory) == {"config": {"width": 3}, "accuracy": 0.5}
+    assert not restored.training
 
 
 def test_environment_variable_points_at_another_folder(saved, monkeypatch):
@@ -75,9 +81,30 @@ def test_non_finite_weights(tmp_path):
     model = small_model()
     with torch.no_grad():
         model[0].weight[0, 0] = float("nan")
-    save_checkpoint(model, "nan", {"config": {}}, directory=tmp_path)
+    save_checkpoint(model, "nan", {}, directory=tmp_path)
     with pytest.raises(CheckpointError, match="NaN"):
         load_state_into(small_model(), "nan", tmp_path)
+
+
+def test_record_config_must_be_the_constructor_arguments(tmp_path):
+    with pytest.raises(ValueError, match="differs"):
+        save_checkpoint(small_model(), "tiny", {"config": {"width": 4}}, directory=tmp_path)
+    with pytest.raises(ValueError, match="no `config`"):
+        save_checkpoint(torch.nn.Linear(2, 2), "plain", {}, directory=tmp_path)
+
+
+def test_config_that_fits_no_constructor(saved):
+    _, directory = saved
+    (directory / "tiny.json").write_text(json.dumps({"config": {"depth": 2}}))
+    with pytest.raises(CheckpointError, match="does not fit Tiny"):
+        load_model(Tiny, "tiny", directory)
+
+
+def test_provenance_names_command_commit_versions_and_data():
+    record = provenance("abc123", "cpu")
+    assert record["data_sha256"] == "abc123" and record["device"] == "cpu"
+    assert record["torch"] == torch.__version__ and record["numpy"] and record["python"]
+    assert len(record["git_commit"].split("+")[0]) == 40 and record["command"]
 
 
 def test_bad_json(saved):
@@ -92,7 +119,7 @@ def test_bad_json(saved):
 
 def test_fp16_storage_loads_into_float32(tmp_path):
     model = small_model()
-    save_checkpoint(model, "half", {"config": {}}, directory=tmp_path, dtype=torch.float16)
+    save_checkpoint(model, "half", {}, directory=tmp_path, dtype=torch.float16)
     restored = load_state_into(small_model(), "half", tmp_path)
     assert restored[0].weight.dtype == torch.float32
     torch.testing.assert_close(restored[0].weight, model[0].weight, atol=1e-3, rtol=1e-3)
