@@ -7,6 +7,8 @@ python app.py --host 0.0.0.0 --port 8080 --share
 import argparse
 import logging
 import os
+from types import ModuleType
+from typing import NamedTuple
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no telemetry calls
 # NumPy/SciPy work per request is small and up to two requests run it at once: one BLAS thread each, so
@@ -23,11 +25,23 @@ from models.device import device_label, select_device  # noqa: E402
 __version__ = "0.1.0"
 
 TITLE = "Generative Models Lab"
+
+
+class Tab(NamedTuple):
+    title: str
+    module: ModuleType  # demos/<name>.py: build() and BENCH_CASES
+
+    @property
+    def name(self) -> str:
+        """The tab's one name: its module's, its texts' folder, its docs page, its `?tab=` value."""
+        return self.module.__name__.rsplit(".", 1)[-1]
+
+
 TABS = [
-    ("Gradient estimators", estimators),
-    ("KL vs Cauchy–Schwarz", divergences),
-    ("VAE explorer", vae),
-    ("Sketch → image", pix2pix),
+    Tab("Gradient estimators", estimators),
+    Tab("KL vs Cauchy–Schwarz", divergences),
+    Tab("VAE explorer", vae),
+    Tab("Sketch → image", pix2pix),
 ]
 # Concurrency model (README, "Classroom load"): the torch previews share one worker and the metrics another
 # (demos.TORCH_QUEUE, demos.METRICS_QUEUE), one torch thread each, so that together with the NumPy endpoints'
@@ -47,9 +61,9 @@ def build_app() -> gr.Blocks:
     atomic_image_cache.install()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"# {TITLE}\nFour ideas of generative modelling, with live math and real trained models.")
-        for title, module in TABS:
-            with gr.Tab(title):
-                module.build()
+        for tab in TABS:
+            with gr.Tab(tab.title, id=tab.name, elem_id=f"tab-{tab.name}"):
+                tab.module.build()
         gr.Markdown(
             f"Generative Models Lab v{__version__} · running on **{device_label(select_device())}** · [API](?view=api)",
             elem_classes="gml-footer",

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from gradio import processing_utils
 
+GRADIO_SAVE_PIL_TO_CACHE = processing_utils.save_pil_to_cache  # Gradio's own in-place writer, before install()
+
 
 def save_pil_to_cache_atomically(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
     data = processing_utils.encode_pil_to_bytes(img, format)

@@ -15,6 +15,16 @@ def pytest_configure(config):
     os.environ["GRADIO_TEMP_DIR"] = str(base / "gradio")
 
 
+# Tests that serve the app or drive a browser form the slow tier; `pytest -m "not slow"` leaves them out.
+SLOW_FIXTURES = {"app_url", "client", "browser"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

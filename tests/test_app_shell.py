@@ -1,17 +1,19 @@
 """The app assembles, serves, and exposes its public endpoints."""
 
+import json
 import urllib.request
+from pathlib import Path
 
 import app
 
 
-def test_tabs_in_order():
-    assert [title for title, _ in app.TABS] == [
-        "Gradient estimators",
-        "KL vs Cauchy–Schwarz",
-        "VAE explorer",
-        "Sketch → image",
-    ]
+def test_each_tab_has_one_name_for_its_module_texts_and_docs():
+    root = Path(app.__file__).resolve().parent
+    names = [tab.name for tab in app.TABS]
+    assert names == ["estimators", "divergences", "vae", "pix2pix"]
+    for name in names:
+        assert (root / "demos" / f"{name}.py").is_file() and (root / "docs" / f"{name}.md").is_file(), name
+        assert (root / "tests" / f"test_{name}.py").is_file(), name
 
 
 def test_cli_defaults_and_env(monkeypatch):
@@ -24,10 +26,14 @@ def test_cli_defaults_and_env(monkeypatch):
     assert app.parse_args(["--port", "9000", "--share"]).port == 9000
 
 
-def test_page_serves(app_url):
+def test_page_serves_the_four_tabs_in_order(app_url):
     with urllib.request.urlopen(app_url, timeout=30) as response:
         assert response.status == 200
         assert "Generative Models Lab" in response.read().decode()
+    with urllib.request.urlopen(app_url + "config", timeout=30) as response:
+        components = json.load(response)["components"]
+    served = [(c["props"].get("id"), c["props"].get("label")) for c in components if c["type"] == "tabitem"]
+    assert served == [(tab.name, tab.title) for tab in app.TABS]
 
 
 def test_every_public_endpoint_answers_a_valid_call(client):

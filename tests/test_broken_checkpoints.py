@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a fresh app process per checkpoint
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(path.name for path in (ROOT / "checkpoints").glob("*.safetensors"))
 
