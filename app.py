@@ -19,7 +19,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
-from demos import atomic_image_cache, divergences, estimators, pix2pix, vae  # noqa: E402
+from demos import atomic_image_cache, classroom, divergences, estimators, pix2pix, vae  # noqa: E402
 from models.device import device_label, select_device  # noqa: E402
 
 __version__ = "0.1.0"
@@ -51,23 +51,36 @@ QUEUE_MAX_SIZE = 256
 torch.set_num_threads(int(os.environ.get("GML_TORCH_THREADS", "1")))
 
 THEME = gr.themes.Default()  # its fonts ship inside the gradio package: nothing is fetched
-CSS = """
+CSS = (
+    """
 .gml-footer { font-size: 0.85em; opacity: 0.8; text-align: center; }
+.gml-link-notice { border-left: 4px solid #f59e0b; padding-left: 8px; }
 """
+    + classroom.LECTURE_CSS
+)
 
 
 def build_app() -> gr.Blocks:
     """Assemble the four tabs; each tab module builds its own controls and endpoints."""
     atomic_image_cache.install()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(f"# {TITLE}\nFour ideas of generative modelling, with live math and real trained models.")
-        for tab in TABS:
-            with gr.Tab(tab.title, id=tab.name, elem_id=f"tab-{tab.name}"):
-                tab.module.build()
+        with gr.Row(equal_height=True):
+            gr.Markdown(f"# {TITLE}\nFour ideas of generative modelling, with live math and real trained models.")
+            lecture = gr.Checkbox(label="Lecture mode (projector)", value=False, scale=0, min_width=200)
+        notice = gr.Markdown(visible=False, elem_classes="gml-link-notice")
+        linked = {}
+        with gr.Tabs() as tabs_block:
+            for tab in TABS:
+                with gr.Tab(tab.title, id=tab.name, elem_id=f"tab-{tab.name}"):
+                    tab.module.build()
+                    linked[tab.name] = classroom.linked_tabs(demo, [tab.name])[tab.name]
+                    classroom.add_link_controls(linked[tab.name])
         gr.Markdown(
             f"Generative Models Lab v{__version__} · running on **{device_label(select_device())}** · [API](?view=api)",
             elem_classes="gml-footer",
         )
+        lecture.change(None, lecture, None, js=classroom.LECTURE_JS, api_visibility="private")
+        classroom.wire_links(demo, tabs_block, linked, notice, lecture)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=2)
     return demo
 
