@@ -19,7 +19,17 @@ for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
-from demos import atomic_image_cache, classroom, divergences, estimators, pix2pix, vae  # noqa: E402
+from demos import (  # noqa: E402
+    atomic_image_cache,
+    classroom,
+    divergences,
+    estimators,
+    language,  # noqa: E402
+    pix2pix,
+    translated_text,
+    vae,
+)
+from demos.language import DEFAULT_LANGUAGE, HEAD, LANGUAGES, SWITCH_JS, UI, request_language, t  # noqa: E402
 from models.device import device_label, select_device  # noqa: E402
 
 __version__ = "0.1.0"
@@ -64,14 +74,22 @@ def build_app() -> gr.Blocks:
     """Assemble the four tabs; each tab module builds its own controls and endpoints."""
     atomic_image_cache.install()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        with gr.Row(equal_height=True):
-            gr.Markdown(f"# {TITLE}\nFour ideas of generative modelling, with live math and real trained models.")
-            lecture = gr.Checkbox(label="Lecture mode (projector)", value=False, scale=0, min_width=200)
+        with gr.Row(equal_height=True, elem_classes="gml-header"):
+            gr.Markdown(f"# {TITLE}")
+            lecture = gr.Checkbox(label=UI("app.lecture_mode"), value=False, scale=0, min_width=200)
+            switch = gr.Radio(
+                [(name, lang) for lang, name in LANGUAGES.items()],
+                value=DEFAULT_LANGUAGE,
+                label=UI("app.language"),
+                scale=0,
+                min_width=200,
+            )
+        gr.Markdown(UI("app.subtitle"))
         notice = gr.Markdown(visible=False, elem_classes="gml-link-notice")
         linked = {}
         with gr.Tabs() as tabs_block:
             for tab in TABS:
-                with gr.Tab(tab.title, id=tab.name, elem_id=f"tab-{tab.name}"):
+                with gr.Tab(UI(f"tabs.{tab.name}"), id=tab.name, elem_id=f"tab-{tab.name}"):
                     tab.module.build()
                     linked[tab.name] = classroom.linked_tabs(demo, [tab.name])[tab.name]
                     classroom.add_link_controls(linked[tab.name])
@@ -80,6 +98,22 @@ def build_app() -> gr.Blocks:
             elem_classes="gml-footer",
         )
         lecture.change(None, lecture, None, js=classroom.LECTURE_JS, api_visibility="private")
+        switch.input(None, switch, None, js=SWITCH_JS, api_visibility="private")
+        texts = [block for block in demo.blocks.values() if hasattr(block, "gml_text")]
+        tab_blocks = [block for block in demo.blocks.values() if isinstance(block, gr.Tab) and block.id in linked]
+
+        def show_language(request: gr.Request):
+            """Persian texts, and the tab titles (Gradio's tab bar keeps labels it drew before the locale switch)."""
+            lang = request_language(request)
+            if lang == DEFAULT_LANGUAGE:
+                return {}
+            return {
+                switch: gr.Radio(value=lang),
+                **{block: gr.Tab(label=t(f"tabs.{block.id}", lang)) for block in tab_blocks},
+                **{block: translated_text(block, lang) for block in texts},
+            }
+
+        demo.load(show_language, None, [switch, *tab_blocks, *texts], api_visibility="private", show_progress="hidden")
         classroom.wire_links(demo, tabs_block, linked, notice, lecture)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=2)
     return demo
@@ -87,7 +121,8 @@ def build_app() -> gr.Blocks:
 
 def launch_kwargs() -> dict:
     """Arguments for `launch()` that every entry point (CLI, tests, benchmarks) shares."""
-    return {"theme": THEME, "css": CSS, "ssr_mode": False}
+    gr.set_static_paths(language.static_paths())  # the bundled Persian font, served by the app itself
+    return {"theme": THEME, "css": CSS + language.css(), "head": HEAD, "ssr_mode": False, "i18n": UI}
 
 
 def parse_args(argv=None) -> argparse.Namespace:

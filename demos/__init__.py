@@ -53,6 +53,21 @@ def tab_sections(tab: str, part: str, lang: str = "en") -> dict[str, str]:
     return {key: body.strip() for key, body in zip(pieces[1::2], pieces[2::2], strict=True)}
 
 
+def markdown(tab: str, part: str, section: str | None = None, **kwargs) -> gr.Markdown:
+    """A Markdown block showing a tab's text file (or one section of it), with LaTeX; app.py swaps in the page's
+    language on load, which is why long texts are made here and not with a plain gr.Markdown."""
+    text = tab_sections(tab, part)[section] if section else tab_text(tab, part)
+    block = gr.Markdown(text, latex_delimiters=LATEX_DELIMITERS, **kwargs)
+    block.gml_text = (tab, part, section)
+    return block
+
+
+def translated_text(block: gr.Markdown, lang: str) -> str:
+    """The text of a `markdown(...)` block in another language."""
+    tab, part, section = block.gml_text
+    return tab_sections(tab, part, lang)[section] if section else tab_text(tab, part, lang)
+
+
 def show_unavailable(reason: str) -> None:
     """Stand-in for a tab whose model cannot be loaded: one clear message; the other tabs keep working."""
     gr.Markdown(f"⚠️ **This tab is unavailable.** {reason}", elem_classes="gml-unavailable")

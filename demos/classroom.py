@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import gradio as gr
 
+from demos.language import UI
+
 RESERVED_KEYS = ("tab", "lang", "lecture")
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 LINKABLE = (gr.Slider, gr.Number, gr.Dropdown, gr.Radio, gr.Checkbox)
@@ -173,8 +175,8 @@ body.gml-lecture, body.gml-lecture gradio-app { overflow-x: hidden; }
 def add_link_controls(tab: LinkedTab) -> None:
     """Inside a tab: the "Copy link to this view" button and the link it wrote."""
     with gr.Row(elem_classes="gml-link-row"):
-        button = gr.Button("🔗 Copy link to this view", size="sm", scale=0, min_width=220)
-        link = gr.Textbox(show_label=False, placeholder="the link appears here", interactive=False, scale=3)
+        button = gr.Button(UI("classroom.copy_link"), size="sm", scale=0, min_width=220)
+        link = gr.Textbox(show_label=False, placeholder=UI("classroom.link_placeholder"), interactive=False, scale=3)
     button.click(
         None, [control.component for control in tab.controls], link, js=copy_link_js(tab), api_visibility="private"
     )

@@ -1,0 +1,94 @@
+"""The page's language: English or Persian (right to left), chosen by `?lang=` or the switch in the page header.
+
+- Component strings (labels, info texts, buttons) go through one `gr.I18n` catalogue, `UI`, read from
+  demos/texts/ui.<lang>.json. Gradio's frontend picks the catalogue from the browser's language; the script in
+  `HEAD` makes `?lang=` win over it, and the switch reloads the page with the new `?lang=`.
+- Long texts (explanations, homework) are Markdown files per language (demos/texts/<tab>/<part>.<lang>.md); every
+  `demos.markdown(...)` block is swapped for its Persian file on page load.
+- Server-made text (plot titles, table notes, error sentences) follows `request_language(request)`: the page's
+  `?lang=`, read from the request's Referer, so the UI speaks Persian while the public API (no Referer) keeps English.
+- Persian runs right to left; formulas, numbers, code and plots stay left to right inside it. Digits stay Latin
+  everywhere, so a number reads the same in both languages and in the API's answers.
+"""
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import gradio as gr
+
+LANGUAGES = {"en": "English", "fa": "فارسی"}
+DEFAULT_LANGUAGE = "en"
+TEXTS_DIR = Path(__file__).resolve().parent / "texts"
+FONT_PATH = Path(__file__).resolve().parent / "static" / "fonts" / "Vazirmatn-NL-wght.woff2"
+
+
+def _read_catalogue(lang: str) -> dict[str, str]:
+    return json.loads((TEXTS_DIR / f"ui.{lang}.json").read_text(encoding="utf-8"))
+
+
+CATALOGUES = {lang: _read_catalogue(lang) for lang in LANGUAGES}
+UI = gr.I18n(**CATALOGUES)
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """A catalogue string for server-made text (plot titles, notices, errors), formatted with `values`."""
+    return CATALOGUES[lang if lang in CATALOGUES else DEFAULT_LANGUAGE][key].format(**values)
+
+
+def language_of(query: dict) -> str:
+    lang = query.get("lang")
+    if isinstance(lang, list):
+        lang = lang[0] if lang else None
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def request_language(request: gr.Request | None) -> str:
+    """The language of the page that sent this request; English for API callers."""
+    if request is None:
+        return DEFAULT_LANGUAGE
+    query = dict(getattr(request, "query_params", {}) or {})
+    if "lang" not in query:
+        referer = (getattr(request, "headers", {}) or {}).get("referer", "")
+        query = parse_qs(urlparse(referer).query)
+    return language_of(query)
+
+
+# Gradio injects this after its frontend chose a catalogue from navigator.language, so the script switches the
+# frontend's locale store itself (changeLocale of Gradio's own core module, found among the loaded scripts), and
+# marks the page for the right-to-left rules.
+HEAD = """<script>
+(() => {
+  const lang = new URLSearchParams(window.location.search).get("lang");
+  document.body.classList.toggle("gml-fa", lang === "fa");
+  if (lang !== "fa" && lang !== "en") return;
+  const core = performance.getEntriesByType("resource").map((entry) => entry.name)
+    .find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));
+  if (core) import(core).then((module) => module.changeLocale && module.changeLocale(lang));
+})();
+</script>"""
+
+SWITCH_JS = """(lang) => {
+    const params = new URLSearchParams(window.location.search);
+    if (params.get("lang") === lang || (!params.get("lang") && lang === "en")) return;
+    params.set("lang", lang);
+    window.location.search = params.toString();
+}"""
+
+
+def css() -> str:
+    """The bundled Persian font (served by the app itself) and the right-to-left rules."""
+    return f"""
+@font-face {{ font-family: "Vazirmatn"; src: url("/gradio_api/file={FONT_PATH}") format("woff2");
+  font-weight: 100 900; font-display: swap; unicode-range: U+0600-06FF, U+0750-077F, U+200C-200F, U+FB50-FDFF, U+FE70-FEFF; }}
+body.gml-fa gradio-app {{ --font: "Vazirmatn", "Source Sans Pro", ui-sans-serif, system-ui, sans-serif; }}
+body.gml-fa .prose, body.gml-fa .md, body.gml-fa label, body.gml-fa .block-info, body.gml-fa [role="tablist"] {{
+  direction: rtl; text-align: right; font-family: var(--font); }}
+body.gml-fa .katex, body.gml-fa code, body.gml-fa pre, body.gml-fa table, body.gml-fa .js-plotly-plot,
+body.gml-fa input[type="number"] {{ direction: ltr; unicode-bidi: isolate; }}
+body.gml-fa .katex-display {{ direction: ltr; text-align: center; }}
+"""
+
+
+def static_paths() -> list[Path]:
+    return [FONT_PATH]
