@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from scripts.report import publish
+
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -160,14 +162,23 @@ def main() -> None:
         app_process.wait(timeout=30)
         floor_process.wait(timeout=30)
 
-    print(f"Cold start (process start → first HTTP 200): {cold_start:.1f} s")
-    print(f"{args.calls} timed calls per row; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
-    print("| endpoint | compute p50 / p95 (ms) | end-to-end p50 / p95 (ms) | no-op floor p50 (ms) | ratio to floor |")
-    print("|---|---|---|---|---|")
+    lines = [
+        f"Cold start (process start → first HTTP 200): {cold_start:.1f} s",
+        f"{args.calls} timed calls per row; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs",
+        "",
+        "| endpoint | compute p50 / p95 (ms) | end-to-end p50 / p95 (ms) | no-op floor p50 (ms) | ratio to floor |",
+        "|---|---|---|---|---|",
+    ]
     for label, (c50, c95), (e50, e95), kind in rows:
         f50 = floor_ms[kind][0]
-        print(f"| {label} | {c50:.1f} / {c95:.1f} | {e50:.0f} / {e95:.0f} | {f50:.0f} ({kind}) | {e50 / f50:.2f}× |")
-    print("\nNo-op floors (p50 / p95 ms): " + ", ".join(f"{k} {v[0]:.0f} / {v[1]:.0f}" for k, v in floor_ms.items()))
+        lines.append(
+            f"| {label} | {c50:.1f} / {c95:.1f} | {e50:.0f} / {e95:.0f} | {f50:.0f} ({kind}) | {e50 / f50:.2f}× |"
+        )
+    lines += [
+        "",
+        "No-op floors (p50 / p95 ms): " + ", ".join(f"{k} {v[0]:.0f} / {v[1]:.0f}" for k, v in floor_ms.items()),
+    ]
+    publish("bench", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from scripts.report import publish
+
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -117,11 +119,11 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
 
-    print(f"{args.clients} clients × {args.rounds} rounds over {len(result['latencies'])} endpoint calls each, ")
-    print(f"wall {wall:.1f} s, errors {len(result['errors'])}, server peak RSS {rss}\n")
-    print(format_table(result))
-    for error in result["errors"][:20]:
-        print("error:", error)
+    summary = (
+        f"{args.clients} clients × {args.rounds} rounds over {len(result['latencies'])} endpoint calls each, "
+        f"wall {wall:.1f} s, errors {len(result['errors'])}, server peak RSS {rss}\n\n{format_table(result)}"
+    )
+    publish("load_test", summary + "".join(f"\nerror: {error}" for error in result["errors"][:20]))
 
 
 if __name__ == "__main__":
