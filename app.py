@@ -87,7 +87,7 @@ def build_app() -> gr.Blocks:
         gr.Markdown(UI("app.subtitle"))
         notice = gr.Markdown(visible=False, elem_classes="gml-link-notice")
         linked = {}
-        with gr.Tabs() as tabs_block:
+        with gr.Tabs(overflow_behavior="wrap") as tabs_block:  # every tab one tap away on a phone
             for tab in TABS:
                 with gr.Tab(UI(f"tabs.{tab.name}"), id=tab.name, elem_id=f"tab-{tab.name}"):
                     tab.module.build()
