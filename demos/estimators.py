@@ -1,7 +1,8 @@
 """Tab: Gradient estimators — pathwise, score, score+baseline and measure-valued, measured beside exact.
 
 One public endpoint, /estimators(f, m, mu, n, repeats, seed), returns three Plotly figures and a table; every
-control re-runs it live. The math lives in models/estimators.py; this module validates, samples and draws.
+control re-runs it live. Each request is validated here, makes one call, models.estimators.run_experiment, and
+its result is drawn; the figure functions only format what the result holds.
 """
 
 import math
@@ -11,9 +12,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase
+from demos import LATEX_DELIMITERS, BenchCase, tab_text
 from demos.validation import choice, friendly_errors, integer, number
-from models.estimators import ESTIMATORS, OBJECTIVES, exact_variances, sample_estimates, true_gradient
+from models.estimators import ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
 
 M_RANGE = (-3.0, 3.0)  # scale of f; the gaussian f additionally needs m > 0
 MU_RANGE = (-4.0, 4.0)
@@ -23,48 +24,19 @@ SEED_RANGE = (0, 99_999)
 MAX_DRAWS = 1_000_000  # cap on n × repeats per estimator, so that one request stays well under a second
 DEFAULTS = {"f": "square", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 100, "seed": 0}  # R = 100: every N fits MAX_DRAWS
 
-# Sample sizes with empirical markers on the variance-vs-N plot (those below the current N, plus N itself).
-N_MARKERS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000)
-N_LINE = np.unique(np.round(np.logspace(0, 4, 81)).astype(int))
-MU_LINE = np.linspace(*MU_RANGE, 161)
-MU_MARKERS = np.arange(-4.0, 4.5, 1.0)
-MU_MARKER_BUDGET = 200_000  # draws for the μ markers (9 × n × repeats); above it that plot shows exact lines only
 TABLE_HEADERS = ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
 PLOT_HEIGHT = 360
 COLORS = dict(zip(ESTIMATORS, ("#1f77b4", "#d62728", "#ff7f0e", "#2ca02c"), strict=True))
-
-EXPLANATION = r"""
-We estimate $\eta(\mu)=\dfrac{d}{d\mu}\,\mathbb{E}_{z\sim\mathcal{N}(\mu,1)}[f(z)]$ from $N$ samples, $R$ times over.
-
-**Pathwise (reparameterization).** Write $z=\mu+\varepsilon$ with $\varepsilon\sim\mathcal{N}(0,1)$: the distribution
-of $\varepsilon$ no longer depends on $\mu$, so the derivative moves inside,
-$\eta=\mathbb{E}[f'(\mu+\varepsilon)]$. It needs a differentiable $f$ and a sampler that is a differentiable
-function of the parameter. For `linear` $f(z)=mz$, $f'\equiv m$: every sample *is* $\eta$, so the variance is zero.
-
-**Score function (REINFORCE).** Differentiate the density instead:
-$\eta=\int f(z)\,\partial_\mu p(z;\mu)\,dz=\mathbb{E}\big[f(z)\,\partial_\mu\log p(z;\mu)\big]
-=\mathbb{E}[f(z)(z-\mu)]$. It needs only values of $f$ (any $f$, even a black box or a discrete one), but its
-variance grows with the size of $f$: adding a constant $c$ to $f$ adds the noise $c\,(z-\mu)$.
-
-**Baseline.** Because $\mathbb{E}[z-\mu]=0$, subtracting any $b_i$ independent of $z_i$ keeps it unbiased. With
-$b_i$ the mean of $f$ over the *other* $N-1$ samples, the estimator is the sample covariance of $f(z)$ and $z-\mu$,
-with variance $\dfrac{\operatorname{Var}[(f-\mathbb{E}f)(z-\mu)]}{N}+\dfrac{\operatorname{Var}f+\eta^2}{N(N-1)}$:
-it removes the noise that the mean of $f$ adds, at a price that fades like $1/N^2$. At $N=1$ there is no other
-sample, so the baseline is $0$ and it is the plain score estimator.
-
-**Measure-valued.** $\partial_\mu\mathcal{N}(z;\mu,1)=(z-\mu)\,\mathcal{N}(z;\mu,1)$ splits into a positive and a
-negative part, each of mass $1/\sqrt{2\pi}$ and shaped as $\mu\pm W$ with $W\sim\text{Rayleigh}(1)$:
-$\eta=\frac{1}{\sqrt{2\pi}}\,\mathbb{E}[f(\mu+W)-f(\mu-W)]$. Values of $f$ suffice, and using the same $W$ on
-both sides (coupling) keeps the difference, and the variance, small for smooth $f$.
-
-*Lines are exact variances (one-dimensional integrals by quadrature, no sampling); markers are the sample
-variance of the $R$ estimates. Markers at $N$ below the current $N$ reuse the first samples of the same draws.*
-"""
 
 
 @friendly_errors
 def compare_estimators(f, m, mu, n, repeats, seed):
     """Sample R estimates of η(μ) per estimator; plot and tabulate their variance beside the exact one."""
+    return render(run_experiment(*validate(f, m, mu, n, repeats, seed)))
+
+
+def validate(f, m, mu, n, repeats, seed) -> tuple:
+    """The endpoint's inputs checked and converted, each bad one answered with its sentence (gr.Error)."""
     f = choice(f, "f", OBJECTIVES)
     m = number(m, "m", *M_RANGE)
     if f == "gaussian" and m <= 0:
@@ -78,26 +50,31 @@ def compare_estimators(f, m, mu, n, repeats, seed):
             f"n × repeats must be at most {MAX_DRAWS:,} per estimator, got {n:,} × {repeats:,} = {n * repeats:,}; "
             f"lower repeats to {MAX_DRAWS // n:,} or fewer."
         )
+    return f, m, mu, n, repeats, seed
 
-    rng = np.random.default_rng(seed)
-    sizes = [size for size in N_MARKERS if size < n] + [n]
-    estimates = sample_estimates(f, m, mu, sizes, repeats, rng)  # {name: (repeats, len(sizes))}
-    empirical_by_n = {name: values.var(axis=0, ddof=1) for name, values in estimates.items()}
-    current = {name: values[:, -1] for name, values in estimates.items()}
-    eta = float(true_gradient(f, m, mu))
-    exact_now = exact_variances(f, m, mu, n)
 
-    by_n = variance_vs_n_figure(f, m, mu, n, sizes, empirical_by_n)
-    by_mu = variance_vs_mu_figure(f, m, mu, n, repeats, rng)
-    spread = estimates_figure(current, eta)
-    table = pd.DataFrame(
+def render(result: EstimatorsResult) -> tuple:
+    """The three figures and the table of one experiment (no computation beyond formatting)."""
+    return variance_vs_n_figure(result), variance_vs_mu_figure(result), estimates_figure(result), table(result)
+
+
+def table(result: EstimatorsResult) -> pd.DataFrame:
+    rows = [
         [
-            [name, *map(significant, (current[name].mean(), eta, empirical_by_n[name][-1], exact_now[name]))]
-            for name in ESTIMATORS
-        ],
-        columns=TABLE_HEADERS,
-    )
-    return by_n, by_mu, spread, table
+            name,
+            *map(
+                significant,
+                (
+                    result.estimates[name].mean(),
+                    result.true_gradient,
+                    result.empirical_by_n[name][-1],
+                    result.exact[name],
+                ),
+            ),
+        ]
+        for name in ESTIMATORS
+    ]
+    return pd.DataFrame(rows, columns=TABLE_HEADERS)
 
 
 def significant(value) -> float:
@@ -139,29 +116,26 @@ def variance_traces(x_line, exact, x_markers, empirical) -> list[dict]:
     return traces
 
 
-def variance_vs_n_figure(f, m, mu, n, sizes, empirical_by_n) -> go.Figure:
-    traces = variance_traces(N_LINE, exact_variances(f, m, mu, N_LINE), np.asarray(sizes), empirical_by_n)
-    title = f"Variance vs N at μ = {mu:g} (dotted: N = {n:,})"
-    return figure(traces, title, x_axis={"title": {"text": "N (samples per estimate)"}, "type": "log"}, marked_x=n)
+def variance_vs_n_figure(result: EstimatorsResult) -> go.Figure:
+    traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n)
+    title = f"Variance vs N at μ = {result.mu:g} (dotted: N = {result.n:,})"
+    x_axis = {"title": {"text": "N (samples per estimate)"}, "type": "log"}
+    return figure(traces, title, x_axis=x_axis, marked_x=result.n)
 
 
-def variance_vs_mu_figure(f, m, mu, n, repeats, rng) -> go.Figure:
-    empirical = None
-    if len(MU_MARKERS) * n * repeats <= MU_MARKER_BUDGET:
-        estimates = sample_estimates(f, m, MU_MARKERS, [n], repeats, rng)  # {name: (len(MU_MARKERS), repeats, 1)}
-        empirical = {name: values[..., 0].var(axis=-1, ddof=1) for name, values in estimates.items()}
-    traces = variance_traces(MU_LINE, exact_variances(f, m, MU_LINE, n), MU_MARKERS, empirical)
-    title = f"Variance vs μ at N = {n:,}" + (
-        " (exact only: N × R too large to sample live)" if empirical is None else ""
+def variance_vs_mu_figure(result: EstimatorsResult) -> go.Figure:
+    traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu)
+    title = f"Variance vs μ at N = {result.n:,}" + (
+        " (exact only: N × R too large to sample live)" if result.empirical_by_mu is None else ""
     )
-    return figure(traces, title, x_axis={"title": {"text": "μ"}}, marked_x=mu)
+    return figure(traces, title, x_axis={"title": {"text": "μ"}}, marked_x=result.mu)
 
 
-def estimates_figure(current: dict[str, np.ndarray], eta: float) -> go.Figure:
+def estimates_figure(result: EstimatorsResult) -> go.Figure:
     traces = [
         {
             "type": "violin",
-            "y": current[name],
+            "y": result.estimates[name],
             "name": name,
             "line": {"color": COLORS[name]},
             "points": False,
@@ -170,7 +144,8 @@ def estimates_figure(current: dict[str, np.ndarray], eta: float) -> go.Figure:
         }
         for name in ESTIMATORS
     ]
-    title = f"The {len(current[ESTIMATORS[0]]):,} estimates per estimator (dashed: true gradient η = {eta:.4g})"
+    eta = result.true_gradient
+    title = f"The {result.repeats:,} estimates per estimator (dashed: true gradient η = {eta:.4g})"
     y_axis = {"title": {"text": "estimate of η"}}
     true_line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": eta, "y1": eta, "line": {"dash": "dash"}}
     return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False)
@@ -236,10 +211,7 @@ def build() -> None:
             )
             seed = gr.Number(value=DEFAULTS["seed"], precision=0, label="seed")
         with gr.Column(scale=3):
-            gr.Markdown(
-                EXPLANATION,
-                latex_delimiters=LATEX_DELIMITERS,
-            )
+            gr.Markdown(tab_text("estimators", "explanation"), latex_delimiters=LATEX_DELIMITERS)
 
     first = compare_estimators(**DEFAULTS)  # the page opens with results, no request needed
     with gr.Row():

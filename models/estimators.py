@@ -17,6 +17,7 @@ Everything is NumPy and broadcasts: μ may be an array (a whole curve of exact v
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -188,7 +189,11 @@ def exact_variances(f: str, m: float, mu, n) -> dict[str, np.ndarray]:
     estimating that baseline from the other samples, and it fades like 1/N². At N = 1 no other sample exists:
     the estimator uses baseline 0 and its variance is the plain score variance.
     """
-    moments = per_sample_moments(f, m, mu)
+    return variances_from_moments(per_sample_moments(f, m, mu), n)
+
+
+def variances_from_moments(moments: SampleMoments, n) -> dict[str, np.ndarray]:
+    """`exact_variances` from moments already computed: one quadrature pass serves every N."""
     n = np.asarray(n, dtype=float)
     with_baseline = moments.centred_score / n + moments.baseline_price / (n * np.maximum(n - 1, 1))
     return {
@@ -197,3 +202,74 @@ def exact_variances(f: str, m: float, mu, n) -> dict[str, np.ndarray]:
         "score+baseline": np.where(n >= 2, with_baseline, moments.score / n),
         "measure-valued": moments.measure_valued / n,
     }
+
+
+# --- One experiment: everything the tab shows for one setting of its controls -----------------------------------
+
+# Sample sizes with empirical markers on the variance-vs-N plot (those below the current N, plus N itself).
+N_MARKERS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000)
+N_LINE = np.unique(np.round(np.logspace(0, 4, 81)).astype(int))  # exact variance-vs-N curve, N = 1 … 10,000
+MU_LINE = np.linspace(-4.0, 4.0, 161)  # exact variance-vs-μ curve
+MU_MARKERS = np.arange(-4.0, 4.5, 1.0)  # empirical variance-vs-μ markers
+MU_MARKER_BUDGET = 200_000  # draws for the μ markers (9 × N × R); above it the μ curve has exact lines only
+
+
+@dataclass(frozen=True)
+class EstimatorsResult:
+    """One run of the experiment: R estimates per estimator, their variances measured and exact, and the curves."""
+
+    f: str
+    m: float
+    mu: float
+    n: int
+    repeats: int
+    true_gradient: float  # η(μ)
+    estimates: dict[str, np.ndarray]  # the R estimates from N samples each, per estimator
+    sizes: np.ndarray  # sample sizes with empirical markers on the N curve (the last one is N)
+    empirical_by_n: dict[str, np.ndarray]  # sample variance of R estimates at each of `sizes`
+    exact: dict[str, float]  # exact variance at (μ, N)
+    n_line: np.ndarray
+    exact_by_n: dict[str, np.ndarray]  # exact variance at μ along n_line
+    mu_line: np.ndarray
+    exact_by_mu: dict[str, np.ndarray]  # exact variance at N along mu_line
+    mu_markers: np.ndarray
+    empirical_by_mu: dict[str, np.ndarray] | None  # sample variance at N at each of mu_markers; None over budget
+
+
+def run_experiment(f: str, m: float, mu: float, n: int, repeats: int, seed: int) -> EstimatorsResult:
+    """Draw R estimates of η(μ) from N samples each per estimator (seeded), and the exact variances beside them.
+
+    One quadrature pass (at μ and along the μ curve) gives every exact variance shown. The same random stream
+    first draws the R × N samples (which also serve every smaller N on the N curve), then, within budget, the
+    samples for the μ markers.
+    """
+    check_objective(f, m)
+    rng = np.random.default_rng(seed)
+    sizes = np.array([size for size in N_MARKERS if size < n] + [n])
+    by_size = sample_estimates(f, m, mu, sizes, repeats, rng)  # {name: (repeats, len(sizes))}
+    empirical_by_mu = None
+    if len(MU_MARKERS) * n * repeats <= MU_MARKER_BUDGET:
+        at_markers = sample_estimates(f, m, MU_MARKERS, [n], repeats, rng)  # {name: (len(MU_MARKERS), repeats, 1)}
+        empirical_by_mu = {name: values[..., 0].var(axis=-1, ddof=1) for name, values in at_markers.items()}
+
+    moments = per_sample_moments(f, m, np.append(MU_LINE, mu))
+    at_mu = SampleMoments(*(field[-1] for field in moments))
+    along_mu = SampleMoments(*(field[:-1] for field in moments))
+    return EstimatorsResult(
+        f=f,
+        m=m,
+        mu=mu,
+        n=n,
+        repeats=repeats,
+        true_gradient=float(true_gradient(f, m, mu)),
+        estimates={name: values[:, -1] for name, values in by_size.items()},
+        sizes=sizes,
+        empirical_by_n={name: values.var(axis=0, ddof=1) for name, values in by_size.items()},
+        exact={name: float(value) for name, value in variances_from_moments(at_mu, n).items()},
+        n_line=N_LINE,
+        exact_by_n=variances_from_moments(at_mu, N_LINE),
+        mu_line=MU_LINE,
+        exact_by_mu=variances_from_moments(along_mu, n),
+        mu_markers=MU_MARKERS,
+        empirical_by_mu=empirical_by_mu,
+    )

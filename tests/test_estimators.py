@@ -275,3 +275,43 @@ def test_typed_n_moves_the_log_slider_and_back():
     assert log_slider_from_n(100) == pytest.approx(2.0)
     assert n_from_log_slider(log_slider_from_n(1234)) == 1234
     assert log_slider_from_n("many") == gr.update()  # bad N: the slider stays, the endpoint says why
+
+
+# --- One-way flow: one call into models/ per request -------------------------------------------------------------
+
+
+def test_one_request_integrates_once_and_figures_compute_nothing(monkeypatch):
+    import models.estimators as model
+
+    calls = []
+    original = model.per_sample_moments
+    monkeypatch.setattr(model, "per_sample_moments", lambda *args: calls.append(args) or original(*args))
+    result = model.run_experiment("cosine", 1.0, 0.3, 20, 50, 1)
+    assert len(calls) == 1  # every exact variance shown (table, N curve, μ curve) from one quadrature pass
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a figure or the table called into models/")
+
+    for name in ("per_sample_moments", "sample_estimates", "exact_variances", "true_gradient", "run_experiment"):
+        monkeypatch.setattr(model, name, forbidden)
+        monkeypatch.setattr(tab, name, forbidden, raising=False)
+    *figures, shown = tab.render(result)
+    assert len(figures) == 3 and len(shown) == len(ESTIMATORS)
+
+
+def test_experiment_result_agrees_with_the_separate_functions():
+    result = tab.run_experiment("square", 1.3, -0.7, 30, 40, 5)
+    exact = exact_variances("square", 1.3, -0.7, 30)
+    for name in ESTIMATORS:
+        assert result.exact[name] == pytest.approx(float(exact[name]), rel=1e-12)
+        np.testing.assert_allclose(
+            result.exact_by_n[name], exact_variances("square", 1.3, -0.7, result.n_line)[name], rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            result.exact_by_mu[name], exact_variances("square", 1.3, result.mu_line, 30)[name], rtol=1e-12
+        )
+    assert result.true_gradient == pytest.approx(float(true_gradient("square", 1.3, -0.7)), rel=1e-15)
+    # The R × N draws: the same stream as sample_estimates on the same seed, N itself last.
+    again = sample_estimates("square", 1.3, -0.7, result.sizes, 40, np.random.default_rng(5))
+    for name in ESTIMATORS:
+        np.testing.assert_array_equal(result.estimates[name], again[name][:, -1])
