@@ -1,4 +1,4 @@
-"""Tab: Gradient estimators — pathwise, score, score+baseline and measure-valued, measured beside exact.
+"""Tab: Gradient estimators — pathwise, score, two baselines and measure-valued, measured beside exact.
 
 One public endpoint, /estimators(f, m, mu, n, repeats, seed), returns three Plotly figures and a table; every
 control re-runs it live. Each request is validated here, makes one call, models.estimators.run_experiment, and
@@ -26,7 +26,7 @@ DEFAULTS = {"f": "square", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 100, "seed":
 
 TABLE_HEADERS = ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
 PLOT_HEIGHT = 360
-COLORS = dict(zip(ESTIMATORS, ("#1f77b4", "#d62728", "#ff7f0e", "#2ca02c"), strict=True))
+COLORS = dict(zip(ESTIMATORS, ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c"), strict=True))
 
 
 @friendly_errors

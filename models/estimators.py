@@ -1,14 +1,19 @@
 """Monte Carlo estimators of the gradient η(μ) = d/dμ E_{z~N(μ,1)}[f(z)], and their exact variances.
 
-Four estimators, each an average over N independent samples (Mohamed, Rosca, Figurnov & Mnih 2020, JMLR,
+Five estimators, each an average over N independent samples (Mohamed, Rosca, Figurnov & Mnih 2020, JMLR,
 "Monte Carlo Gradient Estimation in Machine Learning"):
 
-    pathwise         f′(μ + ε),                       ε ~ N(0, 1)     (reparameterization: z = μ + ε)
-    score            f(z)·(z − μ),                    z ~ N(μ, 1)     (REINFORCE: ∇_μ log N(z; μ, 1) = z − μ)
-    score+baseline   (f(z_i) − b_i)·(z_i − μ),  b_i = mean of f over the other N − 1 samples
-    measure-valued   (f(μ + W) − f(μ − W)) / √(2π),   W ~ Rayleigh(1)
+    pathwise                 f′(μ + ε),                  ε ~ N(0, 1)  (reparameterization: z = μ + ε)
+    score                    f(z)·(z − μ),               z ~ N(μ, 1)  (REINFORCE: ∇_μ log N(z; μ, 1) = z − μ)
+    score+baseline           (f(z_i) − b_i)·(z_i − μ),   b_i = mean of f over the other N − 1 samples
+    score+optimal baseline   (f(z) − b*)·(z − μ),        b* = E[f(z)(z − μ)²] / E[(z − μ)²], by quadrature
+    measure-valued           (f(μ + W) − f(μ − W)) / √(2π),   W ~ Rayleigh(1)
 
-All four are unbiased. Their exact variances come from a handful of one-dimensional expectations of f under
+The constant b* is the one that minimises the variance of the score estimator with a constant baseline (set the
+derivative of E[(f − b)²s²] in b to zero, s = z − μ); it is not E f. It is an oracle: it needs two integrals
+over the very distribution whose gradient we estimate, which a real problem would have to estimate too.
+
+All five are unbiased. Their exact variances come from a handful of one-dimensional expectations of f under
 N(μ, 1) and under Rayleigh(1), computed by quadrature (`per_sample_moments`) — never by sampling.
 
 Everything is NumPy and broadcasts: μ may be an array (a whole curve of exact variances in one call), and
@@ -22,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-ESTIMATORS = ("pathwise", "score", "score+baseline", "measure-valued")
+ESTIMATORS = ("pathwise", "score", "score+baseline", "score+optimal baseline", "measure-valued")
 SQRT_2PI = math.sqrt(2 * math.pi)
 
 
@@ -76,18 +81,24 @@ def true_gradient(f: str, m: float, mu) -> np.ndarray:
 # --- Sampling -----------------------------------------------------------------------------------------------------
 
 
-def sample_estimates(f: str, m: float, mu, sizes, repeats: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def sample_estimates(
+    f: str, m: float, mu, sizes, repeats: int, rng: np.random.Generator, optimal_baseline=None
+) -> dict[str, np.ndarray]:
     """`repeats` independent estimates of η by each estimator, at every sample size in `sizes`.
 
     One array of repeats × max(sizes) draws serves all sizes: the estimate from N samples uses the first N draws
     of its row (running sums), so a whole variance-versus-N curve costs no more than its largest N. The same
     draws are shared by every μ in `mu` (common random numbers, so curves over μ are smooth).
+    `optimal_baseline` is b* at each μ (as from `per_sample_moments`); by quadrature here when not given.
     Returns {estimator: array of shape mu.shape + (repeats, len(sizes))}.
     """
     check_objective(f, m)
     fn = OBJECTIVES[f]
     sizes = np.asarray(sizes, dtype=int)
     n_max = int(sizes.max())
+    if optimal_baseline is None:
+        optimal_baseline = per_sample_moments(f, m, mu).optimal_baseline
+    optimal_baseline = np.asarray(optimal_baseline, dtype=float)[..., None, None]
     mu = np.asarray(mu, dtype=float)[..., None, None]
     eps = rng.standard_normal((repeats, n_max))
     w = rng.rayleigh(1.0, (repeats, n_max))
@@ -97,6 +108,7 @@ def sample_estimates(f: str, m: float, mu, sizes, repeats: int, rng: np.random.G
     per_sample = {
         "pathwise": fn.derivative(z, m),
         "score": f_z * eps,
+        "score+optimal baseline": (f_z - optimal_baseline) * eps,
         "measure-valued": (fn.value(mu + w, m) - fn.value(mu - w, m)) / SQRT_2PI,
     }
     index = sizes - 1
@@ -142,13 +154,15 @@ class SampleMoments(NamedTuple):
 
     pathwise: np.ndarray  # Var f′(z)
     score: np.ndarray  # Var[f(z)(z − μ)]
-    centred_score: np.ndarray  # Var[(f(z) − E f)(z − μ)]: the score estimator with the ideal constant baseline E f
+    centred_score: np.ndarray  # Var[(f(z) − E f)(z − μ)]: the score estimator with the constant baseline E f
+    optimal_baseline: np.ndarray  # b* = E[f(z)(z − μ)²] / E[(z − μ)²], the best constant baseline (not E f)
+    optimal_score: np.ndarray  # Var[(f(z) − b*)(z − μ)] ≤ both of the above
     baseline_price: np.ndarray  # Var f + η²: what estimating the baseline from the other samples costs (see below)
     measure_valued: np.ndarray  # Var[(f(μ + W) − f(μ − W))/√(2π)]
 
 
 def per_sample_moments(f: str, m: float, mu) -> SampleMoments:
-    """The single-sample variances of the four estimators at each μ, by quadrature (vectorized over μ)."""
+    """The single-sample variances of the five estimators at each μ, by quadrature (vectorized over μ)."""
     check_objective(f, m)
     fn = OBJECTIVES[f]
     mu = np.asarray(mu, dtype=float)[..., None]  # quadrature nodes run along the last axis
@@ -165,13 +179,17 @@ def per_sample_moments(f: str, m: float, mu) -> SampleMoments:
     pathwise = normal_mean((fn.derivative(mu + eps, m) - eta) ** 2)
     score = normal_mean((f_z * eps - eta) ** 2)
     centred_score = normal_mean(((f_z - mean_f) * eps - eta) ** 2)
+    optimal_baseline = normal_mean(f_z * eps**2) / normal_mean(eps**2)
+    optimal_score = normal_mean(((f_z - optimal_baseline[..., None]) * eps - eta) ** 2)
 
     w = RAYLEIGH_NODES
     coupled = (fn.value(mu + w, m) - fn.value(mu - w, m)) / SQRT_2PI
     # (coupled − η)² is not even in w, but coupled² is, which keeps the integrand smooth at w → 0; E coupled = η.
     eta_squared = eta[..., 0] ** 2
     measure_valued = coupled**2 @ RAYLEIGH_WEIGHTS - eta_squared
-    return SampleMoments(pathwise, score, centred_score, var_f + eta_squared, measure_valued)
+    return SampleMoments(
+        pathwise, score, centred_score, optimal_baseline, optimal_score, var_f + eta_squared, measure_valued
+    )
 
 
 def exact_variances(f: str, m: float, mu, n) -> dict[str, np.ndarray]:
@@ -185,9 +203,13 @@ def exact_variances(f: str, m: float, mu, n) -> dict[str, np.ndarray]:
         ζ₁ = Var E[h | X_1, Y_1] = (μ₂₂ − η²)/4,   ζ₂ = Var h = (μ₂₂ + σ_X² σ_Y²)/2,
     where μ₂₂ = E[(X − EX)²(Y − EY)²], σ_Y² = 1 and σ_XY = η. Collecting terms,
         Var ĝ = (μ₂₂ − η²)/N + (σ_X² + η²)/(N(N − 1)).
-    The first term is the score estimator with the ideal constant baseline E f; the second is the price of
-    estimating that baseline from the other samples, and it fades like 1/N². At N = 1 no other sample exists:
-    the estimator uses baseline 0 and its variance is the plain score variance.
+    The first term is the variance of the score estimator with the constant baseline E f; the second is the
+    price of estimating that baseline from the other samples, and it fades like 1/N². E f is not the best
+    constant (b* is), so even the first term can exceed the plain score variance: for cos z at μ = 0 it is
+    2.24 times larger, and the total is larger still at every N. At N = 1 no other sample exists: the estimator
+    uses baseline 0 and its variance is the plain score variance.
+
+    The score estimator with the oracle constant b* is a mean of i.i.d. terms: Var[(f − b*)(z − μ)] / N.
     """
     return variances_from_moments(per_sample_moments(f, m, mu), n)
 
@@ -200,6 +222,7 @@ def variances_from_moments(moments: SampleMoments, n) -> dict[str, np.ndarray]:
         "pathwise": moments.pathwise / n,
         "score": moments.score / n,
         "score+baseline": np.where(n >= 2, with_baseline, moments.score / n),
+        "score+optimal baseline": moments.optimal_score / n,
         "measure-valued": moments.measure_valued / n,
     }
 
@@ -224,6 +247,7 @@ class EstimatorsResult:
     n: int
     repeats: int
     true_gradient: float  # η(μ)
+    optimal_baseline: float  # the oracle b* at μ
     estimates: dict[str, np.ndarray]  # the R estimates from N samples each, per estimator
     sizes: np.ndarray  # sample sizes with empirical markers on the N curve (the last one is N)
     empirical_by_n: dict[str, np.ndarray]  # sample variance of R estimates at each of `sizes`
@@ -246,15 +270,16 @@ def run_experiment(f: str, m: float, mu: float, n: int, repeats: int, seed: int)
     check_objective(f, m)
     rng = np.random.default_rng(seed)
     sizes = np.array([size for size in N_MARKERS if size < n] + [n])
-    by_size = sample_estimates(f, m, mu, sizes, repeats, rng)  # {name: (repeats, len(sizes))}
+    moments = per_sample_moments(f, m, np.concatenate([MU_LINE, MU_MARKERS, [mu]]))
+    along_mu = SampleMoments(*(field[: len(MU_LINE)] for field in moments))
+    at_markers = SampleMoments(*(field[len(MU_LINE) : -1] for field in moments))
+    at_mu = SampleMoments(*(field[-1] for field in moments))
+
+    by_size = sample_estimates(f, m, mu, sizes, repeats, rng, at_mu.optimal_baseline)  # {name: (R, len(sizes))}
     empirical_by_mu = None
     if len(MU_MARKERS) * n * repeats <= MU_MARKER_BUDGET:
-        at_markers = sample_estimates(f, m, MU_MARKERS, [n], repeats, rng)  # {name: (len(MU_MARKERS), repeats, 1)}
-        empirical_by_mu = {name: values[..., 0].var(axis=-1, ddof=1) for name, values in at_markers.items()}
-
-    moments = per_sample_moments(f, m, np.append(MU_LINE, mu))
-    at_mu = SampleMoments(*(field[-1] for field in moments))
-    along_mu = SampleMoments(*(field[:-1] for field in moments))
+        on_markers = sample_estimates(f, m, MU_MARKERS, [n], repeats, rng, at_markers.optimal_baseline)
+        empirical_by_mu = {name: values[..., 0].var(axis=-1, ddof=1) for name, values in on_markers.items()}
     return EstimatorsResult(
         f=f,
         m=m,
@@ -262,6 +287,7 @@ def run_experiment(f: str, m: float, mu: float, n: int, repeats: int, seed: int)
         n=n,
         repeats=repeats,
         true_gradient=float(true_gradient(f, m, mu)),
+        optimal_baseline=float(at_mu.optimal_baseline),
         estimates={name: values[:, -1] for name, values in by_size.items()},
         sizes=sizes,
         empirical_by_n={name: values.var(axis=0, ddof=1) for name, values in by_size.items()},

@@ -95,10 +95,16 @@ def test_per_sample_variances_match_scipy_quad(f, m, mu):
     value = lambda z: objective.value(np.float64(z), m)  # noqa: E731
     eta = float(true_gradient(f, m, mu))
     mean_f = normal_expectation(value, mu)
+    # b* = E[f s²] / E[s²], s = z − μ: the constant baseline that minimises the score estimator's variance.
+    optimal = normal_expectation(lambda z: value(z) * (z - mu) ** 2, mu) / normal_expectation(
+        lambda z: (z - mu) ** 2, mu
+    )
     expected = {
         "pathwise": normal_expectation(lambda z: (objective.derivative(np.float64(z), m) - eta) ** 2, mu),
         "score": normal_expectation(lambda z: (value(z) * (z - mu) - eta) ** 2, mu),
         "centred_score": normal_expectation(lambda z: ((value(z) - mean_f) * (z - mu) - eta) ** 2, mu),
+        "optimal_baseline": optimal,
+        "optimal_score": normal_expectation(lambda z: ((value(z) - optimal) * (z - mu) - eta) ** 2, mu),
         "baseline_price": normal_expectation(lambda z: (value(z) - mean_f) ** 2, mu) + eta**2,
         "measure_valued": rayleigh_expectation(
             lambda w: ((value(mu + w) - value(mu - w)) / math.sqrt(2 * math.pi) - eta) ** 2
@@ -106,7 +112,9 @@ def test_per_sample_variances_match_scipy_quad(f, m, mu):
     }
     moments = per_sample_moments(f, m, mu)
     for field, reference in expected.items():
-        assert float(getattr(moments, field)) == pytest.approx(reference, rel=1e-8, abs=1e-300), field
+        # b* is 0 where f is even about μ (cosine at μ = 0); there only an absolute tolerance makes sense.
+        absolute = 1e-12 if field == "optimal_baseline" else 1e-300
+        assert float(getattr(moments, field)) == pytest.approx(reference, rel=1e-8, abs=absolute), field
 
 
 def test_square_matches_the_closed_forms():
@@ -116,6 +124,50 @@ def test_square_matches_the_closed_forms():
     np.testing.assert_allclose(exact["score"], m**4 * (mu**4 + 14 * mu**2 + 15) / n, rtol=1e-12)
     # (f(μ+W) − f(μ−W))/√(2π) = 4m²μW/√(2π), and E W² = 2 for Rayleigh(1).
     np.testing.assert_allclose(exact["measure-valued"], 4 * m**4 * mu**2 * (4 / math.pi - 1) / n, atol=1e-12)
+
+
+def test_optimal_baseline_closed_forms():
+    """b* and Var[(f − b*)(z − μ)] for the homework's two functions (derived by hand, checked with sympy)."""
+    m, mu, n = 1.3, np.linspace(-4, 4, 9), 7
+    linear = per_sample_moments("linear", m, mu)
+    np.testing.assert_allclose(linear.optimal_baseline, m * mu, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(exact_variances("linear", m, mu, n)["score+optimal baseline"], 2 * m**2 / n, rtol=1e-12)
+    square = per_sample_moments("square", m, mu)
+    np.testing.assert_allclose(square.optimal_baseline, m**2 * (mu**2 + 3), rtol=1e-12)  # E f is m²(μ² + 1)
+    np.testing.assert_allclose(
+        exact_variances("square", m, mu, n)["score+optimal baseline"], 2 * m**4 * (4 * mu**2 + 3) / n, rtol=1e-12
+    )
+
+
+GRID_SCALES = (-3.0, -1.0, 0.05, 0.5, 1.0, 2.0, 3.0)
+GRID_SIZES = np.array([1, 2, 3, 5, 10, 100, 10_000])
+
+
+@pytest.mark.parametrize("f", OBJECTIVES)
+def test_optimal_baseline_never_loses_to_score_or_mean_baseline(f):
+    mu = np.linspace(-4, 4, 33)[:, None]
+    for m in GRID_SCALES:
+        if f == "gaussian" and m <= 0:
+            continue
+        exact = exact_variances(f, m, mu, GRID_SIZES)
+        optimal = exact["score+optimal baseline"]
+        slack = 1e-12 * exact["score"]  # rounding of the quadrature sums
+        assert np.all(optimal <= exact["score"] + slack), m
+        assert np.all(optimal <= exact["score+baseline"] + slack), m
+
+
+def test_mean_baseline_can_raise_the_variance():
+    """The numbers the tab's text states: cosine at m = 1, μ = 0, and linear at N = 2."""
+    sizes = np.array([2, 3, 10, 100, 1_000, 10_000, 10**8])
+    cosine = exact_variances("cosine", 1.0, 0.0, sizes)
+    ratio = cosine["score+baseline"] / cosine["score"]
+    assert np.all(ratio > 2.2) and np.all(np.diff(ratio) < 0)
+    assert ratio[0] == pytest.approx(2.91, abs=0.005) and ratio[-1] == pytest.approx(2.24, abs=0.005)
+    m, mu = 1.7, np.array([0.0, 1.0, 1.41, 1.42, 3.0])
+    linear = exact_variances("linear", m, mu, 2)
+    np.testing.assert_allclose(linear["score+baseline"], 2 * m**2, rtol=1e-12)
+    np.testing.assert_allclose(linear["score"], m**2 * (mu**2 + 2) / 2, rtol=1e-12)
+    assert list(linear["score+baseline"] > linear["score"]) == list(np.abs(mu) < math.sqrt(2))
 
 
 def tensor_hermite(dimensions: int, nodes: int):
@@ -208,6 +260,7 @@ def test_endpoint_returns_figures_and_the_table(client):
     by_n, by_mu, spread, table = client.predict(**kwargs, api_name="/estimators")
     assert table["headers"] == ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
     assert [row[0] for row in table["data"]] == list(ESTIMATORS)
+    assert "score+optimal baseline" in ESTIMATORS  # the oracle row, under its documented name
     exact = exact_variances("cosine", 1.5, -0.5, 20)
     for name, mean, eta, empirical, exact_variance in table["data"]:  # shown to six significant digits
         assert eta == pytest.approx(float(true_gradient("cosine", 1.5, -0.5)), rel=1e-5)
