@@ -5,6 +5,7 @@ control re-runs it live. Each request is validated here, makes one call, models.
 its result is drawn; the figure functions only format what the result holds.
 """
 
+import functools
 import math
 
 import gradio as gr
@@ -12,9 +13,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, tab_text
+from demos import LATEX_DELIMITERS, BenchCase, tab_sections, tab_text
 from demos.validation import choice, friendly_errors, integer, number
-from models.estimators import ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
+from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
 
 M_RANGE = (-3.0, 3.0)  # scale of f; the gaussian f additionally needs m > 0
 MU_RANGE = (-4.0, 4.0)
@@ -23,6 +24,33 @@ REPEATS_RANGE = (2, 1_000)
 SEED_RANGE = (0, 99_999)
 MAX_DRAWS = 1_000_000  # cap on n × repeats per estimator, so that one request stays well under a second
 DEFAULTS = {"f": "square", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 100, "seed": 0}  # R = 100: every N fits MAX_DRAWS
+
+# Homework panel: each question's "Show answer" sets the controls to the case that demonstrates its answer.
+PRESETS = {
+    "variances": {"f": "square", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 1000, "seed": 0},
+    "pathwise": {"f": "square", "m": 1.5, "mu": 2.0, "n": 10, "repeats": 1000, "seed": 0},
+    "sign": {"f": "linear", "m": 1.0, "mu": 0.0, "n": 10, "repeats": 1000, "seed": 0},
+    "baseline": {"f": "cosine", "m": 1.0, "mu": 0.0, "n": 2, "repeats": 1000, "seed": 0},
+    "choose": {"f": "square", "m": 1.0, "mu": 3.0, "n": 10, "repeats": 1000, "seed": 0},
+    "cost": {"f": "cosine", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 1000, "seed": 0},
+}
+# The closed forms of homework question 1 in LaTeX; @mu, @m and @N stand for μ, m and N (symbol or number).
+FORMULAS = {
+    "linear": {
+        "pathwise": "0",
+        "score": r"\frac{@m^2(@mu^2+2)}{@N}",
+        "score+baseline": r"\frac{2\cdot @m^2}{@N-1}",
+        "score+optimal baseline": r"\frac{2\cdot @m^2}{@N}",
+        "measure-valued": r"\frac{@m^2(4/\pi-1)}{@N}",
+    },
+    "square": {
+        "pathwise": r"\frac{4\cdot @m^4}{@N}",
+        "score": r"\frac{@m^4(@mu^4+14\cdot @mu^2+15)}{@N}",
+        "score+baseline": r"\frac{2\cdot @m^4(4\cdot @mu^2+5)}{@N}+\frac{2\cdot @m^4(4\cdot @mu^2+1)}{@N(@N-1)}",
+        "score+optimal baseline": r"\frac{2\cdot @m^4(4\cdot @mu^2+3)}{@N}",
+        "measure-valued": r"\frac{4\cdot @m^4\cdot @mu^2(4/\pi-1)}{@N}",
+    },
+}
 
 TABLE_HEADERS = ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
 PLOT_HEIGHT = 360
@@ -181,6 +209,80 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
     return go.Figure({"data": traces, "layout": layout})
 
 
+def homework_numbers(result: EstimatorsResult) -> str:
+    """The homework panel's live box: the closed forms with the current numbers, the sign check and the cost."""
+    lines = [f"**At the current settings:** f = `{result.f}`, m = {result.m:g}, μ = {result.mu:g}, N = {result.n:,}."]
+    if result.closed_forms is None:
+        lines.append(
+            f"Closed forms are shown for {' and '.join(CLOSED_FORM_OBJECTIVES)}; for `{result.f}` the table's "
+            "exact variances come from quadrature."
+        )
+    else:
+        values = {"@mu": number_latex(result.mu), "@m": number_latex(result.m), "@N": f"{result.n}"}
+        lines += [
+            "",
+            "| estimator | closed form | with these numbers | value | quadrature |",
+            "|---|---|---|---|---|",
+        ]
+        for name in ESTIMATORS:
+            # At N = 1 the leave-one-out estimator has no other sample: it is the score estimator.
+            template = FORMULAS[result.f]["score" if name == "score+baseline" and result.n == 1 else name]
+            symbolic = substitute(template, {"@mu": r"\mu", "@m": "m", "@N": "N"})
+            lines.append(
+                f"| {name} | ${symbolic}$ | ${substitute(template, values)}$ | "
+                f"{result.closed_forms[name]:.6g} | {result.exact[name]:.6g} |"
+            )
+    mean_score = result.estimates["score"].mean()
+    lines += [
+        "",
+        f"**Sign of the score** (question 3): the {result.repeats:,} score estimates average {mean_score:.6g} "
+        f"(η = {result.true_gradient:.6g}); with μ − z in place of z − μ they would average {-mean_score:.6g}.",
+        "",
+        f"**Equal cost** (question 6): with {2 * result.n:,} evaluations of f per estimate, measure-valued "
+        f"(N = {result.n:,}) has variance {result.exact['measure-valued']:.6g}; pathwise and score with "
+        f"{2 * result.n:,} samples have {result.exact['pathwise'] / 2:.6g} and {result.exact['score'] / 2:.6g}.",
+    ]
+    return "\n".join(lines)
+
+
+def number_latex(value: float) -> str:
+    """A number to put in place of a symbol in a formula: negative numbers in parentheses, so powers stay right."""
+    return f"({value:g})" if value < 0 else f"{value:g}"
+
+
+def substitute(template: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():  # @mu before @m, which is a prefix of it
+        template = template.replace(placeholder, value)
+    return template
+
+
+@friendly_errors
+def update_view(f, m, mu, n, repeats, seed):
+    """The tab's own update: the public endpoint's figures and table, plus the homework panel's numbers."""
+    result = run_experiment(*validate(f, m, mu, n, repeats, seed))
+    return (*render(result), homework_numbers(result))
+
+
+@friendly_errors
+def update_view_from_log_slider(f, m, mu, log_n, repeats, seed):
+    """Dragging log₁₀ N: N and the view in one request."""
+    n = n_from_log_slider(log_n)
+    return n, *update_view(f, m, mu, n, repeats, seed)
+
+
+@friendly_errors
+def update_view_from_box(f, m, mu, n, repeats, seed):
+    """Typing N: the view, and the log slider moved to match, in one request."""
+    return log_slider_from_n(n), *update_view(f, m, mu, n, repeats, seed)
+
+
+def show_answer(key: str):
+    """ "Show answer": reveal the answer, set the controls to its case, and show that case (one request)."""
+    preset = PRESETS[key]
+    controls = (preset["f"], preset["m"], preset["mu"], math.log10(preset["n"]), preset["n"], preset["repeats"])
+    return (gr.update(visible=True), *controls, preset["seed"], *update_view(**preset))
+
+
 @friendly_errors
 def n_from_log_slider(log_n):
     """The N slider moves in log10 N, so 1 … 10,000 is reachable in one drag; the endpoint takes N itself."""
@@ -213,7 +315,7 @@ def build() -> None:
         with gr.Column(scale=3):
             gr.Markdown(tab_text("estimators", "explanation"), latex_delimiters=LATEX_DELIMITERS)
 
-    first = compare_estimators(**DEFAULTS)  # the page opens with results, no request needed
+    first = update_view(**DEFAULTS)  # the page opens with results, no request needed
     with gr.Row():
         by_n = gr.Plot(first[0], label="variance vs N")
         by_mu = gr.Plot(first[1], label="variance vs μ")
@@ -223,19 +325,54 @@ def build() -> None:
             first[3], headers=TABLE_HEADERS, label="at the current settings", interactive=False, wrap=True
         )
 
-    log_n.input(n_from_log_slider, log_n, n, api_visibility="private", show_progress="hidden")
-    n.input(log_slider_from_n, n, log_n, api_visibility="private", show_progress="hidden")
+    with gr.Accordion("Homework questions (predict first, then reveal)", open=False):
+        texts = tab_sections("estimators", "homework")
+        reveals, answers = {}, {}
+        for key in PRESETS:
+            gr.Markdown(texts[f"{key}_question"], latex_delimiters=LATEX_DELIMITERS)
+            reveals[key] = gr.Button("Show answer", size="sm")
+            answers[key] = gr.Markdown(texts[f"{key}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
+        numbers = gr.Markdown(first[4], latex_delimiters=LATEX_DELIMITERS)
+
+    controls = [f, m, mu, n, repeats, seed]
+    views = [by_n, by_mu, spread, table, numbers]
+    # Raw payloads (preprocess=False), so that NaN, strings or None reach our validators and get their sentence
+    # (Gradio's own Number preprocessing would fail on them without one).
+    private = {"api_visibility": "private", "preprocess": False, "show_progress": "hidden"}
     gr.on(
-        [f.change, m.change, mu.change, n.change, repeats.change, seed.change],
+        [f.input, m.input, mu.input, repeats.input, seed.input],
+        update_view,
+        controls,
+        views,
+        trigger_mode="always_last",
+        **private,
+    )
+    log_n.input(
+        update_view_from_log_slider,
+        [f, m, mu, log_n, repeats, seed],
+        [n, *views],
+        trigger_mode="always_last",
+        **private,
+    )
+    n.input(update_view_from_box, controls, [log_n, *views], trigger_mode="always_last", **private)
+    for key, button in reveals.items():
+        button.click(
+            functools.partial(show_answer, key),
+            None,
+            [answers[key], f, m, mu, log_n, n, repeats, seed, *views],
+            **private,
+        )
+
+    # The public endpoint /estimators: the same figures and table as the tab, without the homework numbers.
+    # It hangs on a hidden button because the tab's own events also update the homework panel.
+    api = gr.Button(visible=False)
+    api.click(
         compare_estimators,
-        [f, m, mu, n, repeats, seed],
-        [by_n, by_mu, spread, table],
+        controls,
+        views[:4],
         api_name="estimators",
         api_visibility="public",
-        # Raw payloads, so that NaN, strings or None reach our validators and get their sentence (Gradio's own
-        # Number preprocessing would fail on them without one).
         preprocess=False,
-        trigger_mode="always_last",
         show_progress="hidden",
     )
 

@@ -227,6 +227,42 @@ def variances_from_moments(moments: SampleMoments, n) -> dict[str, np.ndarray]:
     }
 
 
+# --- Closed forms for the homework's two functions ----------------------------------------------------------------
+#
+# With s = z − μ ~ N(0, 1) and E s² = 1, E s⁴ = 3, E s⁶ = 15 (derived by hand, checked with sympy; the tests check
+# them against the quadrature above): for f = m·z, f′ = m, b* = E f = mμ; for f = (m·z)², f′ = 2m²z,
+# E f = m²(μ² + 1), b* = m²(μ² + 3). The measure-valued term is (f(μ + W) − f(μ − W))/√(2π) = 2mW/√(2π) resp.
+# 4m²μW/√(2π), and E W² = 2. The leave-one-out baseline's variance is the U-statistic formula of `exact_variances`.
+
+CLOSED_FORM_OBJECTIVES = ("linear", "square")
+
+
+def closed_form_variances(f: str, m: float, mu: float, n: int) -> dict[str, float]:
+    """Exact variance of each N-sample estimator for f = m·z or f = (m·z)², in closed form."""
+    if f not in CLOSED_FORM_OBJECTIVES:
+        raise ValueError(f"closed forms exist here only for {' and '.join(CLOSED_FORM_OBJECTIVES)}, not {f!r}")
+    coupling = 4 / math.pi - 1  # Var of 2W/√(2π) per unit of its mean squared: E W² = 2
+    if f == "linear":
+        per_sample = {"pathwise": 0.0, "score": m**2 * (mu**2 + 2), "optimal": 2 * m**2, "mv": m**2 * coupling}
+        centred, price = 2 * m**2, 2 * m**2
+    else:
+        per_sample = {
+            "pathwise": 4 * m**4,
+            "score": m**4 * (mu**4 + 14 * mu**2 + 15),
+            "optimal": 2 * m**4 * (4 * mu**2 + 3),
+            "mv": 4 * m**4 * mu**2 * coupling,
+        }
+        centred, price = 2 * m**4 * (4 * mu**2 + 5), 2 * m**4 * (4 * mu**2 + 1)
+    with_baseline = centred / n + price / (n * (n - 1)) if n >= 2 else per_sample["score"] / n
+    return {
+        "pathwise": per_sample["pathwise"] / n,
+        "score": per_sample["score"] / n,
+        "score+baseline": with_baseline,
+        "score+optimal baseline": per_sample["optimal"] / n,
+        "measure-valued": per_sample["mv"] / n,
+    }
+
+
 # --- One experiment: everything the tab shows for one setting of its controls -----------------------------------
 
 # Sample sizes with empirical markers on the variance-vs-N plot (those below the current N, plus N itself).
@@ -258,6 +294,7 @@ class EstimatorsResult:
     exact_by_mu: dict[str, np.ndarray]  # exact variance at N along mu_line
     mu_markers: np.ndarray
     empirical_by_mu: dict[str, np.ndarray] | None  # sample variance at N at each of mu_markers; None over budget
+    closed_forms: dict[str, float] | None  # exact variances in closed form (linear and square only), else None
 
 
 def run_experiment(f: str, m: float, mu: float, n: int, repeats: int, seed: int) -> EstimatorsResult:
@@ -298,4 +335,5 @@ def run_experiment(f: str, m: float, mu: float, n: int, repeats: int, seed: int)
         exact_by_mu=variances_from_moments(along_mu, n),
         mu_markers=MU_MARKERS,
         empirical_by_mu=empirical_by_mu,
+        closed_forms=closed_form_variances(f, m, mu, n) if f in CLOSED_FORM_OBJECTIVES else None,
     )
