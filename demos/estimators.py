@@ -1,9 +1,11 @@
-"""Tab: Gradient estimators — pathwise, score, score+baseline and measure-valued, measured beside exact.
+"""Tab: Gradient estimators — pathwise, score, two baselines and measure-valued, measured beside exact.
 
 One public endpoint, /estimators(f, m, mu, n, repeats, seed), returns three Plotly figures and a table; every
-control re-runs it live. The math lives in models/estimators.py; this module validates, samples and draws.
+control re-runs it live. Each request is validated here, makes one call, models.estimators.run_experiment, and
+its result is drawn; the figure functions only format what the result holds.
 """
 
+import functools
 import math
 
 import gradio as gr
@@ -11,9 +13,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase
+from demos import LATEX_DELIMITERS, BenchCase, tab_sections, tab_text
 from demos.validation import choice, friendly_errors, integer, number
-from models.estimators import ESTIMATORS, OBJECTIVES, exact_variances, sample_estimates, true_gradient
+from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
 
 M_RANGE = (-3.0, 3.0)  # scale of f; the gaussian f additionally needs m > 0
 MU_RANGE = (-4.0, 4.0)
@@ -23,48 +25,46 @@ SEED_RANGE = (0, 99_999)
 MAX_DRAWS = 1_000_000  # cap on n × repeats per estimator, so that one request stays well under a second
 DEFAULTS = {"f": "square", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 100, "seed": 0}  # R = 100: every N fits MAX_DRAWS
 
-# Sample sizes with empirical markers on the variance-vs-N plot (those below the current N, plus N itself).
-N_MARKERS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000)
-N_LINE = np.unique(np.round(np.logspace(0, 4, 81)).astype(int))
-MU_LINE = np.linspace(*MU_RANGE, 161)
-MU_MARKERS = np.arange(-4.0, 4.5, 1.0)
-MU_MARKER_BUDGET = 200_000  # draws for the μ markers (9 × n × repeats); above it that plot shows exact lines only
+# Homework panel: each question's "Show answer" sets the controls to the case that demonstrates its answer.
+PRESETS = {
+    "variances": {"f": "square", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 1000, "seed": 0},
+    "pathwise": {"f": "square", "m": 1.5, "mu": 2.0, "n": 10, "repeats": 1000, "seed": 0},
+    "sign": {"f": "linear", "m": 1.0, "mu": 0.0, "n": 10, "repeats": 1000, "seed": 0},
+    "baseline": {"f": "cosine", "m": 1.0, "mu": 0.0, "n": 2, "repeats": 1000, "seed": 0},
+    "choose": {"f": "square", "m": 1.0, "mu": 3.0, "n": 10, "repeats": 1000, "seed": 0},
+    "cost": {"f": "cosine", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 1000, "seed": 0},
+}
+# The closed forms of homework question 1 in LaTeX; @mu, @m and @N stand for μ, m and N (symbol or number).
+FORMULAS = {
+    "linear": {
+        "pathwise": "0",
+        "score": r"\frac{@m^2(@mu^2+2)}{@N}",
+        "score+baseline": r"\frac{2\cdot @m^2}{@N-1}",
+        "score+optimal baseline": r"\frac{2\cdot @m^2}{@N}",
+        "measure-valued": r"\frac{@m^2(4/\pi-1)}{@N}",
+    },
+    "square": {
+        "pathwise": r"\frac{4\cdot @m^4}{@N}",
+        "score": r"\frac{@m^4(@mu^4+14\cdot @mu^2+15)}{@N}",
+        "score+baseline": r"\frac{2\cdot @m^4(4\cdot @mu^2+5)}{@N}+\frac{2\cdot @m^4(4\cdot @mu^2+1)}{@N(@N-1)}",
+        "score+optimal baseline": r"\frac{2\cdot @m^4(4\cdot @mu^2+3)}{@N}",
+        "measure-valued": r"\frac{4\cdot @m^4\cdot @mu^2(4/\pi-1)}{@N}",
+    },
+}
+
 TABLE_HEADERS = ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
 PLOT_HEIGHT = 360
-COLORS = dict(zip(ESTIMATORS, ("#1f77b4", "#d62728", "#ff7f0e", "#2ca02c"), strict=True))
-
-EXPLANATION = r"""
-We estimate $\eta(\mu)=\dfrac{d}{d\mu}\,\mathbb{E}_{z\sim\mathcal{N}(\mu,1)}[f(z)]$ from $N$ samples, $R$ times over.
-
-**Pathwise (reparameterization).** Write $z=\mu+\varepsilon$ with $\varepsilon\sim\mathcal{N}(0,1)$: the distribution
-of $\varepsilon$ no longer depends on $\mu$, so the derivative moves inside,
-$\eta=\mathbb{E}[f'(\mu+\varepsilon)]$. It needs a differentiable $f$ and a sampler that is a differentiable
-function of the parameter. For `linear` $f(z)=mz$, $f'\equiv m$: every sample *is* $\eta$, so the variance is zero.
-
-**Score function (REINFORCE).** Differentiate the density instead:
-$\eta=\int f(z)\,\partial_\mu p(z;\mu)\,dz=\mathbb{E}\big[f(z)\,\partial_\mu\log p(z;\mu)\big]
-=\mathbb{E}[f(z)(z-\mu)]$. It needs only values of $f$ (any $f$, even a black box or a discrete one), but its
-variance grows with the size of $f$: adding a constant $c$ to $f$ adds the noise $c\,(z-\mu)$.
-
-**Baseline.** Because $\mathbb{E}[z-\mu]=0$, subtracting any $b_i$ independent of $z_i$ keeps it unbiased. With
-$b_i$ the mean of $f$ over the *other* $N-1$ samples, the estimator is the sample covariance of $f(z)$ and $z-\mu$,
-with variance $\dfrac{\operatorname{Var}[(f-\mathbb{E}f)(z-\mu)]}{N}+\dfrac{\operatorname{Var}f+\eta^2}{N(N-1)}$:
-it removes the noise that the mean of $f$ adds, at a price that fades like $1/N^2$. At $N=1$ there is no other
-sample, so the baseline is $0$ and it is the plain score estimator.
-
-**Measure-valued.** $\partial_\mu\mathcal{N}(z;\mu,1)=(z-\mu)\,\mathcal{N}(z;\mu,1)$ splits into a positive and a
-negative part, each of mass $1/\sqrt{2\pi}$ and shaped as $\mu\pm W$ with $W\sim\text{Rayleigh}(1)$:
-$\eta=\frac{1}{\sqrt{2\pi}}\,\mathbb{E}[f(\mu+W)-f(\mu-W)]$. Values of $f$ suffice, and using the same $W$ on
-both sides (coupling) keeps the difference, and the variance, small for smooth $f$.
-
-*Lines are exact variances (one-dimensional integrals by quadrature, no sampling); markers are the sample
-variance of the $R$ estimates. Markers at $N$ below the current $N$ reuse the first samples of the same draws.*
-"""
+COLORS = dict(zip(ESTIMATORS, ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c"), strict=True))
 
 
 @friendly_errors
 def compare_estimators(f, m, mu, n, repeats, seed):
     """Sample R estimates of η(μ) per estimator; plot and tabulate their variance beside the exact one."""
+    return render(run_experiment(*validate(f, m, mu, n, repeats, seed)))
+
+
+def validate(f, m, mu, n, repeats, seed) -> tuple:
+    """The endpoint's inputs checked and converted, each bad one answered with its sentence (gr.Error)."""
     f = choice(f, "f", OBJECTIVES)
     m = number(m, "m", *M_RANGE)
     if f == "gaussian" and m <= 0:
@@ -78,26 +78,31 @@ def compare_estimators(f, m, mu, n, repeats, seed):
             f"n × repeats must be at most {MAX_DRAWS:,} per estimator, got {n:,} × {repeats:,} = {n * repeats:,}; "
             f"lower repeats to {MAX_DRAWS // n:,} or fewer."
         )
+    return f, m, mu, n, repeats, seed
 
-    rng = np.random.default_rng(seed)
-    sizes = [size for size in N_MARKERS if size < n] + [n]
-    estimates = sample_estimates(f, m, mu, sizes, repeats, rng)  # {name: (repeats, len(sizes))}
-    empirical_by_n = {name: values.var(axis=0, ddof=1) for name, values in estimates.items()}
-    current = {name: values[:, -1] for name, values in estimates.items()}
-    eta = float(true_gradient(f, m, mu))
-    exact_now = exact_variances(f, m, mu, n)
 
-    by_n = variance_vs_n_figure(f, m, mu, n, sizes, empirical_by_n)
-    by_mu = variance_vs_mu_figure(f, m, mu, n, repeats, rng)
-    spread = estimates_figure(current, eta)
-    table = pd.DataFrame(
+def render(result: EstimatorsResult) -> tuple:
+    """The three figures and the table of one experiment (no computation beyond formatting)."""
+    return variance_vs_n_figure(result), variance_vs_mu_figure(result), estimates_figure(result), table(result)
+
+
+def table(result: EstimatorsResult) -> pd.DataFrame:
+    rows = [
         [
-            [name, *map(significant, (current[name].mean(), eta, empirical_by_n[name][-1], exact_now[name]))]
-            for name in ESTIMATORS
-        ],
-        columns=TABLE_HEADERS,
-    )
-    return by_n, by_mu, spread, table
+            name,
+            *map(
+                significant,
+                (
+                    result.estimates[name].mean(),
+                    result.true_gradient,
+                    result.empirical_by_n[name][-1],
+                    result.exact[name],
+                ),
+            ),
+        ]
+        for name in ESTIMATORS
+    ]
+    return pd.DataFrame(rows, columns=TABLE_HEADERS)
 
 
 def significant(value) -> float:
@@ -139,29 +144,26 @@ def variance_traces(x_line, exact, x_markers, empirical) -> list[dict]:
     return traces
 
 
-def variance_vs_n_figure(f, m, mu, n, sizes, empirical_by_n) -> go.Figure:
-    traces = variance_traces(N_LINE, exact_variances(f, m, mu, N_LINE), np.asarray(sizes), empirical_by_n)
-    title = f"Variance vs N at μ = {mu:g} (dotted: N = {n:,})"
-    return figure(traces, title, x_axis={"title": {"text": "N (samples per estimate)"}, "type": "log"}, marked_x=n)
+def variance_vs_n_figure(result: EstimatorsResult) -> go.Figure:
+    traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n)
+    title = f"Variance vs N at μ = {result.mu:g} (dotted: N = {result.n:,})"
+    x_axis = {"title": {"text": "N (samples per estimate)"}, "type": "log"}
+    return figure(traces, title, x_axis=x_axis, marked_x=result.n)
 
 
-def variance_vs_mu_figure(f, m, mu, n, repeats, rng) -> go.Figure:
-    empirical = None
-    if len(MU_MARKERS) * n * repeats <= MU_MARKER_BUDGET:
-        estimates = sample_estimates(f, m, MU_MARKERS, [n], repeats, rng)  # {name: (len(MU_MARKERS), repeats, 1)}
-        empirical = {name: values[..., 0].var(axis=-1, ddof=1) for name, values in estimates.items()}
-    traces = variance_traces(MU_LINE, exact_variances(f, m, MU_LINE, n), MU_MARKERS, empirical)
-    title = f"Variance vs μ at N = {n:,}" + (
-        " (exact only: N × R too large to sample live)" if empirical is None else ""
+def variance_vs_mu_figure(result: EstimatorsResult) -> go.Figure:
+    traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu)
+    title = f"Variance vs μ at N = {result.n:,}" + (
+        " (exact only: N × R too large to sample live)" if result.empirical_by_mu is None else ""
     )
-    return figure(traces, title, x_axis={"title": {"text": "μ"}}, marked_x=mu)
+    return figure(traces, title, x_axis={"title": {"text": "μ"}}, marked_x=result.mu)
 
 
-def estimates_figure(current: dict[str, np.ndarray], eta: float) -> go.Figure:
+def estimates_figure(result: EstimatorsResult) -> go.Figure:
     traces = [
         {
             "type": "violin",
-            "y": current[name],
+            "y": result.estimates[name],
             "name": name,
             "line": {"color": COLORS[name]},
             "points": False,
@@ -170,7 +172,8 @@ def estimates_figure(current: dict[str, np.ndarray], eta: float) -> go.Figure:
         }
         for name in ESTIMATORS
     ]
-    title = f"The {len(current[ESTIMATORS[0]]):,} estimates per estimator (dashed: true gradient η = {eta:.4g})"
+    eta = result.true_gradient
+    title = f"The {result.repeats:,} estimates per estimator (dashed: true gradient η = {eta:.4g})"
     y_axis = {"title": {"text": "estimate of η"}}
     true_line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": eta, "y1": eta, "line": {"dash": "dash"}}
     return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False)
@@ -206,6 +209,80 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
     return go.Figure({"data": traces, "layout": layout})
 
 
+def homework_numbers(result: EstimatorsResult) -> str:
+    """The homework panel's live box: the closed forms with the current numbers, the sign check and the cost."""
+    lines = [f"**At the current settings:** f = `{result.f}`, m = {result.m:g}, μ = {result.mu:g}, N = {result.n:,}."]
+    if result.closed_forms is None:
+        lines.append(
+            f"Closed forms are shown for {' and '.join(CLOSED_FORM_OBJECTIVES)}; for `{result.f}` the table's "
+            "exact variances come from quadrature."
+        )
+    else:
+        values = {"@mu": number_latex(result.mu), "@m": number_latex(result.m), "@N": f"{result.n}"}
+        lines += [
+            "",
+            "| estimator | closed form | with these numbers | value | quadrature |",
+            "|---|---|---|---|---|",
+        ]
+        for name in ESTIMATORS:
+            # At N = 1 the leave-one-out estimator has no other sample: it is the score estimator.
+            template = FORMULAS[result.f]["score" if name == "score+baseline" and result.n == 1 else name]
+            symbolic = substitute(template, {"@mu": r"\mu", "@m": "m", "@N": "N"})
+            lines.append(
+                f"| {name} | ${symbolic}$ | ${substitute(template, values)}$ | "
+                f"{result.closed_forms[name]:.6g} | {result.exact[name]:.6g} |"
+            )
+    mean_score = result.estimates["score"].mean()
+    lines += [
+        "",
+        f"**Sign of the score** (question 3): the {result.repeats:,} score estimates average {mean_score:.6g} "
+        f"(η = {result.true_gradient:.6g}); with μ − z in place of z − μ they would average {-mean_score:.6g}.",
+        "",
+        f"**Equal cost** (question 6): with {2 * result.n:,} evaluations of f per estimate, measure-valued "
+        f"(N = {result.n:,}) has variance {result.exact['measure-valued']:.6g}; pathwise and score with "
+        f"{2 * result.n:,} samples have {result.exact['pathwise'] / 2:.6g} and {result.exact['score'] / 2:.6g}.",
+    ]
+    return "\n".join(lines)
+
+
+def number_latex(value: float) -> str:
+    """A number to put in place of a symbol in a formula: negative numbers in parentheses, so powers stay right."""
+    return f"({value:g})" if value < 0 else f"{value:g}"
+
+
+def substitute(template: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():  # @mu before @m, which is a prefix of it
+        template = template.replace(placeholder, value)
+    return template
+
+
+@friendly_errors
+def update_view(f, m, mu, n, repeats, seed):
+    """The tab's own update: the public endpoint's figures and table, plus the homework panel's numbers."""
+    result = run_experiment(*validate(f, m, mu, n, repeats, seed))
+    return (*render(result), homework_numbers(result))
+
+
+@friendly_errors
+def update_view_from_log_slider(f, m, mu, log_n, repeats, seed):
+    """Dragging log₁₀ N: N and the view in one request."""
+    n = n_from_log_slider(log_n)
+    return n, *update_view(f, m, mu, n, repeats, seed)
+
+
+@friendly_errors
+def update_view_from_box(f, m, mu, n, repeats, seed):
+    """Typing N: the view, and the log slider moved to match, in one request."""
+    return log_slider_from_n(n), *update_view(f, m, mu, n, repeats, seed)
+
+
+def show_answer(key: str):
+    """ "Show answer": reveal the answer, set the controls to its case, and show that case (one request)."""
+    preset = PRESETS[key]
+    controls = (preset["f"], preset["m"], preset["mu"], math.log10(preset["n"]), preset["n"], preset["repeats"])
+    return (gr.update(visible=True), *controls, preset["seed"], *update_view(**preset))
+
+
 @friendly_errors
 def n_from_log_slider(log_n):
     """The N slider moves in log10 N, so 1 … 10,000 is reachable in one drag; the endpoint takes N itself."""
@@ -236,12 +313,9 @@ def build() -> None:
             )
             seed = gr.Number(value=DEFAULTS["seed"], precision=0, label="seed")
         with gr.Column(scale=3):
-            gr.Markdown(
-                EXPLANATION,
-                latex_delimiters=LATEX_DELIMITERS,
-            )
+            gr.Markdown(tab_text("estimators", "explanation"), latex_delimiters=LATEX_DELIMITERS)
 
-    first = compare_estimators(**DEFAULTS)  # the page opens with results, no request needed
+    first = update_view(**DEFAULTS)  # the page opens with results, no request needed
     with gr.Row():
         by_n = gr.Plot(first[0], label="variance vs N")
         by_mu = gr.Plot(first[1], label="variance vs μ")
@@ -251,19 +325,54 @@ def build() -> None:
             first[3], headers=TABLE_HEADERS, label="at the current settings", interactive=False, wrap=True
         )
 
-    log_n.input(n_from_log_slider, log_n, n, api_visibility="private", show_progress="hidden")
-    n.input(log_slider_from_n, n, log_n, api_visibility="private", show_progress="hidden")
+    with gr.Accordion("Homework questions (predict first, then reveal)", open=False):
+        texts = tab_sections("estimators", "homework")
+        reveals, answers = {}, {}
+        for key in PRESETS:
+            gr.Markdown(texts[f"{key}_question"], latex_delimiters=LATEX_DELIMITERS)
+            reveals[key] = gr.Button("Show answer", size="sm")
+            answers[key] = gr.Markdown(texts[f"{key}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
+        numbers = gr.Markdown(first[4], latex_delimiters=LATEX_DELIMITERS)
+
+    controls = [f, m, mu, n, repeats, seed]
+    views = [by_n, by_mu, spread, table, numbers]
+    # Raw payloads (preprocess=False), so that NaN, strings or None reach our validators and get their sentence
+    # (Gradio's own Number preprocessing would fail on them without one).
+    private = {"api_visibility": "private", "preprocess": False, "show_progress": "hidden"}
     gr.on(
-        [f.change, m.change, mu.change, n.change, repeats.change, seed.change],
+        [f.input, m.input, mu.input, repeats.input, seed.input],
+        update_view,
+        controls,
+        views,
+        trigger_mode="always_last",
+        **private,
+    )
+    log_n.input(
+        update_view_from_log_slider,
+        [f, m, mu, log_n, repeats, seed],
+        [n, *views],
+        trigger_mode="always_last",
+        **private,
+    )
+    n.input(update_view_from_box, controls, [log_n, *views], trigger_mode="always_last", **private)
+    for key, button in reveals.items():
+        button.click(
+            functools.partial(show_answer, key),
+            None,
+            [answers[key], f, m, mu, log_n, n, repeats, seed, *views],
+            **private,
+        )
+
+    # The public endpoint /estimators: the same figures and table as the tab, without the homework numbers.
+    # It hangs on a hidden button because the tab's own events also update the homework panel.
+    api = gr.Button(visible=False)
+    api.click(
         compare_estimators,
-        [f, m, mu, n, repeats, seed],
-        [by_n, by_mu, spread, table],
+        controls,
+        views[:4],
         api_name="estimators",
         api_visibility="public",
-        # Raw payloads, so that NaN, strings or None reach our validators and get their sentence (Gradio's own
-        # Number preprocessing would fail on them without one).
         preprocess=False,
-        trigger_mode="always_last",
         show_progress="hidden",
     )
 

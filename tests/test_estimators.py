@@ -95,10 +95,16 @@ def test_per_sample_variances_match_scipy_quad(f, m, mu):
     value = lambda z: objective.value(np.float64(z), m)  # noqa: E731
     eta = float(true_gradient(f, m, mu))
     mean_f = normal_expectation(value, mu)
+    # b* = E[f s²] / E[s²], s = z − μ: the constant baseline that minimises the score estimator's variance.
+    optimal = normal_expectation(lambda z: value(z) * (z - mu) ** 2, mu) / normal_expectation(
+        lambda z: (z - mu) ** 2, mu
+    )
     expected = {
         "pathwise": normal_expectation(lambda z: (objective.derivative(np.float64(z), m) - eta) ** 2, mu),
         "score": normal_expectation(lambda z: (value(z) * (z - mu) - eta) ** 2, mu),
         "centred_score": normal_expectation(lambda z: ((value(z) - mean_f) * (z - mu) - eta) ** 2, mu),
+        "optimal_baseline": optimal,
+        "optimal_score": normal_expectation(lambda z: ((value(z) - optimal) * (z - mu) - eta) ** 2, mu),
         "baseline_price": normal_expectation(lambda z: (value(z) - mean_f) ** 2, mu) + eta**2,
         "measure_valued": rayleigh_expectation(
             lambda w: ((value(mu + w) - value(mu - w)) / math.sqrt(2 * math.pi) - eta) ** 2
@@ -106,7 +112,9 @@ def test_per_sample_variances_match_scipy_quad(f, m, mu):
     }
     moments = per_sample_moments(f, m, mu)
     for field, reference in expected.items():
-        assert float(getattr(moments, field)) == pytest.approx(reference, rel=1e-8, abs=1e-300), field
+        # b* is 0 where f is even about μ (cosine at μ = 0); there only an absolute tolerance makes sense.
+        absolute = 1e-12 if field == "optimal_baseline" else 1e-300
+        assert float(getattr(moments, field)) == pytest.approx(reference, rel=1e-8, abs=absolute), field
 
 
 def test_square_matches_the_closed_forms():
@@ -116,6 +124,62 @@ def test_square_matches_the_closed_forms():
     np.testing.assert_allclose(exact["score"], m**4 * (mu**4 + 14 * mu**2 + 15) / n, rtol=1e-12)
     # (f(μ+W) − f(μ−W))/√(2π) = 4m²μW/√(2π), and E W² = 2 for Rayleigh(1).
     np.testing.assert_allclose(exact["measure-valued"], 4 * m**4 * mu**2 * (4 / math.pi - 1) / n, atol=1e-12)
+
+
+def test_optimal_baseline_closed_forms():
+    """b* and Var[(f − b*)(z − μ)] for the homework's two functions (derived by hand, checked with sympy)."""
+    m, mu, n = 1.3, np.linspace(-4, 4, 9), 7
+    linear = per_sample_moments("linear", m, mu)
+    np.testing.assert_allclose(linear.optimal_baseline, m * mu, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(exact_variances("linear", m, mu, n)["score+optimal baseline"], 2 * m**2 / n, rtol=1e-12)
+    square = per_sample_moments("square", m, mu)
+    np.testing.assert_allclose(square.optimal_baseline, m**2 * (mu**2 + 3), rtol=1e-12)  # E f is m²(μ² + 1)
+    np.testing.assert_allclose(
+        exact_variances("square", m, mu, n)["score+optimal baseline"], 2 * m**4 * (4 * mu**2 + 3) / n, rtol=1e-12
+    )
+
+
+GRID_SCALES = (-3.0, -1.0, 0.05, 0.5, 1.0, 2.0, 3.0)
+GRID_SIZES = np.array([1, 2, 3, 5, 10, 100, 10_000])
+
+
+@pytest.mark.parametrize("f", OBJECTIVES)
+def test_optimal_baseline_never_loses_to_score_or_mean_baseline(f):
+    mu = np.linspace(-4, 4, 33)[:, None]
+    for m in GRID_SCALES:
+        if f == "gaussian" and m <= 0:
+            continue
+        exact = exact_variances(f, m, mu, GRID_SIZES)
+        optimal = exact["score+optimal baseline"]
+        slack = 1e-12 * exact["score"]  # rounding of the quadrature sums
+        assert np.all(optimal <= exact["score"] + slack), m
+        assert np.all(optimal <= exact["score+baseline"] + slack), m
+
+
+def test_mean_baseline_can_raise_the_variance():
+    """The numbers the tab's text states: cosine at m = 1, μ = 0, and linear at N = 2."""
+    sizes = np.array([2, 3, 10, 100, 1_000, 10_000, 10**8])
+    cosine = exact_variances("cosine", 1.0, 0.0, sizes)
+    ratio = cosine["score+baseline"] / cosine["score"]
+    assert np.all(ratio > 2.2) and np.all(np.diff(ratio) < 0)
+    assert ratio[0] == pytest.approx(2.91, abs=0.005) and ratio[-1] == pytest.approx(2.24, abs=0.005)
+    m, mu = 1.7, np.array([0.0, 1.0, 1.41, 1.42, 3.0])
+    linear = exact_variances("linear", m, mu, 2)
+    np.testing.assert_allclose(linear["score+baseline"], 2 * m**2, rtol=1e-12)
+    np.testing.assert_allclose(linear["score"], m**2 * (mu**2 + 2) / 2, rtol=1e-12)
+    assert list(linear["score+baseline"] > linear["score"]) == list(np.abs(mu) < math.sqrt(2))
+
+
+@pytest.mark.parametrize("f", ["linear", "square"])
+def test_homework_closed_forms_match_quadrature(f):
+    from models.estimators import closed_form_variances
+
+    for m in (-2.5, 0.4, 1.0, 3.0):
+        for mu in (-4.0, -1.3, 0.0, 2.2):
+            for n in (1, 2, 3, 10, 10_000):
+                exact = exact_variances(f, m, mu, n)
+                for name, value in closed_form_variances(f, m, mu, n).items():
+                    assert value == pytest.approx(float(exact[name]), rel=1e-10, abs=1e-12 * m**4), (m, mu, n, name)
 
 
 def tensor_hermite(dimensions: int, nodes: int):
@@ -208,6 +272,7 @@ def test_endpoint_returns_figures_and_the_table(client):
     by_n, by_mu, spread, table = client.predict(**kwargs, api_name="/estimators")
     assert table["headers"] == ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
     assert [row[0] for row in table["data"]] == list(ESTIMATORS)
+    assert "score+optimal baseline" in ESTIMATORS  # the oracle row, under its documented name
     exact = exact_variances("cosine", 1.5, -0.5, 20)
     for name, mean, eta, empirical, exact_variance in table["data"]:  # shown to six significant digits
         assert eta == pytest.approx(float(true_gradient("cosine", 1.5, -0.5)), rel=1e-5)
@@ -269,9 +334,139 @@ def test_bench_cases_are_valid_calls_with_fixed_height_figures():
         assert all(figure.layout.height == tab.PLOT_HEIGHT for figure in figures)
 
 
-def test_typed_n_moves_the_log_slider_and_back():
-    from demos.estimators import log_slider_from_n, n_from_log_slider
+def test_typed_n_moves_the_log_slider_in_the_same_request():
+    log_n, *views = tab.update_view_from_box(**{**tab.DEFAULTS, "n": 100})
+    assert log_n == pytest.approx(2.0) and len(views) == 5
+    assert tab.n_from_log_slider(tab.log_slider_from_n(1234)) == 1234
+    assert tab.log_slider_from_n("many") == gr.update()  # bad N: the slider stays, the endpoint says why
+    with pytest.raises(gr.Error, match="n must be a number"):
+        tab.update_view_from_box(**{**tab.DEFAULTS, "n": "many"})
 
-    assert log_slider_from_n(100) == pytest.approx(2.0)
-    assert n_from_log_slider(log_slider_from_n(1234)) == 1234
-    assert log_slider_from_n("many") == gr.update()  # bad N: the slider stays, the endpoint says why
+
+def test_dragging_log_n_sets_n_and_the_view_in_one_request():
+    n, *views = tab.update_view_from_log_slider(**{k: v for k, v in tab.DEFAULTS.items() if k != "n"}, log_n=3)
+    assert (
+        n == 1000
+        and views[3]["exact_variance"].tolist()
+        == tab.compare_estimators(**{**tab.DEFAULTS, "n": 1000})[3]["exact_variance"].tolist()
+    )
+
+
+# --- Homework panel ----------------------------------------------------------------------------------------------
+
+CONTROL_NAMES = ("f", "m", "mu", "log_n", "n", "repeats", "seed")
+
+
+def press(key):
+    """Press a question's "Show answer": {control: value}, the table and the live numbers it shows."""
+    reveal, *rest = tab.show_answer(key)
+    assert reveal == gr.update(visible=True)
+    controls = dict(zip(CONTROL_NAMES, rest[: len(CONTROL_NAMES)], strict=True))
+    by_n, by_mu, spread, table, numbers = rest[len(CONTROL_NAMES) :]
+    return controls, by_mu, table.set_index("estimator"), numbers
+
+
+def test_every_question_has_an_answer_and_a_valid_preset():
+    texts = tab.tab_sections("estimators", "homework")
+    assert set(texts) == {f"{key}_{part}" for key in tab.PRESETS for part in ("question", "answer")}
+    for key, preset in tab.PRESETS.items():
+        controls, *_ = press(key)
+        assert {name: controls[name] for name in preset} == preset
+        assert controls["log_n"] == pytest.approx(math.log10(preset["n"]))
+        assert tab.validate(**preset)  # within the sliders' ranges and the draw cap
+
+
+@pytest.mark.parametrize("key", ["variances", "pathwise", "choose"])
+def test_closed_forms_shown_match_the_formulas_of_the_answer(key):
+    controls, _, table, numbers = press(key)
+    m, mu, n = controls["m"], controls["mu"], controls["n"]
+    assert controls["f"] == "square"
+    formulas = {  # the table of question 1's answer, f = (mz)²
+        "pathwise": 4 * m**4 / n,
+        "score": m**4 * (mu**4 + 14 * mu**2 + 15) / n,
+        "score+baseline": 2 * m**4 * (4 * mu**2 + 5) / n + 2 * m**4 * (4 * mu**2 + 1) / (n * (n - 1)),
+        "score+optimal baseline": 2 * m**4 * (4 * mu**2 + 3) / n,
+        "measure-valued": 4 * m**4 * mu**2 * (4 / math.pi - 1) / n,
+    }
+    for name, value in formulas.items():
+        assert table.loc[name, "exact_variance"] == pytest.approx(value, rel=1e-5), name
+        assert f"| {name} |" in numbers and f"| {value:.6g} | {value:.6g} |" in numbers, name
+
+
+def test_linear_closed_forms_shown():
+    result = tab.run_experiment("linear", -1.5, 0.7, 8, 50, 0)
+    numbers = tab.homework_numbers(result)
+    m, mu, n = -1.5, 0.7, 8
+    for name, value in {
+        "pathwise": 0.0,
+        "score": m**2 * (mu**2 + 2) / n,
+        "score+baseline": 2 * m**2 / (n - 1),
+        "score+optimal baseline": 2 * m**2 / n,
+        "measure-valued": m**2 * (4 / math.pi - 1) / n,
+    }.items():
+        assert result.exact[name] == pytest.approx(value, rel=1e-9, abs=1e-15)
+        assert f"| {value:.6g} |" in numbers, name
+    assert "(-1.5)^2" in numbers  # a negative m substituted in parentheses, so the square stays positive
+
+
+def test_pathwise_answer_square_is_not_zero_and_flat_in_mu():
+    controls, by_mu, table, _ = press("pathwise")
+    expected = 4 * controls["m"] ** 4 / controls["n"]
+    assert table.loc["pathwise", "exact_variance"] == pytest.approx(expected, rel=1e-6) and expected > 0
+    assert f"{expected:.4g}" in tab.tab_sections("estimators", "homework")["pathwise_answer"]
+    pathwise_line = next(trace for trace in by_mu.data if trace.name == "pathwise")
+    np.testing.assert_allclose(pathwise_line.y, expected, rtol=1e-9)
+
+
+def test_sign_answer_score_estimates_average_plus_eta():
+    controls, _, table, numbers = press("sign")
+    eta, mean = table.loc["score", "true_gradient"], table.loc["score", "mean"]
+    assert eta == controls["m"] == 1.0
+    assert abs(mean - eta) <= 4 * math.sqrt(table.loc["score", "exact_variance"] / controls["repeats"])
+    assert f"average {mean:.6g}" in numbers and f"would average {-mean:.6g}" in numbers
+
+
+def test_baseline_answer_mean_baseline_is_worse_than_score():
+    controls, _, table, _ = press("baseline")
+    ratio = table.loc["score+baseline", "exact_variance"] / table.loc["score", "exact_variance"]
+    assert controls["n"] == 2 and ratio == pytest.approx(2.91, abs=0.005)
+    assert table.loc["score+optimal baseline", "exact_variance"] == table.loc["score", "exact_variance"]  # b* = 0
+
+
+def test_choose_answer_pathwise_wins_at_its_preset():
+    _, _, table, _ = press("choose")
+    variances = table["exact_variance"]
+    assert variances.idxmin() == "pathwise"
+
+
+def test_cost_answer_compares_at_equal_evaluations():
+    controls, _, table, numbers = press("cost")
+    variances = table["exact_variance"]
+    assert f"{2 * controls['n']:,} evaluations" in numbers
+    for name, shown in (("measure-valued", variances["measure-valued"]), ("pathwise", variances["pathwise"] / 2)):
+        assert f"{shown:.6g}" in numbers, name
+
+
+RETIRED_PHRASES = (
+    "ideal constant baseline",  # the best constant baseline is b* = E[f s²]/E[s²], not E f
+    "zero variance in both cases",  # the pathwise estimator of (mz)² has variance 4m⁴/N
+    "baseline is E f",
+    "removes the noise that the mean of f adds",
+)
+
+
+def test_no_retired_wrong_claim_in_the_tabs_texts():
+    import models.estimators
+
+    texts = {
+        "explanation": tab.tab_text("estimators", "explanation"),
+        **tab.tab_sections("estimators", "homework"),
+        "models docstrings": models.estimators.__doc__ + models.estimators.exact_variances.__doc__,
+        **{f"numbers for {key}": press(key)[3] for key in tab.PRESETS},
+    }
+    for where, text in texts.items():
+        for phrase in RETIRED_PHRASES:
+            assert phrase.lower() not in text.lower(), (where, phrase)
+        # The homework's sign μ − z appears only where question 3 quotes it.
+        if where != "sign_question":
+            assert r"=\mu-z" not in text.replace(" ", ""), where

@@ -1,0 +1,247 @@
+"""How live the sliders are: drag each slider of tabs 1 and 2 in headless Chromium and time the redraws.
+
+    python -m scripts.measure_drag                                  # prints the table
+    python -m scripts.measure_drag --write docs/live_sliders.md     # also writes it there (with the command)
+    python -m scripts.measure_drag --sliders "μ" "μ₁" --runs 3      # some sliders only, several drags each
+
+The app runs in its own process (scripts/bench.py's start_server); the page is 1280×900 CSS px. Each slider is
+dragged with the mouse by DRAG_MOVES moves over DRAG_SECONDS s (each move at least one slider step), so a
+10-moves-per-second hand. A MutationObserver on the tab's plots and tables records every redraw; a
+PerformanceObserver records the page's long tasks (main-thread work over 50 ms, which delays everything else).
+
+Columns:
+  inputs rendered during the drag  distinct table states shown between the first move and mouse-up, of the
+                                   distinct slider values the drag produced;
+  updates/s                        those table states per second of drag;
+  mouse-up → final view            from mouse-up to the last redraw of any plot or table (the view then stays
+                                   unchanged for QUIET_MS); 0 when nothing is redrawn after mouse-up;
+  plot redraws                     redraw bursts of the tab's plots during the drag, all plots together;
+  Plotly.react per plot            median main-thread time of one Plotly.react call during the drag;
+  long tasks                       total and share of the drag spent in long tasks.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from scripts.bench import free_port, start_server
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+VIEWPORT = {"width": 1280, "height": 900}
+DRAG_MOVES = 20
+DRAG_SECONDS = 2.0
+QUIET_MS = 1500  # the view counts as final once nothing has been redrawn for this long
+MIN_MOVE_PX = 2.0
+SLIDERS = [  # (tab title, slider label)
+    ("Gradient estimators", "scale m (gaussian needs m > 0)"),
+    ("Gradient estimators", "μ"),
+    ("Gradient estimators", "log₁₀ N (drag)"),
+    ("Gradient estimators", "repeats R (independent estimates; N × R ≤ 1,000,000)"),
+    ("KL vs Cauchy–Schwarz", "μ₁"),
+    ("KL vs Cauchy–Schwarz", "σ₁"),
+    ("KL vs Cauchy–Schwarz", "μ₂"),
+    ("KL vs Cauchy–Schwarz", "σ₂"),
+]
+
+# Installed in the page before a drag: observers on the visible tab's plots and tables.
+OBSERVE = """
+(slider) => {
+  const panel = slider.closest('[role="tabpanel"]');
+  const log = {inputs: [], plots: [], tables: [], long: [], react: []};
+  window.__drag = log;
+  slider.addEventListener('input', () => log.inputs.push({t: performance.now(), v: slider.value}));
+  for (const [index, plot] of panel.querySelectorAll('[data-testid="plotly"]').entries()) {
+    new MutationObserver(() => log.plots.push({t: performance.now(), i: index}))
+      .observe(plot, {subtree: true, childList: true, attributes: true, characterData: true});
+  }
+  for (const table of panel.querySelectorAll('table')) {
+    new MutationObserver(() => log.tables.push({t: performance.now(), text: table.innerText}))
+      .observe(table, {subtree: true, childList: true, characterData: true});
+  }
+  // Plotly is global once a plot has loaded; time its react calls (Gradio's Plot calls react on every update).
+  const plotly = window.Plotly;
+  if (plotly && !plotly.__timed) {
+    const react = plotly.react;
+    plotly.react = function (...args) {
+      const start = performance.now();
+      const result = react.apply(this, args);
+      window.__drag.react.push({t: start, d: performance.now() - start});
+      return result;
+    };
+    plotly.__timed = true;
+  }
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) log.long.push({t: entry.startTime, d: entry.duration});
+  }).observe({type: 'longtask'});
+}
+"""
+
+
+def chromium_args() -> list[str]:
+    from tests.conftest import CHROMIUM_ARGS  # one list of flags for the tests and this script
+
+    return CHROMIUM_ARGS
+
+
+def drag(page, tab: str, label: str) -> dict:
+    """Drag one slider by DRAG_MOVES mouse moves over DRAG_SECONDS; return the row's measurements."""
+    page.get_by_role("tab", name=tab).click()
+    panel = page.get_by_role("tabpanel").filter(visible=True).first
+    slider = panel.get_by_label(f"range slider for {label}", exact=True)
+    slider.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # let the tab settle (first render of its plots)
+    low, high, step, value = (
+        float(slider.get_attribute("min")),
+        float(slider.get_attribute("max")),
+        float(slider.get_attribute("step")),
+        float(slider.input_value()),
+    )
+    box = slider.bounding_box()
+    fraction = (value - low) / (high - low)
+    x = box["x"] + fraction * box["width"]
+    y = box["y"] + box["height"] / 2
+    move_px = max(MIN_MOVE_PX, box["width"] * step / (high - low) * 1.05)
+    direction = 1 if fraction < 0.5 else -1
+    slider.evaluate(OBSERVE)
+
+    page.mouse.move(x, y)
+    page.mouse.down()
+    started = page.evaluate("performance.now()")
+    for index in range(1, DRAG_MOVES + 1):
+        page.mouse.move(x + direction * index * move_px, y)
+        pause = started + index * DRAG_SECONDS * 1000 / DRAG_MOVES - page.evaluate("performance.now()")
+        if pause > 0:
+            page.wait_for_timeout(pause)
+    released = page.evaluate("performance.now()")
+    page.mouse.up()
+    settle_until = time.monotonic() + 15
+    while time.monotonic() < settle_until:  # wait for QUIET_MS without a redraw
+        page.wait_for_timeout(250)
+        log = page.evaluate("window.__drag")
+        last = max([event["t"] for event in log["plots"] + log["tables"]] or [released])
+        if page.evaluate("performance.now()") - max(last, released) > QUIET_MS:
+            break
+    return summarize(log, started, released)
+
+
+def summarize(log: dict, started: float, released: float) -> dict:
+    during = lambda events: [e for e in events if started <= e["t"] <= released]  # noqa: E731
+    values = {event["v"] for event in during(log["inputs"])}
+    states, previous = 0, None
+    for event in during(log["tables"]):
+        if event["text"] != previous:
+            states += 1
+            previous = event["text"]
+    bursts, last_t = 0, -1e9
+    for event in during(log["plots"]):
+        if event["t"] - last_t > 16:  # mutations within one frame belong to one redraw
+            bursts += 1
+        last_t = event["t"]
+    after = [event["t"] for event in log["plots"] + log["tables"] if event["t"] > released]
+    long_ms = sum(entry["d"] for entry in log["long"] if started <= entry["t"] <= released)
+    duration_s = (released - started) / 1000
+    return {
+        "inputs": len(values),
+        "rendered": min(states, len(values)),
+        "updates_per_s": states / duration_s,
+        "final_ms": (max(after) - released) if after else 0.0,
+        "plot_redraws": bursts,
+        "long_ms": long_ms,
+        "busy": long_ms / (released - started),
+        "react_ms": statistics.median([e["d"] for e in during(log["react"])] or [0.0]),
+    }
+
+
+def measure(sliders, runs: int) -> list[tuple[str, str, list[dict]]]:
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    server, _ = start_server(["app.py", "--port", str(port)], port)
+    rows = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_args())
+            for tab in dict.fromkeys(tab for tab, _ in sliders):  # warm-up, not counted: first requests, JIT
+                page = browser.new_page(viewport=VIEWPORT)
+                page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+                drag(page, tab, next(label for t, label in sliders if t == tab))
+                page.close()
+            for tab, label in sliders:
+                results = []
+                for _ in range(runs):  # a fresh page per drag: no observers or state left over
+                    page = browser.new_page(viewport=VIEWPORT)
+                    page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+                    results.append(drag(page, tab, label))
+                    page.close()
+                rows.append((tab, label, results))
+                print(f"  {tab} / {label}: {results}", file=sys.stderr)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return rows
+
+
+def spread(values, fmt: str) -> str:
+    """One run: the value; several: min–max."""
+    low, high = min(values), max(values)
+    return format(low, fmt) if low == high or len(values) == 1 else f"{low:{fmt}}–{high:{fmt}}"
+
+
+def table(rows) -> str:
+    lines = [
+        "| tab | slider | inputs rendered during the drag | updates/s | mouse-up → final view | plot redraws "
+        "during the drag | Plotly.react per plot | long tasks during the drag |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for tab, label, results in rows:
+        rendered = spread([r["rendered"] for r in results], "d")
+        inputs = spread([r["inputs"] for r in results], "d")
+        long_ms = statistics.median(r["long_ms"] for r in results)
+        busy = statistics.median(r["busy"] for r in results)
+        lines.append(
+            f"| {tab} | {label.split(' (')[0]} | {rendered} of {inputs} | "
+            f"{spread([r['updates_per_s'] for r in results], '.1f')} | "
+            f"{spread([r['final_ms'] for r in results], '.0f')} ms | "
+            f"{spread([r['plot_redraws'] for r in results], 'd')} | "
+            f"{statistics.median(r['react_ms'] for r in results):.0f} ms | {long_ms:.0f} ms ({busy:.0%}) |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sliders", nargs="*", help="slider labels to drag (default: all of tabs 1 and 2)")
+    parser.add_argument("--runs", type=int, default=3, help="drags per slider (default 3); the table gives min–max")
+    parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
+    parser.add_argument("--title", default="Slider drag", help="heading of the written file")
+    args = parser.parse_args()
+
+    if not os.path.exists(CHROMIUM):
+        sys.exit(f"{CHROMIUM} is missing (apt-get install chromium).")
+    chosen = [s for s in SLIDERS if not args.sliders or s[1].split(" (")[0] in args.sliders or s[1] in args.sliders]
+    started = time.time()
+    rows = measure(chosen, args.runs)
+    text = table(rows)
+    load = os.getloadavg()
+    note = (
+        f"{args.runs} drag(s) per slider of {DRAG_MOVES} moves over {DRAG_SECONDS:g} s, headless Chromium "
+        f"{VIEWPORT['width']}×{VIEWPORT['height']}, app and browser on this machine ({os.cpu_count()} CPUs, "
+        f"load average {load[0]:.1f} at the end); {time.time() - started:.0f} s in all."
+    )
+    print(text)
+    print("\n" + note)
+    if args.write:
+        command = "python -m scripts.measure_drag " + " ".join(sys.argv[1:])
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        args.write.write_text(f"# {args.title}\n\n`{command.strip()}`\n\n{text}\n\n{note}\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
