@@ -1,7 +1,8 @@
 """Tab: KL vs Cauchy–Schwarz between p = N(μ₁, σ₁²) and q = N(μ₂, σ₂²), or q a two-component mixture.
 
 Every shown divergence comes with its numerical-integration check (scipy's quad) and quad's error
-estimate; the math lives in models/divergences.py, this module only validates, plots and lays out.
+estimate. One request: validate, one call to models.divergences.compare (densities, sweeps, closed forms and
+quad checks), then draw that result; the figure functions only draw.
 """
 
 import gradio as gr
@@ -9,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demos import LATEX_DELIMITERS, BenchCase
+from demos import LATEX_DELIMITERS, BenchCase, tab_text
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
 
@@ -29,6 +30,9 @@ DEFAULTS = {
 HEADERS = ["quantity", "closed_form", "numerical", "abs_error"]
 QUANTITIES = ["KL(p||q)", "KL(q||p)", "D_CS(p,q)"]
 CURVE_POINTS = 81
+# (b) p slides past q: μ₁ − μ₂ covers every difference the sliders allow; (c) σ₂ sweeps its slider's range.
+SHIFTS = np.linspace(MU_RANGE[0] - MU_RANGE[1], MU_RANGE[1] - MU_RANGE[0], CURVE_POINTS)
+SIGMA2_SWEEP = np.geomspace(*SIGMA_RANGE, CURVE_POINTS)
 FIGURE_HEIGHT = 330
 # Plotly's default look, cut to the parts these line plots use: the whole template (colour scales, 3-D, maps, ...)
 # is 30× larger, and copying and serialising it would cost about 1 ms per figure, every request.
@@ -48,49 +52,6 @@ COLORS = {
     "KL(q||p)": "#9467bd",
 }
 
-EXPLANATION = r"""
-### What is compared
-
-For densities $p$ and $q$,
-
-$$\mathrm{KL}(p\,\|\,q) = \int p(x)\,\log\frac{p(x)}{q(x)}\,dx, \qquad
-D_{CS}(p,q) = -\log\int p\,q\,dx + \tfrac12\log\int p^2\,dx + \tfrac12\log\int q^2\,dx .$$
-
-For two Gaussians $p=\mathcal N(\mu_1,\sigma_1^2)$, $q=\mathcal N(\mu_2,\sigma_2^2)$ both have closed forms:
-
-$$\mathrm{KL}(p\,\|\,q) = \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} - \frac12, \qquad
-D_{CS}(p,q) = \frac{(\mu_1-\mu_2)^2}{2(\sigma_1^2+\sigma_2^2)} + \frac12\log\frac{\sigma_1^2+\sigma_2^2}{2\sigma_1\sigma_2}.$$
-
-**Symmetry.** $D_{CS}(p,q) = D_{CS}(q,p)$: the formula is unchanged when $p$ and $q$ swap.
-KL is not symmetric: drag $\sigma_2$ away from $\sigma_1$ and the two KL curves part.
-
-**Non-negativity.** By the Cauchy–Schwarz inequality $\left(\int pq\right)^2 \le \int p^2 \int q^2$, so
-$D_{CS}\ge 0$, with equality only when $p = q$. (KL is non-negative by Jensen's inequality.)
-
-**Equal variances.** With $\sigma_1=\sigma_2=\sigma$ the log terms vanish:
-$\mathrm{KL} = \frac{(\mu_1-\mu_2)^2}{2\sigma^2}$ and $D_{CS} = \frac{(\mu_1-\mu_2)^2}{4\sigma^2}$, so
-$D_{CS} = \mathrm{KL}/2$ exactly. Set $\sigma_1 = \sigma_2$ and compare the curves in (b).
-
-### Why CS has a closed form for mixtures and KL does not
-
-$D_{CS}$ only needs integrals of products of two Gaussians, which are Gaussian densities themselves:
-$\int \mathcal N(x;a,A)\,\mathcal N(x;b,B)\,dx = \mathcal N(a;\,b,\,A+B)$. For a mixture
-$q=\sum_k w_k\,\mathcal N(\mu_k,\sigma_k^2)$ every integral becomes a finite sum of such terms
-(added in log space, with logsumexp). KL has $\log q = \log\sum_k(\cdots)$ *inside* its integral: no closed
-form exists, and the table falls back to numerical integration alone.
-
-### The CS-VAE objective
-
-A VAE maximises a reconstruction term and keeps the encoder's $q(z\mid x)$ near the prior $p(z)=\mathcal N(0,I)$.
-Replacing KL with the Cauchy–Schwarz divergence gives
-
-$$\mathcal L_{cs} = \mathbb E_{q(z\mid x)}\big[\log p(x\mid z)\big] - \lambda\, D_{CS}\big(q(z\mid x)\,\|\,p(z)\big).$$
-
-$\lambda$ trades reconstruction against regularisation: a small $\lambda$ gives sharp reconstructions but a latent
-space with holes that sample poorly; a large $\lambda$ pulls every $q(z\mid x)$ onto the prior, so samples look
-typical but blurry and the code carries less about $x$. Because $D_{CS}$ is closed-form even when the prior is a
-mixture, the same objective works with a mixture prior, where KL would need sampling.
-"""
 TABLE_NOTE = (
     "*numerical*: scipy's `quad`; *abs_error*: quad's own error estimate for that number. "
     "For a mixture q, KL has no closed form: its *closed_form* cell is empty and only the numerical value exists."
@@ -117,24 +78,16 @@ def plotly_figure(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout={**base_layout, **layout}, _validate=False)
 
 
-def density_figure(mu1, sigma1, means, sds, weights) -> go.Figure:
+def density_figure(result: dv.Comparison) -> go.Figure:
     """(a) p, q and the overlap p·q, the integrand of ∫pq that D_CS is built from (right axis)."""
-    centres, widths = np.array([mu1, *means]), np.array([sigma1, *sds])
-    # A coarse grid over everything plus a fine one around each density, so narrow peaks are drawn smoothly.
-    x = np.concatenate(
-        [np.linspace(np.min(centres - 4.5 * widths), np.max(centres + 4.5 * widths), 200)]
-        + [np.linspace(c - 4.5 * w, c + 4.5 * w, 80) for c, w in zip(centres, widths, strict=True)]
-    )
-    x.sort()
-    p = np.exp(dv.log_normal_pdf(x, mu1, sigma1))
-    q = np.exp(dv.log_mixture_pdf(x, means, sds, weights))
+    x = result.x
     traces = [
-        {"type": "scatter", "x": x, "y": p, "name": "p", "line": {"color": COLORS["p"]}},
-        {"type": "scatter", "x": x, "y": q, "name": "q", "line": {"color": COLORS["q"]}},
+        {"type": "scatter", "x": x, "y": result.p, "name": "p", "line": {"color": COLORS["p"]}},
+        {"type": "scatter", "x": x, "y": result.q, "name": "q", "line": {"color": COLORS["q"]}},
         {
             "type": "scatter",
             "x": x,
-            "y": p * q,
+            "y": result.p * result.q,
             "name": "p·q (right axis)",
             "yaxis": "y2",
             "fill": "tozeroy",
@@ -176,19 +129,30 @@ def curve_figure(title, x_title, x, curves, x_now, values_now, log_x=False) -> g
     return plotly_figure(traces, layout)
 
 
-def divergence_table(mu1, sigma1, means, sds, weights) -> list[list]:
+def divergence_table(result: dv.Comparison) -> list[list]:
     """Rows quantity, closed_form, numerical, abs_error; closed_form is None where none exists (KL, mixture)."""
-    closed = dv.closed_forms(mu1, sigma1, means, sds, weights)
-    numerical = dv.numerical_divergences(mu1, sigma1, means, sds, weights)
     return [
-        [
-            name,
-            None if name not in closed else float(closed[name]),
-            float(numerical[name].value),
-            numerical[name].abs_error,
-        ]
+        [name, result.closed.get(name), result.numerical[name].value, result.numerical[name].abs_error]
         for name in QUANTITIES
     ]
+
+
+def render(result: dv.Comparison, mu1, sigma1, mu2, sigma2) -> tuple:
+    """The endpoint's outputs drawn from one comparison: figures (a), (b), (c) and the table."""
+    return (
+        density_figure(result),
+        curve_figure("(b) against μ₁ − μ₂", "μ₁ − μ₂", result.shifts, result.shift_curves, mu1 - mu2, result.now),
+        curve_figure(
+            "(c) against σ₂ / σ₁",
+            "σ₂ / σ₁ (log scale)",
+            result.sigma_ratios,
+            result.ratio_curves,
+            sigma2 / sigma1,
+            result.now,
+            log_x=True,
+        ),
+        divergence_table(result),
+    )
 
 
 @friendly_errors
@@ -212,27 +176,8 @@ def divergences(
     weight = number(weight, "weight", *WEIGHT_RANGE)
     means, sds, weights = _mixture_parameters(mu2, sigma2, flag(mixture, "mixture"), mu3, sigma3, weight)
 
-    values_now = dv.divergence_values(mu1, sigma1, means, sds, weights)
-    # (b) p slides past q: μ₁ sweeps so that μ₁ − μ₂ covers every difference the sliders allow.
-    shifts = np.linspace(MU_RANGE[0] - MU_RANGE[1], MU_RANGE[1] - MU_RANGE[0], CURVE_POINTS)
-    shift_curves = dv.divergence_values(mu2 + shifts, sigma1, means, sds, weights)
-    # (c) q's (first) component widens: σ₂ sweeps the slider range, plotted as σ₂/σ₁.
-    sigma2_sweep = np.geomspace(*SIGMA_RANGE, CURVE_POINTS)
-    ratio_curves = dv.divergence_values(mu1, sigma1, means, [sigma2_sweep, *sds[1:]], weights)
-    return (
-        density_figure(mu1, sigma1, means, sds, weights),
-        curve_figure("(b) against μ₁ − μ₂", "μ₁ − μ₂", shifts, shift_curves, mu1 - mu2, values_now),
-        curve_figure(
-            "(c) against σ₂ / σ₁",
-            "σ₂ / σ₁ (log scale)",
-            sigma2_sweep / sigma1,
-            ratio_curves,
-            sigma2 / sigma1,
-            values_now,
-            log_x=True,
-        ),
-        divergence_table(mu1, sigma1, means, sds, weights),
-    )
+    result = dv.compare(mu1, sigma1, means, sds, weights, SHIFTS, SIGMA2_SWEEP)
+    return render(result, mu1, sigma1, mu2, sigma2)
 
 
 BENCH_CASES = [
@@ -277,10 +222,7 @@ def build() -> None:
     with gr.Row():
         plot_b = gr.Plot(value=figure_b, label="divergences against mu1 - mu2", show_label=False)
         plot_c = gr.Plot(value=figure_c, label="divergences against sigma2 / sigma1", show_label=False)
-    gr.Markdown(
-        EXPLANATION,
-        latex_delimiters=LATEX_DELIMITERS,
-    )
+    gr.Markdown(tab_text("divergences", "explanation"), latex_delimiters=LATEX_DELIMITERS)
 
     inputs = [mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight]
     mixture.change(

@@ -216,6 +216,7 @@ def _table_rows(result):
     return {row[0]: row[1:] for row in table["data"]}
 
 
+@pytest.mark.slow
 def test_api_equal_variances_show_cs_as_half_kl(client):
     rows = _table_rows(client.predict(mu1=-1.0, sigma1=0.8, mu2=1.5, sigma2=0.8, api_name="/divergences"))
     assert set(rows) == {"KL(p||q)", "KL(q||p)", "D_CS(p,q)"}
@@ -225,6 +226,7 @@ def test_api_equal_variances_show_cs_as_half_kl(client):
     assert rows["KL(p||q)"][0] == pytest.approx(2.5**2 / (2 * 0.8**2), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_api_mixture(client):
     rows = _table_rows(
         client.predict(
@@ -268,6 +270,7 @@ def test_bad_input_is_one_sentence(change, named):
     assert named in caught.value.message and "Traceback" not in caught.value.message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change", [{"sigma1": 0.0}, {"weight": 1.5}, {"mu2": "x"}])
 def test_api_bad_input_is_an_error(client, change):
     from gradio_client.exceptions import AppError
@@ -275,3 +278,43 @@ def test_api_bad_input_is_an_error(client, change):
     arguments = {"mu1": 0.0, "sigma1": 1.0, "mu2": 1.0, "sigma2": 1.0, "mixture": True, **change}
     with pytest.raises(AppError):
         client.predict(**arguments, api_name="/divergences")
+
+
+# ---------------------------------------------------------------------------------------------------
+# One-way flow: the endpoint makes one call into models/, the figures only draw its result
+
+
+def test_endpoint_makes_one_call_into_models(monkeypatch):
+    from demos import divergences as tab
+
+    calls = []
+    real_compare = dv.compare
+    monkeypatch.setattr(dv, "compare", lambda *args: calls.append(args) or real_compare(*args))
+    tab.divergences(**{**tab.DEFAULTS, "mixture": True})
+    assert len(calls) == 1
+
+
+def test_rendering_never_calls_models(monkeypatch):
+    from demos import divergences as tab
+
+    d = tab.DEFAULTS
+    result = dv.compare(d["mu1"], d["sigma1"], [d["mu2"]], [d["sigma2"]], [1.0], tab.SHIFTS, tab.SIGMA2_SWEEP)
+    for name in dir(dv):
+        if callable(getattr(dv, name)) and not isinstance(getattr(dv, name), type):
+            monkeypatch.setattr(dv, name, lambda *args, _name=name, **kwargs: pytest.fail(f"render called dv.{_name}"))
+    figures_and_table = tab.render(result, d["mu1"], d["sigma1"], d["mu2"], d["sigma2"])
+    assert len(figures_and_table) == 4
+
+
+def test_comparison_closed_forms_are_computed_once(monkeypatch):
+    """closed_forms runs once for the current p and q (the two sweeps are other arguments)."""
+    current = []
+    real = dv.closed_forms
+
+    def counting(mu_p, sigma_p, means, sds, weights):
+        current.append(np.ndim(mu_p) == 0 and np.ndim(sds[0]) == 0)  # not a point of either sweep
+        return real(mu_p, sigma_p, means, sds, weights)
+
+    monkeypatch.setattr(dv, "closed_forms", counting)
+    dv.compare(0.0, 1.0, [1.5], [0.7], [1.0], np.linspace(-1, 1, 5), np.geomspace(0.1, 5, 5))
+    assert current.count(True) == 1
