@@ -5,12 +5,15 @@ estimate. One request: validate, one call to models.divergences.compare (densiti
 quad checks), then draw that result; the figure functions only draw.
 """
 
+import functools
+import math
+
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demos import LATEX_DELIMITERS, BenchCase, tab_text
+from demos import LATEX_DELIMITERS, BenchCase, tab_sections, tab_text
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
 
@@ -137,7 +140,7 @@ def divergence_table(result: dv.Comparison) -> list[list]:
     ]
 
 
-def render(result: dv.Comparison, mu1, sigma1, mu2, sigma2) -> tuple:
+def render(result: dv.Comparison, mu1, sigma1, mu2, sigma2, **_) -> tuple:
     """The endpoint's outputs drawn from one comparison: figures (a), (b), (c) and the table."""
     return (
         density_figure(result),
@@ -155,6 +158,36 @@ def render(result: dv.Comparison, mu1, sigma1, mu2, sigma2) -> tuple:
     )
 
 
+def ratio_text(result: dv.Comparison, mixture: bool) -> str:
+    """The homework's inequality D_CS ≤ min KL, live: the ratio for the current sliders and what is known of it."""
+    values, ratio = result.values, result.cs_over_min_kl
+    if math.isnan(ratio):
+        return "p = q: D_CS and both KLs are 0 (the ratio D_CS / min KL is undefined)."
+    numbers = (
+        f"**D_CS / min KL = {ratio:.6g}** (D_CS = {values['D_CS(p,q)']:.6g}, KL(p‖q) = {values['KL(p||q)']:.6g}, "
+        f"KL(q‖p) = {values['KL(q||p)']:.6g})."
+    )
+    if mixture:
+        verdict = "above 1: the inequality fails here" if ratio > 1 else "at most 1 here"
+        return f"{numbers} q is a mixture: D_CS ≤ min KL is not guaranteed; {verdict}."
+    return f"{numbers} Two Gaussians: always below 1 (proof in the homework questions), ½ at equal variances."
+
+
+def _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple[dict, dv.Comparison]:
+    """Validate every input (each bad one answered with its own sentence), then the one call into models/."""
+    mu1, mu2, mu3 = (number(value, name, *MU_RANGE) for value, name in [(mu1, "mu1"), (mu2, "mu2"), (mu3, "mu3")])
+    sigma1, sigma2, sigma3 = (
+        number(value, name, *SIGMA_RANGE)
+        for value, name in [(sigma1, "sigma1"), (sigma2, "sigma2"), (sigma3, "sigma3")]
+    )
+    weight = number(weight, "weight", *WEIGHT_RANGE)
+    mixture = flag(mixture, "mixture")
+    means, sds, weights = _mixture_parameters(mu2, sigma2, mixture, mu3, sigma3, weight)
+    params = {"mu1": mu1, "sigma1": sigma1, "mu2": mu2, "sigma2": sigma2, "mixture": mixture}
+    params |= {"mu3": mu3, "sigma3": sigma3, "weight": weight}
+    return params, dv.compare(mu1, sigma1, means, sds, weights, SHIFTS, SIGMA2_SWEEP)
+
+
 @friendly_errors
 def divergences(
     mu1,
@@ -168,16 +201,57 @@ def divergences(
 ):
     """Densities, divergence curves and the closed-form-vs-quad table for p = N(mu1, sigma1²) and
     q = N(mu2, sigma2²), or q = (1 − weight)·N(mu2, sigma2²) + weight·N(mu3, sigma3²) when mixture is true."""
-    mu1, mu2, mu3 = (number(value, name, *MU_RANGE) for value, name in [(mu1, "mu1"), (mu2, "mu2"), (mu3, "mu3")])
-    sigma1, sigma2, sigma3 = (
-        number(value, name, *SIGMA_RANGE)
-        for value, name in [(sigma1, "sigma1"), (sigma2, "sigma2"), (sigma3, "sigma3")]
-    )
-    weight = number(weight, "weight", *WEIGHT_RANGE)
-    means, sds, weights = _mixture_parameters(mu2, sigma2, flag(mixture, "mixture"), mu3, sigma3, weight)
+    params, result = _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
+    return render(result, **params)
 
-    result = dv.compare(mu1, sigma1, means, sds, weights, SHIFTS, SIGMA2_SWEEP)
-    return render(result, mu1, sigma1, mu2, sigma2)
+
+@friendly_errors
+def live_view(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple:
+    """What the tab shows for its controls: the endpoint's figures and table, and the live D_CS / min KL line."""
+    params, result = _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
+    return (*render(result, **params), ratio_text(result, params["mixture"]))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Cases a lecturer shows, and the homework questions that each set the sliders to one of them
+
+PARAMETERS = list(DEFAULTS)  # the endpoint's parameters, in the order of its controls
+PRESETS = {
+    "equal variances: D_CS = KL/2": {**DEFAULTS, "mu1": 0.0, "sigma1": 1.0, "mu2": 2.0, "sigma2": 1.0},
+    "p = q: every divergence is 0": {**DEFAULTS, "mu1": 1.0, "sigma1": 1.5, "mu2": 1.0, "sigma2": 1.5},
+    "unequal variances: KL is not symmetric": {**DEFAULTS, "mu1": 0.0, "sigma1": 0.5, "mu2": 1.0, "sigma2": 2.0},
+    "narrow p far from a wider q: D_CS / min KL near 1": {
+        **DEFAULTS,
+        **{"mu1": -5.0, "sigma1": 0.1, "mu2": 5.0, "sigma2": 0.8},
+    },
+    "far-apart Gaussians": {**DEFAULTS, "mu1": -4.0, "sigma1": 1.0, "mu2": 4.0, "sigma2": 1.0},
+    "mixture q: KL has no closed form": {**DEFAULTS, "mixture": True},
+    "mixture q: D_CS above min KL": {
+        **{"mu1": 0.0, "sigma1": 1.0, "mu2": 0.0, "sigma2": 1.0},
+        **{"mixture": True, "mu3": 4.0, "sigma3": 0.1, "weight": 0.3},
+    },
+}
+# The homework questions, in the order of demos/texts/divergences/homework.en.md, with the case each answer shows
+# (None: the answer is text only; Q2b is answered live in the VAE tab).
+QUESTIONS = {
+    "equal": "equal variances: D_CS = KL/2",
+    "unequal": "narrow p far from a wider q: D_CS / min KL near 1",
+    "mixture": "mixture q: D_CS above min KL",
+    "negative": "p = q: every divergence is 0",
+    "bound": None,
+}
+
+
+def apply_preset(name: str) -> tuple:
+    """The preset's control values, then the view they give (a preset sets the controls without an input event)."""
+    case = PRESETS[name]
+    return (*(case[key] for key in PARAMETERS), *live_view(**case))
+
+
+def show_answer(question: str) -> tuple:
+    """Reveal the answer and, where it has one, set the controls to the case that demonstrates it."""
+    name = QUESTIONS[question]
+    return (gr.Markdown(visible=True),) if name is None else (gr.Markdown(visible=True), *apply_preset(name))
 
 
 BENCH_CASES = [
@@ -195,7 +269,8 @@ BENCH_CASES = [
 
 
 def build() -> None:
-    figure_a, figure_b, figure_c, table = divergences(**DEFAULTS)
+    figure_a, figure_b, figure_c, table, ratio = live_view(**DEFAULTS)
+    homework = tab_sections("divergences", "homework")
     with gr.Row():
         with gr.Column(scale=1, min_width=260):
             gr.Markdown("**p = N(μ₁, σ₁²)**")
@@ -209,6 +284,9 @@ def build() -> None:
                 mu3 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu3"], step=0.05, label="μ₃")
                 sigma3 = gr.Slider(*SIGMA_RANGE, value=DEFAULTS["sigma3"], step=0.05, label="σ₃")
                 weight = gr.Slider(*WEIGHT_RANGE, value=DEFAULTS["weight"], step=0.01, label="w (weight of N(μ₃, σ₃²))")
+            ratio_line = gr.Markdown(ratio)
+            gr.Markdown("**Cases to show**")
+            preset_buttons = {name: gr.Button(name, size="sm") for name in PRESETS}
         with gr.Column(scale=2):
             plot_a = gr.Plot(value=figure_a, label="densities and overlap", show_label=False)
             table_out = gr.Dataframe(
@@ -222,19 +300,50 @@ def build() -> None:
     with gr.Row():
         plot_b = gr.Plot(value=figure_b, label="divergences against mu1 - mu2", show_label=False)
         plot_c = gr.Plot(value=figure_c, label="divergences against sigma2 / sigma1", show_label=False)
+    inputs = [mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight]
+    view = [plot_a, plot_b, plot_c, table_out, ratio_line]
+    with gr.Accordion("Homework questions", open=False):
+        gr.Markdown(homework["intro"], latex_delimiters=LATEX_DELIMITERS)
+        for question, case in QUESTIONS.items():
+            gr.Markdown(homework[f"{question}_question"], latex_delimiters=LATEX_DELIMITERS)
+            button = gr.Button("Show answer", size="sm")
+            answer = gr.Markdown(homework[f"{question}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
+            button.click(
+                functools.partial(show_answer, question),
+                None,
+                [answer] if case is None else [answer, *inputs, *view],
+                api_visibility="private",
+                show_progress="hidden",
+            )
     gr.Markdown(tab_text("divergences", "explanation"), latex_delimiters=LATEX_DELIMITERS)
 
-    inputs = [mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight]
+    for name, button in preset_buttons.items():
+        button.click(
+            functools.partial(apply_preset, name),
+            None,
+            [*inputs, *view],
+            api_visibility="private",
+            show_progress="hidden",
+        )
     mixture.change(
         lambda on: gr.Column(visible=on), mixture, mixture_controls, api_visibility="private", show_progress="hidden"
     )
     gr.on(
         [control.input for control in inputs],
+        live_view,
+        inputs,
+        view,
+        api_visibility="private",
+        preprocess=False,  # the same validators as the API
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
+    # The public endpoint, for API callers only: no control of the page triggers this hidden button.
+    gr.Button(visible=False).click(
         divergences,
         inputs,
         [plot_a, plot_b, plot_c, table_out],
         api_name="divergences",
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
-        trigger_mode="always_last",
         show_progress="hidden",
     )

@@ -312,10 +312,16 @@ class Comparison:
     ratio_curves: dict[str, np.ndarray]
 
     @property
+    def values(self) -> dict[str, float]:
+        """The three divergences as shown: the closed form where one exists, else quad's value."""
+        return {name: self.closed.get(name, check.value) for name, check in self.numerical.items()}
+
+    @property
     def cs_over_min_kl(self) -> float:
-        """D_CS / min(KL(p‖q), KL(q‖p)) from the quad values (the only ones a mixture has); nan when p = q."""
-        smallest_kl = min(self.numerical["KL(p||q)"].value, self.numerical["KL(q||p)"].value)
-        return self.numerical["D_CS(p,q)"].value / smallest_kl if smallest_kl > 0 else math.nan
+        """D_CS / min(KL(p‖q), KL(q‖p)); nan when p = q, where all three vanish."""
+        values = self.values
+        smallest_kl = min(values["KL(p||q)"], values["KL(q||p)"])
+        return values["D_CS(p,q)"] / smallest_kl if smallest_kl > 1e-12 else math.nan
 
 
 def compare(mu_p, sigma_p, means, sds, weights, shifts, sigma_q_sweep) -> Comparison:
