@@ -1,15 +1,19 @@
 """Tab: KL vs Cauchy–Schwarz between p = N(μ₁, σ₁²) and q = N(μ₂, σ₂²), or q a two-component mixture.
 
 Every shown divergence comes with its numerical-integration check (scipy's quad) and quad's error
-estimate; the math lives in models/divergences.py, this module only validates, plots and lays out.
+estimate. One request: validate, one call to models.divergences.compare (densities, sweeps, closed forms and
+quad checks), then draw that result; the figure functions only draw.
 """
+
+import functools
+import math
 
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demos import LATEX_DELIMITERS, BenchCase
+from demos import LATEX_DELIMITERS, BenchCase, tab_sections, tab_text
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
 
@@ -29,6 +33,9 @@ DEFAULTS = {
 HEADERS = ["quantity", "closed_form", "numerical", "abs_error"]
 QUANTITIES = ["KL(p||q)", "KL(q||p)", "D_CS(p,q)"]
 CURVE_POINTS = 81
+# (b) p slides past q: μ₁ − μ₂ covers every difference the sliders allow; (c) σ₂ sweeps its slider's range.
+SHIFTS = np.linspace(MU_RANGE[0] - MU_RANGE[1], MU_RANGE[1] - MU_RANGE[0], CURVE_POINTS)
+SIGMA2_SWEEP = np.geomspace(*SIGMA_RANGE, CURVE_POINTS)
 FIGURE_HEIGHT = 330
 # Plotly's default look, cut to the parts these line plots use: the whole template (colour scales, 3-D, maps, ...)
 # is 30× larger, and copying and serialising it would cost about 1 ms per figure, every request.
@@ -48,49 +55,6 @@ COLORS = {
     "KL(q||p)": "#9467bd",
 }
 
-EXPLANATION = r"""
-### What is compared
-
-For densities $p$ and $q$,
-
-$$\mathrm{KL}(p\,\|\,q) = \int p(x)\,\log\frac{p(x)}{q(x)}\,dx, \qquad
-D_{CS}(p,q) = -\log\int p\,q\,dx + \tfrac12\log\int p^2\,dx + \tfrac12\log\int q^2\,dx .$$
-
-For two Gaussians $p=\mathcal N(\mu_1,\sigma_1^2)$, $q=\mathcal N(\mu_2,\sigma_2^2)$ both have closed forms:
-
-$$\mathrm{KL}(p\,\|\,q) = \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} - \frac12, \qquad
-D_{CS}(p,q) = \frac{(\mu_1-\mu_2)^2}{2(\sigma_1^2+\sigma_2^2)} + \frac12\log\frac{\sigma_1^2+\sigma_2^2}{2\sigma_1\sigma_2}.$$
-
-**Symmetry.** $D_{CS}(p,q) = D_{CS}(q,p)$: the formula is unchanged when $p$ and $q$ swap.
-KL is not symmetric: drag $\sigma_2$ away from $\sigma_1$ and the two KL curves part.
-
-**Non-negativity.** By the Cauchy–Schwarz inequality $\left(\int pq\right)^2 \le \int p^2 \int q^2$, so
-$D_{CS}\ge 0$, with equality only when $p = q$. (KL is non-negative by Jensen's inequality.)
-
-**Equal variances.** With $\sigma_1=\sigma_2=\sigma$ the log terms vanish:
-$\mathrm{KL} = \frac{(\mu_1-\mu_2)^2}{2\sigma^2}$ and $D_{CS} = \frac{(\mu_1-\mu_2)^2}{4\sigma^2}$, so
-$D_{CS} = \mathrm{KL}/2$ exactly. Set $\sigma_1 = \sigma_2$ and compare the curves in (b).
-
-### Why CS has a closed form for mixtures and KL does not
-
-$D_{CS}$ only needs integrals of products of two Gaussians, which are Gaussian densities themselves:
-$\int \mathcal N(x;a,A)\,\mathcal N(x;b,B)\,dx = \mathcal N(a;\,b,\,A+B)$. For a mixture
-$q=\sum_k w_k\,\mathcal N(\mu_k,\sigma_k^2)$ every integral becomes a finite sum of such terms
-(added in log space, with logsumexp). KL has $\log q = \log\sum_k(\cdots)$ *inside* its integral: no closed
-form exists, and the table falls back to numerical integration alone.
-
-### The CS-VAE objective
-
-A VAE maximises a reconstruction term and keeps the encoder's $q(z\mid x)$ near the prior $p(z)=\mathcal N(0,I)$.
-Replacing KL with the Cauchy–Schwarz divergence gives
-
-$$\mathcal L_{cs} = \mathbb E_{q(z\mid x)}\big[\log p(x\mid z)\big] - \lambda\, D_{CS}\big(q(z\mid x)\,\|\,p(z)\big).$$
-
-$\lambda$ trades reconstruction against regularisation: a small $\lambda$ gives sharp reconstructions but a latent
-space with holes that sample poorly; a large $\lambda$ pulls every $q(z\mid x)$ onto the prior, so samples look
-typical but blurry and the code carries less about $x$. Because $D_{CS}$ is closed-form even when the prior is a
-mixture, the same objective works with a mixture prior, where KL would need sampling.
-"""
 TABLE_NOTE = (
     "*numerical*: scipy's `quad`; *abs_error*: quad's own error estimate for that number. "
     "For a mixture q, KL has no closed form: its *closed_form* cell is empty and only the numerical value exists."
@@ -117,24 +81,16 @@ def plotly_figure(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout={**base_layout, **layout}, _validate=False)
 
 
-def density_figure(mu1, sigma1, means, sds, weights) -> go.Figure:
+def density_figure(result: dv.Comparison) -> go.Figure:
     """(a) p, q and the overlap p·q, the integrand of ∫pq that D_CS is built from (right axis)."""
-    centres, widths = np.array([mu1, *means]), np.array([sigma1, *sds])
-    # A coarse grid over everything plus a fine one around each density, so narrow peaks are drawn smoothly.
-    x = np.concatenate(
-        [np.linspace(np.min(centres - 4.5 * widths), np.max(centres + 4.5 * widths), 200)]
-        + [np.linspace(c - 4.5 * w, c + 4.5 * w, 80) for c, w in zip(centres, widths, strict=True)]
-    )
-    x.sort()
-    p = np.exp(dv.log_normal_pdf(x, mu1, sigma1))
-    q = np.exp(dv.log_mixture_pdf(x, means, sds, weights))
+    x = result.x
     traces = [
-        {"type": "scatter", "x": x, "y": p, "name": "p", "line": {"color": COLORS["p"]}},
-        {"type": "scatter", "x": x, "y": q, "name": "q", "line": {"color": COLORS["q"]}},
+        {"type": "scatter", "x": x, "y": result.p, "name": "p", "line": {"color": COLORS["p"]}},
+        {"type": "scatter", "x": x, "y": result.q, "name": "q", "line": {"color": COLORS["q"]}},
         {
             "type": "scatter",
             "x": x,
-            "y": p * q,
+            "y": result.p * result.q,
             "name": "p·q (right axis)",
             "yaxis": "y2",
             "fill": "tozeroy",
@@ -176,19 +132,60 @@ def curve_figure(title, x_title, x, curves, x_now, values_now, log_x=False) -> g
     return plotly_figure(traces, layout)
 
 
-def divergence_table(mu1, sigma1, means, sds, weights) -> list[list]:
+def divergence_table(result: dv.Comparison) -> list[list]:
     """Rows quantity, closed_form, numerical, abs_error; closed_form is None where none exists (KL, mixture)."""
-    closed = dv.closed_forms(mu1, sigma1, means, sds, weights)
-    numerical = dv.numerical_divergences(mu1, sigma1, means, sds, weights)
     return [
-        [
-            name,
-            None if name not in closed else float(closed[name]),
-            float(numerical[name].value),
-            numerical[name].abs_error,
-        ]
+        [name, result.closed.get(name), result.numerical[name].value, result.numerical[name].abs_error]
         for name in QUANTITIES
     ]
+
+
+def render(result: dv.Comparison, mu1, sigma1, mu2, sigma2, **_) -> tuple:
+    """The endpoint's outputs drawn from one comparison: figures (a), (b), (c) and the table."""
+    return (
+        density_figure(result),
+        curve_figure("(b) against μ₁ − μ₂", "μ₁ − μ₂", result.shifts, result.shift_curves, mu1 - mu2, result.now),
+        curve_figure(
+            "(c) against σ₂ / σ₁",
+            "σ₂ / σ₁ (log scale)",
+            result.sigma_ratios,
+            result.ratio_curves,
+            sigma2 / sigma1,
+            result.now,
+            log_x=True,
+        ),
+        divergence_table(result),
+    )
+
+
+def ratio_text(result: dv.Comparison, mixture: bool) -> str:
+    """The homework's inequality D_CS ≤ min KL, live: the ratio for the current sliders and what is known of it."""
+    values, ratio = result.values, result.cs_over_min_kl
+    if math.isnan(ratio):
+        return "p = q: D_CS and both KLs are 0 (the ratio D_CS / min KL is undefined)."
+    numbers = (
+        f"**D_CS / min KL = {ratio:.6g}** (D_CS = {values['D_CS(p,q)']:.6g}, KL(p‖q) = {values['KL(p||q)']:.6g}, "
+        f"KL(q‖p) = {values['KL(q||p)']:.6g})."
+    )
+    if mixture:
+        verdict = "above 1: the inequality fails here" if ratio > 1 else "at most 1 here"
+        return f"{numbers} q is a mixture: D_CS ≤ min KL is not guaranteed; {verdict}."
+    return f"{numbers} Two Gaussians: always below 1 (proof in the homework questions), ½ at equal variances."
+
+
+def _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple[dict, dv.Comparison]:
+    """Validate every input (each bad one answered with its own sentence), then the one call into models/."""
+    mu1, mu2, mu3 = (number(value, name, *MU_RANGE) for value, name in [(mu1, "mu1"), (mu2, "mu2"), (mu3, "mu3")])
+    sigma1, sigma2, sigma3 = (
+        number(value, name, *SIGMA_RANGE)
+        for value, name in [(sigma1, "sigma1"), (sigma2, "sigma2"), (sigma3, "sigma3")]
+    )
+    weight = number(weight, "weight", *WEIGHT_RANGE)
+    mixture = flag(mixture, "mixture")
+    means, sds, weights = _mixture_parameters(mu2, sigma2, mixture, mu3, sigma3, weight)
+    params = {"mu1": mu1, "sigma1": sigma1, "mu2": mu2, "sigma2": sigma2, "mixture": mixture}
+    params |= {"mu3": mu3, "sigma3": sigma3, "weight": weight}
+    return params, dv.compare(mu1, sigma1, means, sds, weights, SHIFTS, SIGMA2_SWEEP)
 
 
 @friendly_errors
@@ -204,35 +201,57 @@ def divergences(
 ):
     """Densities, divergence curves and the closed-form-vs-quad table for p = N(mu1, sigma1²) and
     q = N(mu2, sigma2²), or q = (1 − weight)·N(mu2, sigma2²) + weight·N(mu3, sigma3²) when mixture is true."""
-    mu1, mu2, mu3 = (number(value, name, *MU_RANGE) for value, name in [(mu1, "mu1"), (mu2, "mu2"), (mu3, "mu3")])
-    sigma1, sigma2, sigma3 = (
-        number(value, name, *SIGMA_RANGE)
-        for value, name in [(sigma1, "sigma1"), (sigma2, "sigma2"), (sigma3, "sigma3")]
-    )
-    weight = number(weight, "weight", *WEIGHT_RANGE)
-    means, sds, weights = _mixture_parameters(mu2, sigma2, flag(mixture, "mixture"), mu3, sigma3, weight)
+    params, result = _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
+    return render(result, **params)
 
-    values_now = dv.divergence_values(mu1, sigma1, means, sds, weights)
-    # (b) p slides past q: μ₁ sweeps so that μ₁ − μ₂ covers every difference the sliders allow.
-    shifts = np.linspace(MU_RANGE[0] - MU_RANGE[1], MU_RANGE[1] - MU_RANGE[0], CURVE_POINTS)
-    shift_curves = dv.divergence_values(mu2 + shifts, sigma1, means, sds, weights)
-    # (c) q's (first) component widens: σ₂ sweeps the slider range, plotted as σ₂/σ₁.
-    sigma2_sweep = np.geomspace(*SIGMA_RANGE, CURVE_POINTS)
-    ratio_curves = dv.divergence_values(mu1, sigma1, means, [sigma2_sweep, *sds[1:]], weights)
-    return (
-        density_figure(mu1, sigma1, means, sds, weights),
-        curve_figure("(b) against μ₁ − μ₂", "μ₁ − μ₂", shifts, shift_curves, mu1 - mu2, values_now),
-        curve_figure(
-            "(c) against σ₂ / σ₁",
-            "σ₂ / σ₁ (log scale)",
-            sigma2_sweep / sigma1,
-            ratio_curves,
-            sigma2 / sigma1,
-            values_now,
-            log_x=True,
-        ),
-        divergence_table(mu1, sigma1, means, sds, weights),
-    )
+
+@friendly_errors
+def live_view(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple:
+    """What the tab shows for its controls: the endpoint's figures and table, and the live D_CS / min KL line."""
+    params, result = _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
+    return (*render(result, **params), ratio_text(result, params["mixture"]))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Cases a lecturer shows, and the homework questions that each set the sliders to one of them
+
+PARAMETERS = list(DEFAULTS)  # the endpoint's parameters, in the order of its controls
+PRESETS = {
+    "equal variances: D_CS = KL/2": {**DEFAULTS, "mu1": 0.0, "sigma1": 1.0, "mu2": 2.0, "sigma2": 1.0},
+    "p = q: every divergence is 0": {**DEFAULTS, "mu1": 1.0, "sigma1": 1.5, "mu2": 1.0, "sigma2": 1.5},
+    "unequal variances: KL is not symmetric": {**DEFAULTS, "mu1": 0.0, "sigma1": 0.5, "mu2": 1.0, "sigma2": 2.0},
+    "narrow p far from a wider q: D_CS / min KL near 1": {
+        **DEFAULTS,
+        **{"mu1": -5.0, "sigma1": 0.1, "mu2": 5.0, "sigma2": 0.8},
+    },
+    "far-apart Gaussians": {**DEFAULTS, "mu1": -4.0, "sigma1": 1.0, "mu2": 4.0, "sigma2": 1.0},
+    "mixture q: KL has no closed form": {**DEFAULTS, "mixture": True},
+    "mixture q: D_CS above min KL": {
+        **{"mu1": 0.0, "sigma1": 1.0, "mu2": 0.0, "sigma2": 1.0},
+        **{"mixture": True, "mu3": 4.0, "sigma3": 0.1, "weight": 0.3},
+    },
+}
+# The homework questions, in the order of demos/texts/divergences/homework.en.md, with the case each answer shows
+# (None: the answer is text only; Q2b is answered live in the VAE tab).
+QUESTIONS = {
+    "equal": "equal variances: D_CS = KL/2",
+    "unequal": "narrow p far from a wider q: D_CS / min KL near 1",
+    "mixture": "mixture q: D_CS above min KL",
+    "negative": "p = q: every divergence is 0",
+    "bound": None,
+}
+
+
+def apply_preset(name: str) -> tuple:
+    """The preset's control values, then the view they give (a preset sets the controls without an input event)."""
+    case = PRESETS[name]
+    return (*(case[key] for key in PARAMETERS), *live_view(**case))
+
+
+def show_answer(question: str) -> tuple:
+    """Reveal the answer and, where it has one, set the controls to the case that demonstrates it."""
+    name = QUESTIONS[question]
+    return (gr.Markdown(visible=True),) if name is None else (gr.Markdown(visible=True), *apply_preset(name))
 
 
 BENCH_CASES = [
@@ -250,7 +269,8 @@ BENCH_CASES = [
 
 
 def build() -> None:
-    figure_a, figure_b, figure_c, table = divergences(**DEFAULTS)
+    figure_a, figure_b, figure_c, table, ratio = live_view(**DEFAULTS)
+    homework = tab_sections("divergences", "homework")
     with gr.Row():
         with gr.Column(scale=1, min_width=260):
             gr.Markdown("**p = N(μ₁, σ₁²)**")
@@ -264,6 +284,9 @@ def build() -> None:
                 mu3 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu3"], step=0.05, label="μ₃")
                 sigma3 = gr.Slider(*SIGMA_RANGE, value=DEFAULTS["sigma3"], step=0.05, label="σ₃")
                 weight = gr.Slider(*WEIGHT_RANGE, value=DEFAULTS["weight"], step=0.01, label="w (weight of N(μ₃, σ₃²))")
+            ratio_line = gr.Markdown(ratio)
+            gr.Markdown("**Cases to show**")
+            preset_buttons = {name: gr.Button(name, size="sm") for name in PRESETS}
         with gr.Column(scale=2):
             plot_a = gr.Plot(value=figure_a, label="densities and overlap", show_label=False)
             table_out = gr.Dataframe(
@@ -277,22 +300,50 @@ def build() -> None:
     with gr.Row():
         plot_b = gr.Plot(value=figure_b, label="divergences against mu1 - mu2", show_label=False)
         plot_c = gr.Plot(value=figure_c, label="divergences against sigma2 / sigma1", show_label=False)
-    gr.Markdown(
-        EXPLANATION,
-        latex_delimiters=LATEX_DELIMITERS,
-    )
-
     inputs = [mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight]
+    view = [plot_a, plot_b, plot_c, table_out, ratio_line]
+    with gr.Accordion("Homework questions", open=False):
+        gr.Markdown(homework["intro"], latex_delimiters=LATEX_DELIMITERS)
+        for question, case in QUESTIONS.items():
+            gr.Markdown(homework[f"{question}_question"], latex_delimiters=LATEX_DELIMITERS)
+            button = gr.Button("Show answer", size="sm")
+            answer = gr.Markdown(homework[f"{question}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
+            button.click(
+                functools.partial(show_answer, question),
+                None,
+                [answer] if case is None else [answer, *inputs, *view],
+                api_visibility="private",
+                show_progress="hidden",
+            )
+    gr.Markdown(tab_text("divergences", "explanation"), latex_delimiters=LATEX_DELIMITERS)
+
+    for name, button in preset_buttons.items():
+        button.click(
+            functools.partial(apply_preset, name),
+            None,
+            [*inputs, *view],
+            api_visibility="private",
+            show_progress="hidden",
+        )
     mixture.change(
         lambda on: gr.Column(visible=on), mixture, mixture_controls, api_visibility="private", show_progress="hidden"
     )
     gr.on(
         [control.input for control in inputs],
+        live_view,
+        inputs,
+        view,
+        api_visibility="private",
+        preprocess=False,  # the same validators as the API
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
+    # The public endpoint, for API callers only: no control of the page triggers this hidden button.
+    gr.Button(visible=False).click(
         divergences,
         inputs,
         [plot_a, plot_b, plot_c, table_out],
         api_name="divergences",
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
-        trigger_mode="always_last",
         show_progress="hidden",
     )

@@ -16,6 +16,7 @@ the univariate closed forms above, so the two are independent implementations ch
 
 import functools
 import math
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -261,7 +262,7 @@ def kl_on_grid(mu_p, sigma_p, means, sds, weights):
 
 
 # ---------------------------------------------------------------------------------------------------
-# What the tab shows: closed forms where they exist, and every value along the curves
+# What the tab shows: closed forms where they exist, every value along the curves, and the quad checks
 
 
 def closed_forms(mu_p, sigma_p, means, sds, weights) -> dict[str, np.ndarray]:
@@ -275,10 +276,72 @@ def closed_forms(mu_p, sigma_p, means, sds, weights) -> dict[str, np.ndarray]:
     return {"D_CS(p,q)": cs_gaussian_mixture(mu_p, sigma_p, means, sds, weights)}
 
 
-def divergence_values(mu_p, sigma_p, means, sds, weights) -> dict[str, np.ndarray]:
-    """KL(p‖q), KL(q‖p), D_CS(p,q) for the curves: the closed forms, and the trapezoid rule for the KLs that
-    have none (q a mixture). Arguments as kl_on_grid."""
-    values = closed_forms(mu_p, sigma_p, means, sds, weights)
+def divergence_values(mu_p, sigma_p, means, sds, weights, closed=None) -> dict[str, np.ndarray]:
+    """KL(p‖q), KL(q‖p), D_CS(p,q) for the curves: the closed forms (passed in when already computed), and
+    the trapezoid rule for the KLs that have none (q a mixture). Arguments as kl_on_grid."""
+    values = dict(closed_forms(mu_p, sigma_p, means, sds, weights) if closed is None else closed)
     if len(means) > 1:
         values["KL(p||q)"], values["KL(q||p)"] = kl_on_grid(mu_p, sigma_p, means, sds, weights)
     return values
+
+
+DENSITY_SPAN = 4.5  # the density plot reaches 4.5 sds beyond every component: the tails left out are < 1e-4 of a peak
+
+
+def density_grid(centres, widths) -> np.ndarray:
+    """Plot points: a coarse grid over every density plus a fine one around each, so narrow peaks stay smooth."""
+    centres, widths = np.asarray(centres, dtype=float), np.asarray(widths, dtype=float)
+    coarse = np.linspace(np.min(centres - DENSITY_SPAN * widths), np.max(centres + DENSITY_SPAN * widths), 200)
+    fine = [np.linspace(c - DENSITY_SPAN * w, c + DENSITY_SPAN * w, 80) for c, w in zip(centres, widths, strict=True)]
+    return np.sort(np.concatenate([coarse, *fine]))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything the tab shows for p = N(mu_p, sigma_p²) against q = Σ_k w_k N(means_k, sds_k²)."""
+
+    x: np.ndarray  # the density plot's grid
+    p: np.ndarray  # p(x) on it
+    q: np.ndarray  # q(x) on it
+    closed: dict[str, float]  # closed forms, only where one exists (all three for a Gaussian q, D_CS for a mixture)
+    numerical: dict[str, Numerical]  # every divergence by quad, with quad's error estimate
+    now: dict[str, float]  # the curves' values at p and q themselves: where the curves' markers sit
+    shifts: np.ndarray  # μ_p − μ_q along curve (b): p slides past q
+    shift_curves: dict[str, np.ndarray]
+    sigma_ratios: np.ndarray  # σ_q/σ_p along curve (c): q's (first) component widens
+    ratio_curves: dict[str, np.ndarray]
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The three divergences as shown: the closed form where one exists, else quad's value."""
+        return {name: self.closed.get(name, check.value) for name, check in self.numerical.items()}
+
+    @property
+    def cs_over_min_kl(self) -> float:
+        """D_CS / min(KL(p‖q), KL(q‖p)); nan when p = q, where all three vanish."""
+        values = self.values
+        smallest_kl = min(values["KL(p||q)"], values["KL(q||p)"])
+        return values["D_CS(p,q)"] / smallest_kl if smallest_kl > 1e-12 else math.nan
+
+
+def compare(mu_p, sigma_p, means, sds, weights, shifts, sigma_q_sweep) -> Comparison:
+    """The densities, the quad checks and both sweeps for the tab, each computed once.
+
+    shifts: the values of μ_p − means[0] for curve (b) (p moves, q stays); sigma_q_sweep: the values of
+    sds[0] for curve (c) (q's first component widens, p stays).
+    """
+    x = density_grid([mu_p, *means], [sigma_p, *sds])
+    closed = closed_forms(mu_p, sigma_p, means, sds, weights)
+    sigma_q_sweep = np.asarray(sigma_q_sweep, dtype=float)
+    return Comparison(
+        x=x,
+        p=np.exp(log_normal_pdf(x, mu_p, sigma_p)),
+        q=np.exp(log_mixture_pdf(x, means, sds, weights)),
+        closed={name: float(value) for name, value in closed.items()},
+        numerical=numerical_divergences(mu_p, sigma_p, means, sds, weights),
+        now={name: float(v) for name, v in divergence_values(mu_p, sigma_p, means, sds, weights, closed).items()},
+        shifts=np.asarray(shifts, dtype=float),
+        shift_curves=divergence_values(means[0] + np.asarray(shifts, dtype=float), sigma_p, means, sds, weights),
+        sigma_ratios=sigma_q_sweep / sigma_p,
+        ratio_curves=divergence_values(mu_p, sigma_p, means, [sigma_q_sweep, *sds[1:]], weights),
+    )

@@ -9,6 +9,7 @@ import pytest
 import torch
 from scipy.integrate import quad
 
+from demos import tab_sections, tab_text
 from models import divergences as dv
 
 
@@ -216,6 +217,7 @@ def _table_rows(result):
     return {row[0]: row[1:] for row in table["data"]}
 
 
+@pytest.mark.slow
 def test_api_equal_variances_show_cs_as_half_kl(client):
     rows = _table_rows(client.predict(mu1=-1.0, sigma1=0.8, mu2=1.5, sigma2=0.8, api_name="/divergences"))
     assert set(rows) == {"KL(p||q)", "KL(q||p)", "D_CS(p,q)"}
@@ -225,6 +227,7 @@ def test_api_equal_variances_show_cs_as_half_kl(client):
     assert rows["KL(p||q)"][0] == pytest.approx(2.5**2 / (2 * 0.8**2), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_api_mixture(client):
     rows = _table_rows(
         client.predict(
@@ -268,6 +271,7 @@ def test_bad_input_is_one_sentence(change, named):
     assert named in caught.value.message and "Traceback" not in caught.value.message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change", [{"sigma1": 0.0}, {"weight": 1.5}, {"mu2": "x"}])
 def test_api_bad_input_is_an_error(client, change):
     from gradio_client.exceptions import AppError
@@ -275,3 +279,247 @@ def test_api_bad_input_is_an_error(client, change):
     arguments = {"mu1": 0.0, "sigma1": 1.0, "mu2": 1.0, "sigma2": 1.0, "mixture": True, **change}
     with pytest.raises(AppError):
         client.predict(**arguments, api_name="/divergences")
+
+
+# ---------------------------------------------------------------------------------------------------
+# One-way flow: the endpoint makes one call into models/, the figures only draw its result
+
+
+def test_endpoint_makes_one_call_into_models(monkeypatch):
+    from demos import divergences as tab
+
+    calls = []
+    real_compare = dv.compare
+    monkeypatch.setattr(dv, "compare", lambda *args: calls.append(args) or real_compare(*args))
+    tab.divergences(**{**tab.DEFAULTS, "mixture": True})
+    assert len(calls) == 1
+
+
+def test_rendering_never_calls_models(monkeypatch):
+    from demos import divergences as tab
+
+    d = tab.DEFAULTS
+    result = dv.compare(d["mu1"], d["sigma1"], [d["mu2"]], [d["sigma2"]], [1.0], tab.SHIFTS, tab.SIGMA2_SWEEP)
+    for name in dir(dv):
+        if callable(getattr(dv, name)) and not isinstance(getattr(dv, name), type):
+            monkeypatch.setattr(dv, name, lambda *args, _name=name, **kwargs: pytest.fail(f"render called dv.{_name}"))
+    figures_and_table = tab.render(result, d["mu1"], d["sigma1"], d["mu2"], d["sigma2"])
+    assert len(figures_and_table) == 4
+
+
+def test_comparison_closed_forms_are_computed_once(monkeypatch):
+    """closed_forms runs once for the current p and q (the two sweeps are other arguments)."""
+    current = []
+    real = dv.closed_forms
+
+    def counting(mu_p, sigma_p, means, sds, weights):
+        current.append(np.ndim(mu_p) == 0 and np.ndim(sds[0]) == 0)  # not a point of either sweep
+        return real(mu_p, sigma_p, means, sds, weights)
+
+    monkeypatch.setattr(dv, "closed_forms", counting)
+    dv.compare(0.0, 1.0, [1.5], [0.7], [1.0], np.linspace(-1, 1, 5), np.geomspace(0.1, 5, 5))
+    assert current.count(True) == 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# Homework Q2a: D_CS ≤ min(KL(p‖q), KL(q‖p)), and what the tab says about it
+
+
+def _min_kl(mu1, sigma1, mu2, sigma2):
+    return np.minimum(dv.kl_gaussians(mu1, sigma1, mu2, sigma2), dv.kl_gaussians(mu2, sigma2, mu1, sigma1))
+
+
+def test_cs_is_below_both_kls_for_every_pair_of_gaussians():
+    """The homework panel's claim: any means, any variances (variance ratios up to 10⁶ here), ratio below 1."""
+    shift, sigma1 = np.meshgrid(np.linspace(-10, 10, 401), np.geomspace(1e-3, 1e3, 241))
+    cs, smallest = dv.cs_gaussians(shift, sigma1, 0.0, 1.0), _min_kl(shift, sigma1, 0.0, 1.0)
+    different = (shift != 0) | (sigma1 != 1)
+    assert np.all(cs[different] < smallest[different])
+    assert np.max(cs[different] / smallest[different]) < 1
+    # ... and no constant below 1 works: the "narrow p far from a wider q" case comes close (the text says ≈ 0.97).
+    assert dv.cs_gaussians(-5.0, 0.1, 5.0, 0.8) / _min_kl(-5.0, 0.1, 5.0, 0.8) == pytest.approx(0.97, abs=0.005)
+
+
+def test_variance_terms_of_the_proof():
+    """h(r) = r − 1 − ½log r − log((1+r)/2) ≥ 0, zero only at r = 1: twice KL's variance term minus D_CS's."""
+    r = np.geomspace(1e-6, 1e6, 2001)
+    h = r - 1 - 0.5 * np.log(r) - np.log((1 + r) / 2)
+    np.testing.assert_allclose(h, 2 * (dv.kl_gaussians(0, np.sqrt(r), 0, 1) - dv.cs_gaussians(0, np.sqrt(r), 0, 1)))
+    assert np.all(h[r != 1] > 0)
+
+
+def _multivariate_divergences(mean_p, cov_p, mean_q, cov_q):
+    """KL(p‖q), KL(q‖p) and D_CS(p,q) for multivariate Gaussians, from the textbook formulas."""
+    d = len(mean_p)
+
+    def kl(m0, c0, m1, c1):
+        inverse, delta = np.linalg.inv(c1), m1 - m0
+        logdet = np.linalg.slogdet(c1)[1] - np.linalg.slogdet(c0)[1]
+        return 0.5 * (np.trace(inverse @ c0) + delta @ inverse @ delta - d + logdet)
+
+    delta, total = mean_p - mean_q, cov_p + cov_q
+    cs = 0.5 * delta @ np.linalg.solve(total, delta) + 0.5 * np.linalg.slogdet(total / 2)[1]
+    cs -= 0.25 * (np.linalg.slogdet(cov_p)[1] + np.linalg.slogdet(cov_q)[1])
+    return kl(mean_p, cov_p, mean_q, cov_q), kl(mean_q, cov_q, mean_p, cov_p), cs
+
+
+def test_cs_is_below_both_kls_for_multivariate_gaussians():
+    rng = np.random.default_rng(9)
+    for _ in range(500):
+        d = rng.integers(1, 5)
+        factors = [rng.normal(size=(d, d)) * np.exp(rng.uniform(-2, 2)) for _ in range(2)]
+        cov_p, cov_q = (f @ f.T + 1e-3 * np.eye(d) for f in factors)
+        kl_pq, kl_qp, cs = _multivariate_divergences(rng.normal(0, 3, d), cov_p, rng.normal(0, 3, d), cov_q)
+        assert 0 < cs < min(kl_pq, kl_qp)
+    # The textbook formula agrees with the tab's univariate closed form in one dimension.
+    kl_pq, kl_qp, cs = _multivariate_divergences(np.array([0.3]), np.eye(1) * 0.25, np.array([-1.0]), np.eye(1) * 4)
+    assert cs == pytest.approx(dv.cs_gaussians(0.3, 0.5, -1.0, 2.0), rel=1e-12)
+
+
+def test_inequality_fails_for_the_mixture_case():
+    """The counterexample the homework panel shows: p = N(0, 1), q = 0.7·N(0, 1) + 0.3·N(4, 0.1²)."""
+    numerical = dv.numerical_divergences(0.0, 1.0, [0.0, 4.0], [1.0, 0.1], [0.7, 0.3])
+    cs = dv.cs_gaussian_mixture(0.0, 1.0, [0.0, 4.0], [1.0, 0.1], [0.7, 0.3])
+    assert cs == pytest.approx(numerical["D_CS(p,q)"].value, rel=1e-9)
+    assert cs > numerical["KL(p||q)"].value + 0.1  # far beyond quad's error
+    assert numerical["KL(p||q)"].value == pytest.approx(-np.log(0.7), abs=0.002)  # "close to −log 0.7"
+
+
+def test_cs_is_non_negative_and_the_halfless_formula_is_not():
+    """D_CS = −log(∫pq / √(∫p²∫q²)) ≥ 0 and scale-free; without the ½ factors it is negative for wide p = q."""
+
+    def integrals(mu1, sigma1, mu2, sigma2):
+        pq = dv.log_gaussian_overlap(mu1, sigma1, mu2, sigma2)
+        return pq, dv.log_gaussian_overlap(mu1, sigma1, mu1, sigma1), dv.log_gaussian_overlap(mu2, sigma2, mu2, sigma2)
+
+    mu1, sigma1, mu2, sigma2 = _random_pairs(seed=10)
+    log_pq, log_pp, log_qq = integrals(mu1, sigma1, mu2, sigma2)
+    np.testing.assert_allclose(-log_pq + 0.5 * log_pp + 0.5 * log_qq, dv.cs_gaussians(mu1, sigma1, mu2, sigma2))
+    assert np.all(dv.cs_gaussians(mu1, sigma1, mu2, sigma2) > 0)
+    # Rescaling x by 3 leaves D_CS unchanged, but changes the halfless version.
+    log_pq3, log_pp3, log_qq3 = integrals(3 * mu1, 3 * sigma1, 3 * mu2, 3 * sigma2)
+    np.testing.assert_allclose(-log_pq3 + 0.5 * log_pp3 + 0.5 * log_qq3, -log_pq + 0.5 * log_pp + 0.5 * log_qq)
+    assert np.all(np.abs((-log_pq3 + log_pp3 + log_qq3) - (-log_pq + log_pp + log_qq)) > 0.1)
+    sigma = np.array([0.1, 0.28, 0.29, 1.0, 5.0])
+    log_integral = dv.log_gaussian_overlap(0.0, sigma, 0.0, sigma)  # log∫p², and ∫pq = ∫q² = ∫p² at p = q
+    halfless = -log_integral + log_integral + log_integral
+    np.testing.assert_allclose(halfless, -np.log(2 * sigma * np.sqrt(np.pi)))
+    assert list(halfless < 0) == list(sigma > 1 / (2 * np.sqrt(np.pi)))  # negative beyond σ ≈ 0.28
+
+
+# ---------------------------------------------------------------------------------------------------
+# Presets and "Show answer": each sets the controls, and the numbers shown are the closed forms
+
+
+def _shown(view):
+    """(table rows by quantity, ratio line) from a live view."""
+    *_figures, table, ratio_line = view
+    return {row[0]: row[1:] for row in table}, ratio_line
+
+
+def _check_view_against_closed_forms(case, view):
+    from demos import divergences as tab
+
+    rows, ratio_line = _shown(view)
+    if case["mixture"]:
+        weights = [1 - case["weight"], case["weight"]]
+        expected = {
+            "D_CS(p,q)": dv.cs_gaussian_mixture(
+                case["mu1"], case["sigma1"], [case["mu2"], case["mu3"]], [case["sigma2"], case["sigma3"]], weights
+            )
+        }
+        assert rows["KL(p||q)"][0] is None and rows["KL(q||p)"][0] is None
+    else:
+        p, q = (case["mu1"], case["sigma1"]), (case["mu2"], case["sigma2"])
+        expected = {"KL(p||q)": dv.kl_gaussians(*p, *q), "KL(q||p)": dv.kl_gaussians(*q, *p)}
+        expected["D_CS(p,q)"] = dv.cs_gaussians(*p, *q)
+    for name, value in expected.items():
+        assert rows[name][0] == pytest.approx(value, rel=1e-12, abs=1e-15), name
+        assert rows[name][1] == pytest.approx(value, rel=1e-8, abs=1e-10), name
+    values = {name: rows[name][0] if rows[name][0] is not None else rows[name][1] for name in rows}
+    smallest = min(values["KL(p||q)"], values["KL(q||p)"])
+    if smallest == 0:
+        assert "p = q" in ratio_line
+    else:
+        assert f"D_CS / min KL = {values['D_CS(p,q)'] / smallest:.6g}**" in ratio_line
+    assert list(case) == tab.PARAMETERS
+
+
+@pytest.mark.parametrize("name", list(__import__("demos.divergences", fromlist=["PRESETS"]).PRESETS))
+def test_preset_sets_the_controls_and_shows_the_closed_forms(name):
+    from demos import divergences as tab
+
+    outputs = tab.apply_preset(name)
+    controls, view = outputs[: len(tab.PARAMETERS)], outputs[len(tab.PARAMETERS) :]
+    case = tab.PRESETS[name]
+    assert list(controls) == [case[key] for key in tab.PARAMETERS]
+    for key, value in case.items():  # every preset is a valid input of the public API
+        if key != "mixture":
+            low, high = {"mu": tab.MU_RANGE, "si": tab.SIGMA_RANGE, "we": tab.WEIGHT_RANGE}[key[:2]]
+            assert low <= value <= high, (key, value)
+    _check_view_against_closed_forms(case, view)
+
+
+def test_show_answer_reveals_and_demonstrates():
+    from demos import divergences as tab
+
+    sections = tab_sections("divergences", "homework")
+    assert set(sections) == {"intro"} | {f"{q}_{part}" for q in tab.QUESTIONS for part in ("question", "answer")}
+    for question, case_name in tab.QUESTIONS.items():
+        outputs = tab.show_answer(question)
+        assert outputs[0].visible is True
+        if case_name is None:
+            assert len(outputs) == 1
+            continue
+        controls = outputs[1 : 1 + len(tab.PARAMETERS)]
+        assert list(controls) == [tab.PRESETS[case_name][key] for key in tab.PARAMETERS]
+        _check_view_against_closed_forms(tab.PRESETS[case_name], outputs[1 + len(tab.PARAMETERS) :])
+
+
+def test_answers_show_what_they_claim():
+    from demos import divergences as tab
+
+    def view_of(question):
+        outputs = tab.show_answer(question)
+        return _shown(outputs[1 + len(tab.PARAMETERS) :])
+
+    rows, ratio_line = view_of("equal")  # "both KLs are 2, D_CS = 1, the ratio is ½"
+    assert [rows[name][0] for name in tab.QUANTITIES] == pytest.approx([2.0, 2.0, 1.0], rel=1e-12)
+    assert "D_CS / min KL = 0.5**" in ratio_line
+    rows, ratio_line = view_of("mixture")  # "the ratio is above 1, D_CS above KL(p‖q)"
+    assert rows["D_CS(p,q)"][1] > rows["KL(p||q)"][1] and "fails here" in ratio_line
+    rows, ratio_line = view_of("negative")  # "p = q: every row of the table is 0"
+    assert all(abs(value) < 1e-12 for row in rows.values() for value in row[:2]) and "p = q" in ratio_line
+    _, ratio_line = view_of("unequal")  # "a ratio of about 0.97"
+    assert "D_CS / min KL = 0.97" in ratio_line
+
+
+# Phrases the tab once showed or that state a wrong fact; none may come back.
+RETIRED_PHRASES = [
+    "D_CS can be negative",
+    "can be negative",
+    "only for equal variances",
+    "only holds for equal variances",
+    "holds only at equal variances",
+    "is a lower bound on log p",
+    "L_cs is a lower bound",
+    "KL would need sampling",
+]
+
+
+def test_tab_texts_contain_no_retired_phrase():
+    from demos import divergences as tab
+
+    texts = [tab_text("divergences", "explanation"), tab_text("divergences", "homework"), tab.TABLE_NOTE]
+    texts += list(tab.PRESETS) + [tab.ratio_text(*_comparison_and_flag(case)) for case in tab.PRESETS.values()]
+    for text in texts:
+        flat = " ".join(text.split())
+        for phrase in RETIRED_PHRASES:
+            assert phrase.lower() not in flat.lower(), (phrase, flat[:200])
+
+
+def _comparison_and_flag(case):
+    from demos import divergences as tab
+
+    params, result = tab._compare(**case)
+    return result, params["mixture"]
