@@ -106,7 +106,7 @@ def build_app() -> gr.Blocks:
             """Persian texts, and the tab titles (Gradio's tab bar keeps labels it drew before the locale switch)."""
             lang = request_language(request)
             if lang == DEFAULT_LANGUAGE:
-                return {}
+                return {switch: gr.skip()}  # (an empty dict would read as one output value)
             return {
                 switch: gr.Radio(value=lang),
                 **{block: gr.Tab(label=t(f"tabs.{block.id}", lang)) for block in tab_blocks},

@@ -1,0 +1,206 @@
+"""Classroom: every view is a link, lecture mode on a 1280×720 projector, Persian (right to left) and English.
+
+The parsing of links is tested directly; the rest drives the real page in headless Chromium.
+"""
+
+import json
+import math
+import re
+
+import gradio as gr
+import pytest
+
+import app
+from demos import TEXTS_DIR, classroom
+from demos.language import CATALOGUES, request_language
+
+ENGLISH_TEXT_FILES = sorted(TEXTS_DIR.glob("*/*.en.md"))
+
+
+@pytest.fixture(scope="module")
+def linked():
+    demo = app.build_app()
+    return classroom.linked_tabs(demo, [tab.name for tab in app.TABS])
+
+
+@pytest.mark.slow  # builds the whole app
+def test_every_tab_links_its_public_parameters(linked):
+    keys = {name: [control.key for control in tab.controls] for name, tab in linked.items()}
+    assert keys["estimators"] == ["f", "m", "mu", "n", "repeats", "seed"]
+    assert keys["divergences"] == ["mu1", "sigma1", "mu2", "sigma2", "mixture", "mu3", "sigma3", "weight"]
+    assert {"model", "n", "temperature", "seed", "digit_index", "span"} <= set(keys["vae"])
+    assert {"model", "stochastic", "seed"} <= set(keys["pix2pix"])
+
+
+@pytest.mark.slow
+def test_a_link_clamps_or_ignores_bad_values_with_one_notice_each(linked):
+    view = classroom.parse_link({"tab": "divergences", "mu1": "2", "sigma1": "0.01", "mu2": "x", "foo": "1"}, linked)
+    assert view.tab == "divergences"
+    values = {control.key: view.values.get(id(control.component)) for control in linked["divergences"].controls}
+    assert values["mu1"] == 2 and values["sigma1"] == pytest.approx(0.1) and values["mu2"] is None
+    assert len(view.notices) == 3 and any("0.01" in notice for notice in view.notices)
+
+
+@pytest.mark.slow
+def test_unknown_tab_and_reserved_keys(linked):
+    view = classroom.parse_link({"tab": "nope", "lang": "fa", "lecture": "1"}, linked)
+    assert view.tab is None and not view.values and len(view.notices) == 1
+    assert classroom.parse_link({"mu": "1"}, linked).tab == "estimators"  # no tab: the first one, as the page opens
+
+
+@pytest.mark.parametrize(
+    ("component", "text", "value"),
+    [
+        (gr.Checkbox(label="c"), "true", True),
+        (gr.Checkbox(label="c"), "0", False),
+        (gr.Checkbox(label="c"), "maybe", None),
+        (gr.Radio(["kl", "cs"], label="r"), "cs", "cs"),
+        (gr.Radio(["kl", "cs"], label="r"), "KL", None),
+        (gr.Slider(-5, 5, label="s"), "nan", None),
+        (gr.Slider(-5, 5, label="s"), "1e9", 5),
+        (gr.Number(precision=0, label="n"), "12.7", 13),
+    ],
+)
+def test_values_are_parsed_like_the_control_would_take_them(component, text, value):
+    assert classroom.parse_value(component, text)[0] == value
+
+
+def test_every_english_key_and_text_has_a_persian_translation():
+    assert set(CATALOGUES["en"]) == set(CATALOGUES["fa"]), set(CATALOGUES["en"]) ^ set(CATALOGUES["fa"])
+    assert all(CATALOGUES["fa"][key].strip() for key in CATALOGUES["fa"])
+    missing = [str(path) for path in ENGLISH_TEXT_FILES if not path.with_name(path.name[:-6] + ".fa.md").is_file()]
+    assert not missing, f"no Persian translation of {missing}"
+
+
+def test_persian_texts_keep_every_formula_of_the_english_ones():
+    """A translator translates words, not maths: the same display formulas, in the same order."""
+    for path in ENGLISH_TEXT_FILES:
+        persian = path.with_name(path.name[:-6] + ".fa.md")
+        if persian.is_file():
+            formulas = [re.findall(r"\$\$(.+?)\$\$", p.read_text(), re.DOTALL) for p in (path, persian)]
+            assert formulas[0] == formulas[1], path
+
+
+class FakeRequest:
+    def __init__(self, query=None, referer=""):
+        self.query_params = query or {}
+        self.headers = {"referer": referer}
+
+
+def test_server_text_follows_the_page_language_and_the_api_keeps_english():
+    assert request_language(FakeRequest({"lang": "fa"})) == "fa"
+    assert request_language(FakeRequest(referer="http://x/?tab=vae&lang=fa")) == "fa"
+    assert request_language(FakeRequest(referer="http://x/?lang=de")) == "en"
+    assert request_language(FakeRequest()) == "en"  # gradio_client sends no Referer
+    assert request_language(None) == "en"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# In the browser
+
+
+def open_page(browser, url: str, **context):
+    page = browser.new_context(**context).new_page()
+    page.goto(url, wait_until="load", timeout=120_000)
+    page.locator("[role=tab]").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)  # the load events: link, language
+    return page
+
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def panel_numbers(page) -> list[float]:
+    """Every number written in the visible tab (tables, notes), as the student reads them."""
+    return [float(match) for match in NUMBER.findall(page.locator("[role=tabpanel]:visible").first.inner_text())]
+
+
+def shows(numbers: list[float], value: float) -> bool:
+    return any(math.isclose(value, shown, rel_tol=1e-5, abs_tol=1e-9) for shown in numbers)
+
+
+def wait_until_shown(page, values: list[float], timeout_s: float = 90) -> None:
+    for _ in range(int(timeout_s * 2)):
+        numbers = panel_numbers(page)
+        missing = [value for value in values if not shows(numbers, value)]
+        if not missing:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the page never showed {missing[:5]} (it shows {numbers[:40]})")
+
+
+def table_values(table: dict) -> list[float]:
+    return [
+        float(cell) for row in table["data"] for cell in row if isinstance(cell, (int, float)) and math.isfinite(cell)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tab", "params"),
+    [
+        ("divergences", {"mu1": 2, "sigma1": 0.5, "mu2": -1, "sigma2": 1.5}),
+        ("estimators", {"f": "cosine", "m": 1.5, "mu": -0.5, "n": 30, "repeats": 50, "seed": 7}),
+    ],
+)
+def test_a_link_reproduces_the_api_table(browser, app_url, client, tab, params):
+    expected = table_values(client.predict(**params, api_name=f"/{tab}")[-1])
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    page = open_page(browser, f"{app_url}?tab={tab}&{query}")
+    page.locator(f"[role=tab][aria-selected=true][data-tab-id={tab}]").wait_for(timeout=60_000)
+    wait_until_shown(page, expected)
+    page.context.close()
+
+
+def test_copy_link_opens_the_same_view(browser, app_url, client):
+    expected = table_values(client.predict(mu1=1.5, sigma1=1, mu2=1.5, sigma2=2, api_name="/divergences")[-1])
+    page = open_page(browser, f"{app_url}?tab=divergences&mu1=1.5&sigma2=2")
+    wait_until_shown(page, expected)
+    page.locator("[role=tabpanel]:visible").get_by_role("button", name=re.compile("Copy link")).click()
+    link_box = page.locator(
+        "[role=tabpanel]:visible .gml-link-row textarea, [role=tabpanel]:visible .gml-link-row input"
+    )
+    for _ in range(40):
+        link = link_box.first.input_value()
+        if link:
+            break
+        page.wait_for_timeout(250)
+    assert "tab=divergences" in link and "mu1=1.5" in link and "sigma2=2" in link
+    again = open_page(browser, link)
+    again.locator("[role=tab][aria-selected=true][data-tab-id=divergences]").wait_for(timeout=60_000)
+    wait_until_shown(again, expected)
+    page.context.close()
+    again.context.close()
+
+
+def test_persian_page_runs_right_to_left_with_formulas_left_to_right(browser, app_url):
+    page = open_page(browser, f"{app_url}?lang=fa")
+    persian_titles = [CATALOGUES["fa"][f"tabs.{tab.name}"] for tab in app.TABS]
+    page.get_by_role("tab", name=persian_titles[-1]).wait_for(timeout=60_000)
+    assert page.locator("[role=tab]").all_inner_texts() == persian_titles
+    prose = page.locator("[role=tabpanel]:visible .prose").filter(has_text=re.compile("[\u0600-\u06ff]")).first
+    prose.wait_for(timeout=30_000)
+    assert prose.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    formula = prose.locator(".katex").first
+    assert formula.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert page.evaluate("document.fonts.check('16px Vazirmatn', 'سلام')")
+    page.context.close()
+
+
+@pytest.mark.parametrize("tab", [tab.name for tab in app.TABS])
+def test_lecture_mode_is_larger_and_never_wider_than_a_projector(browser, app_url, tab):
+    sizes = {}
+    for lecture in ("0", "1"):
+        page = open_page(browser, f"{app_url}?tab={tab}&lecture={lecture}", viewport={"width": 1280, "height": 720})
+        page.wait_for_timeout(1500)
+        panel = page.locator("[role=tabpanel]:visible")
+        font_size = "e => parseFloat(getComputedStyle(e).fontSize)"
+        text = panel.locator(".prose p, .prose li").first.evaluate(font_size)
+        ticks = panel.locator(".xtick text")
+        tick = ticks.first.evaluate(font_size) if ticks.count() else None
+        sizes[lecture] = [text, tick, *page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")]
+        page.context.close()
+    (text_off, tick_off, _, _), (text_on, tick_on, width, screen) = sizes["0"], sizes["1"]
+    assert text_on >= 1.3 * text_off, json.dumps(sizes)
+    if tick_off:
+        assert tick_on >= 1.3 * tick_off, json.dumps(sizes)
+    assert width <= screen, f"lecture mode overflows horizontally on {tab}: {width} > {screen}"
