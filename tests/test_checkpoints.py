@@ -5,7 +5,16 @@ import json
 import pytest
 import torch
 
-from models.checkpoints import CheckpointError, load_model, load_state_into, provenance, read_record, save_checkpoint
+from models.checkpoints import (
+    CHECKPOINT_DIR,
+    RETRAIN_COMMANDS,
+    CheckpointError,
+    load_model,
+    load_state_into,
+    provenance,
+    read_record,
+    save_checkpoint,
+)
 
 
 class Tiny(torch.nn.Sequential):
@@ -123,3 +132,24 @@ def test_fp16_storage_loads_into_float32(tmp_path):
     restored = load_state_into(small_model(), "half", tmp_path)
     assert restored[0].weight.dtype == torch.float32
     torch.testing.assert_close(restored[0].weight, model[0].weight, atol=1e-3, rtol=1e-3)
+
+
+SHIPPED_RECORDS = sorted((CHECKPOINT_DIR / ".").glob("*.json"))
+PROVENANCE_KEYS = {"command", "git_commit", "python", "torch", "numpy", "device", "data_sha256"}
+
+
+@pytest.mark.parametrize("path", SHIPPED_RECORDS, ids=lambda path: path.stem)
+def test_every_shipped_record_says_how_it_was_made(path):
+    record = json.loads(path.read_text())
+    assert set(record.get("provenance", {})) >= PROVENANCE_KEYS, (
+        f"{path.name} lacks {PROVENANCE_KEYS - set(record.get('provenance', {}))}"
+    )
+    assert record["provenance"]["command"].startswith("python -m scripts.")
+    assert path.stem in RETRAIN_COMMANDS, f"RETRAIN_COMMANDS does not say how to rebuild {path.stem}"
+
+
+def test_every_retrain_command_is_documented():
+    training_doc = (CHECKPOINT_DIR.parent / "docs" / "training.md").read_text()
+    for name, command in RETRAIN_COMMANDS.items():
+        for part in command.split(" && "):
+            assert f"`{part}`" in training_doc or part in training_doc, f"docs/training.md lacks `{part}` ({name})"
