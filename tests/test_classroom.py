@@ -196,6 +196,8 @@ def test_lecture_mode_is_larger_and_never_wider_than_a_projector(browser, app_ur
         font_size = "e => parseFloat(getComputedStyle(e).fontSize)"
         text = panel.locator(".prose p, .prose li").first.evaluate(font_size)
         ticks = panel.locator(".xtick text")
+        if panel.locator(".js-plotly-plot").count():
+            ticks.first.wait_for(state="attached", timeout=60_000)
         tick = ticks.first.evaluate(font_size) if ticks.count() else None
         sizes[lecture] = [text, tick, *page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")]
         page.context.close()
