@@ -100,6 +100,7 @@ def build_app() -> gr.Blocks:
         lecture.change(None, lecture, None, js=classroom.LECTURE_JS, api_visibility="private")
         switch.input(None, switch, None, js=SWITCH_JS, api_visibility="private")
         texts = [block for block in demo.blocks.values() if hasattr(block, "gml_text")]
+        short_texts = language.localize(demo)
         tab_blocks = [block for block in demo.blocks.values() if isinstance(block, gr.Tab) and block.id in linked]
 
         def show_language(request: gr.Request):
@@ -111,9 +112,16 @@ def build_app() -> gr.Blocks:
                 switch: gr.Radio(value=lang),
                 **{block: gr.Tab(label=t(f"tabs.{block.id}", lang)) for block in tab_blocks},
                 **{block: translated_text(block, lang) for block in texts},
+                **{block: language.translate(block.value, lang) for block in short_texts},
             }
 
-        demo.load(show_language, None, [switch, *tab_blocks, *texts], api_visibility="private", show_progress="hidden")
+        demo.load(
+            show_language,
+            None,
+            [switch, *tab_blocks, *texts, *short_texts],
+            api_visibility="private",
+            show_progress="hidden",
+        )
         classroom.wire_links(demo, tabs_block, linked, notice, lecture)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=2)
     return demo

@@ -11,6 +11,7 @@
   everywhere, so a number reads the same in both languages and in the API's answers.
 """
 
+import hashlib
 import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -34,6 +35,53 @@ UI = gr.I18n(**CATALOGUES)
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """A catalogue string for server-made text (plot titles, notices, errors), formatted with `values`."""
     return CATALOGUES[lang if lang in CATALOGUES else DEFAULT_LANGUAGE][key].format(**values)
+
+
+TRANSLATED_PROPS = ("label", "info", "placeholder")
+
+
+def ui_key(text: str) -> str:
+    """The catalogue key of a component string: its English text, hashed (stable, and free of the dots that the
+    frontend's catalogue would read as nesting)."""
+    return "ui." + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+def component_strings(demo: gr.Blocks) -> list[tuple[object, str, str]]:
+    """(block, attribute, English text) for every plain-string label, info, placeholder, button text and short
+    Markdown of the app: what the catalogue must translate. (Markdown that events rewrite is made in the page's
+    language by its tab instead.)"""
+    found = []
+    computed = {id(output) for block_fn in demo.fns.values() for output in block_fn.outputs}
+    for block in demo.blocks.values():
+        props = TRANSLATED_PROPS + (("value",) if isinstance(block, gr.Button) else ())
+        for prop in props:
+            text = getattr(block, prop, None)
+            if isinstance(text, str) and text.strip() and not text.startswith("__i18n__"):  # not catalogued already
+                found.append((block, prop, text))
+        text = getattr(block, "value", None) if isinstance(block, gr.Markdown) else None
+        if isinstance(text, str) and text.strip() and not hasattr(block, "gml_text") and id(block) not in computed:
+            found.append((block, "value", text))
+    return found
+
+
+def localize(demo: gr.Blocks) -> list[gr.Markdown]:
+    """Point every catalogued component string at the catalogue (the frontend translates labels, info texts,
+    placeholders and buttons); return the short Markdown blocks, which the server swaps on load instead."""
+    markdowns = []
+    for block, prop, text in component_strings(demo):
+        key = ui_key(text)
+        if key not in CATALOGUES[DEFAULT_LANGUAGE]:
+            continue
+        if isinstance(block, gr.Markdown):
+            markdowns.append(block)
+        else:
+            setattr(block, prop, UI(key))
+    return markdowns
+
+
+def translate(text: str, lang: str) -> str:
+    """A catalogued English string in `lang` (unchanged where the catalogue has no entry)."""
+    return CATALOGUES.get(lang, {}).get(ui_key(text), text)
 
 
 def language_of(query: dict) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 import app
 from demos import TEXTS_DIR, classroom
-from demos.language import CATALOGUES, request_language
+from demos.language import CATALOGUES, component_strings, request_language, ui_key
 
 ENGLISH_TEXT_FILES = sorted(TEXTS_DIR.glob("*/*.en.md"))
 
@@ -70,6 +70,14 @@ def test_every_english_key_and_text_has_a_persian_translation():
     assert all(CATALOGUES["fa"][key].strip() for key in CATALOGUES["fa"])
     missing = [str(path) for path in ENGLISH_TEXT_FILES if not path.with_name(path.name[:-6] + ".fa.md").is_file()]
     assert not missing, f"no Persian translation of {missing}"
+
+
+@pytest.mark.slow  # builds the whole app
+def test_every_string_the_app_shows_is_in_the_catalogue():
+    """A new label, button or note that nobody catalogued would stay English on the Persian page."""
+    demo = app.build_app()
+    missing = sorted({text for _, _, text in component_strings(demo) if ui_key(text) not in CATALOGUES["en"]})
+    assert not missing, f"run `python -m scripts.extract_ui_strings` and translate: {missing[:10]}"
 
 
 def test_persian_texts_keep_every_formula_of_the_english_ones():
