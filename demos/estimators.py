@@ -195,7 +195,8 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
             }
         )
     layout = {
-        "template": "none",  # Plotly's default template is ~7 kB of JSON per figure; the few styles we use follow
+        # No template: plotly.py's default one is ~7 kB of JSON per figure; the few styles we use follow.
+        "template": {},
         "plot_bgcolor": "#f5f7fa",
         "title": {"text": title, "font": {"size": 14}},
         "height": PLOT_HEIGHT,
@@ -206,7 +207,9 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
         "showlegend": showlegend,
         "legend": {"orientation": "h", "y": -0.3, "yanchor": "top"},
     }
-    return go.Figure({"data": traces, "layout": layout})
+    # Without validation: it costs ~6 ms per figure, more than the whole experiment; these specs are fixed in code
+    # and tests/test_estimators.py rebuilds every figure with validation on.
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
 def homework_numbers(result: EstimatorsResult) -> str:
@@ -256,18 +259,35 @@ def substitute(template: str, values: dict[str, str]) -> str:
     return template
 
 
+VIEWS = ("by_n", "by_mu", "estimates", "table", "numbers")  # what the tab's own events update, in order
+
+
 @friendly_errors
-def update_view(f, m, mu, n, repeats, seed):
-    """The tab's own update: the public endpoint's figures and table, plus the homework panel's numbers."""
+def update_view(f, m, mu, n, repeats, seed, dragging=False, live_plot="by_n", released=False):
+    """The tab's own update: the public endpoint's figures and table, plus the homework panel's numbers.
+
+    A browser on a small machine cannot redraw three Plotly figures ten times a second, so a slider drag is split:
+    while the mouse holds a slider (`dragging`), only the table and `live_plot` are redrawn; on mouse-up
+    (`released`) the rest. Keys, typing and presets redraw everything at once. Skipped outputs keep their value.
+    """
     result = run_experiment(*validate(f, m, mu, n, repeats, seed))
-    return (*render(result), homework_numbers(result))
+    live = {"table", live_plot}
+    wanted = live if dragging else set(VIEWS) - live if released else set(VIEWS)
+    draw = {
+        "by_n": variance_vs_n_figure,
+        "by_mu": variance_vs_mu_figure,
+        "estimates": estimates_figure,
+        "table": table,
+        "numbers": homework_numbers,
+    }
+    return tuple(draw[name](result) if name in wanted else gr.skip() for name in VIEWS)
 
 
 @friendly_errors
-def update_view_from_log_slider(f, m, mu, log_n, repeats, seed):
-    """Dragging log₁₀ N: N and the view in one request."""
+def update_view_from_log_slider(f, m, mu, log_n, repeats, seed, dragging=False, released=False):
+    """Moving log₁₀ N: N and the view in one request; N changes the variance-vs-μ curves, so that plot is live."""
     n = n_from_log_slider(log_n)
-    return n, *update_view(f, m, mu, n, repeats, seed)
+    return n, *update_view(f, m, mu, n, repeats, seed, dragging, live_plot="by_mu", released=released)
 
 
 @friendly_errors
@@ -297,33 +317,41 @@ def log_slider_from_n(n):
         return gr.update()
 
 
+# Sent with every slider input: whether the mouse is holding a range slider, i.e. a drag is on (:active). Keys,
+# the slider's number box and clicks on presets send full updates.
+DRAGGING_JS = "(...values) => [...values.slice(0, -1), document.querySelector('input[type=range]:active') !== null]"
+
+
 def build() -> None:
-    with gr.Row():
-        with gr.Column(scale=2):
+    first = update_view(**DEFAULTS)  # the page opens with results, no request needed
+    # Controls beside the plot they drive (stacked above it on a phone), the other plots below, texts last.
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
             f = gr.Dropdown(list(OBJECTIVES), value=DEFAULTS["f"], label="test function f")
             m = gr.Slider(*M_RANGE, value=DEFAULTS["m"], step=0.05, label="scale m (gaussian needs m > 0)")
             mu = gr.Slider(*MU_RANGE, value=DEFAULTS["mu"], step=0.05, label="μ")
             log_n = gr.Slider(0, 4, value=math.log10(DEFAULTS["n"]), step=0.05, label="log₁₀ N (drag)")
-            n = gr.Number(value=DEFAULTS["n"], precision=0, label="N, samples per estimate (1 … 10,000)")
             repeats = gr.Slider(
                 *REPEATS_RANGE,
                 value=DEFAULTS["repeats"],
                 step=1,
                 label=f"repeats R (independent estimates; N × R ≤ {MAX_DRAWS:,})",
             )
-            seed = gr.Number(value=DEFAULTS["seed"], precision=0, label="seed")
-        with gr.Column(scale=3):
-            gr.Markdown(tab_text("estimators", "explanation"), latex_delimiters=LATEX_DELIMITERS)
-
-    first = update_view(**DEFAULTS)  # the page opens with results, no request needed
+            with gr.Row():
+                n = gr.Number(value=DEFAULTS["n"], precision=0, label="N (1 … 10,000)", min_width=120)
+                seed = gr.Number(value=DEFAULTS["seed"], precision=0, label="seed", min_width=120)
+        with gr.Column(scale=2, min_width=300):
+            by_n = gr.Plot(first[0], label="variance vs N", show_label=False)
+            table = gr.Dataframe(
+                first[3],
+                headers=TABLE_HEADERS,
+                label="at the current settings (exact variance: closed form or quadrature)",
+                interactive=False,
+                wrap=False,
+            )
     with gr.Row():
-        by_n = gr.Plot(first[0], label="variance vs N")
-        by_mu = gr.Plot(first[1], label="variance vs μ")
-    with gr.Row():
-        spread = gr.Plot(first[2], label="estimates")
-        table = gr.Dataframe(
-            first[3], headers=TABLE_HEADERS, label="at the current settings", interactive=False, wrap=True
-        )
+        by_mu = gr.Plot(first[1], label="variance vs μ", show_label=False)
+        spread = gr.Plot(first[2], label="estimates", show_label=False)
 
     with gr.Accordion("Homework questions (predict first, then reveal)", open=False):
         texts = tab_sections("estimators", "homework")
@@ -333,34 +361,30 @@ def build() -> None:
             reveals[key] = gr.Button("Show answer", size="sm")
             answers[key] = gr.Markdown(texts[f"{key}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
         numbers = gr.Markdown(first[4], latex_delimiters=LATEX_DELIMITERS)
+    with gr.Accordion("How the estimators work", open=True):
+        gr.Markdown(tab_text("estimators", "explanation"), latex_delimiters=LATEX_DELIMITERS)
 
     controls = [f, m, mu, n, repeats, seed]
     views = [by_n, by_mu, spread, table, numbers]
+    dragging = gr.Checkbox(False, visible=False)
     # Raw payloads (preprocess=False), so that NaN, strings or None reach our validators and get their sentence
-    # (Gradio's own Number preprocessing would fail on them without one).
-    private = {"api_visibility": "private", "preprocess": False, "show_progress": "hidden"}
-    gr.on(
-        [f.input, m.input, mu.input, repeats.input, seed.input],
-        update_view,
-        controls,
-        views,
-        trigger_mode="always_last",
-        **private,
-    )
-    log_n.input(
-        update_view_from_log_slider,
-        [f, m, mu, log_n, repeats, seed],
-        [n, *views],
-        trigger_mode="always_last",
-        **private,
-    )
-    n.input(update_view_from_box, controls, [log_n, *views], trigger_mode="always_last", **private)
+    # (Gradio's own Number preprocessing would fail on them without one). always_last: while a request runs, only
+    # the newest slider value waits, so the view follows the hand instead of a queue of stale values.
+    live = {"api_visibility": "private", "preprocess": False, "show_progress": "hidden", "trigger_mode": "always_last"}
+    gr.on([f.input, seed.input], update_view, controls, views, **live)
+    n.input(update_view_from_box, controls, [log_n, *views], **live)
+    for slider in (m, mu, repeats):
+        slider.input(update_view, [*controls, dragging], views, js=DRAGGING_JS, **live)
+        slider.release(functools.partial(update_view, released=True), controls, views, **live)
+    log_inputs = [f, m, mu, log_n, repeats, seed]
+    log_n.input(update_view_from_log_slider, [*log_inputs, dragging], [n, *views], js=DRAGGING_JS, **live)
+    log_n.release(functools.partial(update_view_from_log_slider, released=True), log_inputs, [n, *views], **live)
     for key, button in reveals.items():
         button.click(
             functools.partial(show_answer, key),
             None,
             [answers[key], f, m, mu, log_n, n, repeats, seed, *views],
-            **private,
+            **live,
         )
 
     # The public endpoint /estimators: the same figures and table as the tab, without the homework numbers.

@@ -60,7 +60,8 @@ OBSERVE = """
     new MutationObserver(() => log.plots.push({t: performance.now(), i: index}))
       .observe(plot, {subtree: true, childList: true, attributes: true, characterData: true});
   }
-  for (const table of panel.querySelectorAll('table')) {
+  // A gr.Dataframe draws its header as a <table> and its rows in divs of one virtual-table viewport.
+  for (const table of panel.querySelectorAll('.virtual-table-viewport')) {
     new MutationObserver(() => log.tables.push({t: performance.now(), text: table.innerText}))
       .observe(table, {subtree: true, childList: true, characterData: true});
   }

@@ -327,6 +327,31 @@ def test_log_slider_reaches_both_ends_of_n():
     assert tab.n_from_log_slider(4) == 10_000
 
 
+def test_figures_are_valid_plotly_specs():
+    """The tab builds its figures without plotly's validation (speed); rebuilding them with it must pass."""
+    import plotly.graph_objects as go
+
+    for kwargs in (tab.DEFAULTS, {**tab.DEFAULTS, "f": "linear", "n": 1}, {**tab.DEFAULTS, "n": 10_000}):
+        for figure in tab.compare_estimators(**kwargs)[:3]:
+            go.Figure(figure.to_dict())  # raises on any invalid property
+
+
+def test_dragging_redraws_the_table_and_one_plot_with_the_full_updates_numbers():
+    full = tab.update_view(**tab.DEFAULTS)
+    light = tab.update_view(**tab.DEFAULTS, dragging=True)
+    assert light[0].to_json() == full[0].to_json()  # the live plot: the same figure as the full update
+    assert light[1] == light[2] == light[4] == gr.skip()  # the others wait for mouse-up
+    assert light[3].equals(full[3])
+    settled = tab.update_view(**tab.DEFAULTS, released=True)  # mouse-up: the rest, as the full update has them
+    assert settled[0] == settled[3] == gr.skip()
+    assert [settled[i].to_json() for i in (1, 2)] == [full[i].to_json() for i in (1, 2)] and settled[4] == full[4]
+    others = {k: v for k, v in tab.DEFAULTS.items() if k != "n"}
+    n, *by_log = tab.update_view_from_log_slider(**others, log_n=1, dragging=True)
+    assert n == 10 and by_log[1].to_json() == full[1].to_json() and by_log[0] == gr.skip()
+    public = tab.compare_estimators(**tab.DEFAULTS)  # what API callers get: the same numbers
+    assert public[3].equals(full[3]) and [fig.to_json() for fig in public[:3]] == [fig.to_json() for fig in full[:3]]
+
+
 def test_bench_cases_are_valid_calls_with_fixed_height_figures():
     for case in tab.BENCH_CASES:
         *figures, table = case.fn(**case.kwargs)
