@@ -301,11 +301,11 @@ def svg_chart(
 
 def chart_html(title: str, legend: list[tuple[str, str]], svg: str) -> str:
     """A chart with its title and legend as HTML above it: they wrap on a phone instead of being clipped."""
-    keys = "".join(
-        f'<span style="white-space:nowrap;margin-right:0.9em"><span style="color:{color}">━━</span> {name}</span>'
+    keys = " ".join(  # the spaces between entries are where a narrow screen wraps the legend
+        f'<span style="white-space:nowrap;margin-right:0.6em"><span style="color:{color}">━━</span> {name}</span>'
         for name, color in legend
     )
-    return f'<div style="font-size:0.9em;margin:0 0 2px 0"><b style="margin-right:1em">{title}</b>{keys}</div>{svg}'
+    return f'<div style="font-size:0.9em;margin:0 0 2px 0"><b style="margin-right:0.6em">{title}</b> {keys}</div>{svg}'
 
 
 def density_view(result: dv.Comparison) -> str:

@@ -626,3 +626,46 @@ def test_dragging_a_slider_updates_the_table(browser, app_url):
     )
     assert table.inner_text() != before
     page.close()
+
+
+def _open_tab(page, title="KL vs Cauchy–Schwarz"):
+    tab = page.get_by_role("tab", name=title)
+    if tab.count() and tab.first.is_visible():
+        tab.first.click()
+    else:  # a phone: the tab sits in Gradio's overflow menu
+        page.evaluate(
+            "t => [...document.querySelectorAll('button')].filter(b => b.textContent.trim() === t).pop().click()", title
+        )
+    panel = page.get_by_role("tabpanel").filter(visible=True).first
+    panel.get_by_label("range slider for μ₁", exact=True).wait_for()
+    page.wait_for_timeout(500)
+    return panel
+
+
+@pytest.mark.slow
+def test_sliders_sit_beside_or_above_their_plot(browser, app_url):
+    """Projector (1280×720 at 150%: 853×480 CSS px): the sliders and chart (a) on the first screen. Phone (390 px):
+    chart (a) starts within one screen of the σ₂ slider, and no chart, title or legend is wider than the screen."""
+    page = browser.new_page(viewport={"width": 853, "height": 480}, device_scale_factor=1.5)
+    page.goto(app_url, wait_until="networkidle")
+    panel = _open_tab(page)
+    chart_a = panel.locator("svg").first.bounding_box()
+    slider = panel.get_by_label("range slider for μ₁", exact=True).bounding_box()
+    assert chart_a["y"] + chart_a["height"] <= 480 and slider["y"] + slider["height"] <= 480
+    assert slider["x"] + slider["width"] <= chart_a["x"]  # beside it, on the left
+    page.close()
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=3)
+    page.goto(app_url, wait_until="networkidle")
+    panel = _open_tab(page)
+    sigma2 = panel.get_by_label("range slider for σ₂", exact=True).bounding_box()
+    charts = panel.locator("svg")
+    assert charts.count() == 3
+    chart_a = charts.first.bounding_box()
+    assert sigma2["y"] < chart_a["y"] <= sigma2["y"] + 844
+    for index in range(3):
+        box = charts.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        heading = charts.nth(index).locator("xpath=preceding-sibling::div[1]")
+        assert heading.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), heading.inner_text()
+    page.close()
