@@ -56,8 +56,9 @@ COLORS = {
 }
 
 TABLE_NOTE = (
-    "*numerical*: scipy's `quad`; *abs_error*: quad's own error estimate for that number. "
-    "For a mixture q, KL has no closed form: its *closed_form* cell is empty and only the numerical value exists."
+    "*numerical*: scipy's `quad`; *abs. error*: quad's own error estimate for that number. "
+    "For a mixture q, KL has no closed form: its *closed form* cell is empty and only the numerical value exists. "
+    "Shown to 6 significant digits; the `/divergences` API returns every digit."
 )
 
 
@@ -113,6 +114,11 @@ def density_figure(result: dv.Comparison) -> go.Figure:
     return plotly_figure(traces, layout)
 
 
+def curve_y_top(values_now: dict) -> float:
+    """KL grows without bound away from the current point; the y axis keeps the region around it readable."""
+    return max(2.0, 2.5 * max(float(v) for v in values_now.values()))
+
+
 def curve_figure(title, x_title, x, curves, x_now, values_now, log_x=False) -> go.Figure:
     """(b) or (c): the three divergences along one swept parameter, the current point marked."""
     traces = []
@@ -121,8 +127,7 @@ def curve_figure(title, x_title, x, curves, x_now, values_now, log_x=False) -> g
         marker = {"color": COLORS[name], "size": 10}
         now = {"type": "scatter", "x": [x_now], "y": [values_now[name]], "mode": "markers", "marker": marker}
         traces += [line, {**now, "showlegend": False, "hoverinfo": "x+y"}]
-    # KL grows without bound away from the current point; keep the region around it readable.
-    y_top = max(2.0, 2.5 * max(float(v) for v in values_now.values()))
+    y_top = curve_y_top(values_now)
     layout = {
         "title": {"text": title},
         "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
@@ -158,13 +163,225 @@ def render(result: dv.Comparison, mu1, sigma1, mu2, sigma2, **_) -> tuple:
     )
 
 
+# ---------------------------------------------------------------------------------------------------
+# The page's view: the API's curves and numbers, drawn as SVG and HTML on the server. A Plotly figure costs the
+# browser 50–150 ms of main-thread work per update (mostly axes, tick labels and automatic margins: Chrome's CPU
+# profile), so three of them capped a drag at two or three updates a second; the browser patches these small
+# documents in place in a few milliseconds.
+
+SVG_WIDTH, SVG_HEIGHT = 440, 240
+BOX = {"left": 44, "right": 430, "top": 6, "bottom": 206}  # the axes' rectangle, in SVG units
+RIGHT_AXIS_BOX = {**BOX, "right": 396}  # room for a right axis's tick labels
+
+
+def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About `count` round tick values (1, 2, 2.5 or 5 × 10ᵏ apart) between low and high."""
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    first = math.ceil(low / step - 1e-9) * step
+    return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    """1, 2 and 5 × 10ᵏ between low and high."""
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    return [m * 10.0**e for e in decades for m in (1, 2, 5) if low * (1 - 1e-9) <= m * 10.0**e <= high * (1 + 1e-9)]
+
+
+def _scale(values, low, high, start, end, log=False):
+    """Data values to SVG coordinates: low ↦ start, high ↦ end (linearly in log10 when log)."""
+    if log:
+        values, low, high = np.log10(values), math.log10(low), math.log10(high)
+    return start + (np.asarray(values, dtype=float) - low) / (high - low) * (end - start)
+
+
+def _visible_runs(px: np.ndarray, py: np.ndarray, top: float) -> list[np.ndarray]:
+    """The polyline's pieces below the box's top edge, each ended at its exact crossing of the edge (straight
+    segments, as any plot draws them), so values far off the chart never reach the SVG."""
+    if np.all(py >= top):
+        return [np.column_stack([px, py])]
+    runs, current = [], []
+
+    def crossing(i, j):
+        t = (top - py[i]) / (py[j] - py[i])
+        return (px[i] + t * (px[j] - px[i]), top)
+
+    for i in range(len(px)):
+        if py[i] >= top:
+            if not current and i > 0:
+                current.append(crossing(i - 1, i))
+            current.append((px[i], py[i]))
+        elif current:
+            current.append(crossing(i - 1, i))
+            runs.append(np.array(current))
+            current = []
+    if current:
+        runs.append(np.array(current))
+    return runs
+
+
+def _points(xy) -> str:
+    """x,y pairs to 0.1 SVG unit (a fraction of a pixel), formatted in one call: this runs on every slider step."""
+    flat = np.asarray(xy, dtype=float).ravel().tolist()
+    return ("%.1f,%.1f " * (len(flat) // 2) % tuple(flat)).rstrip()
+
+
+def svg_chart(
+    series: list[dict],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    x_label: str,
+    y_label: str,
+    *,
+    log_x: bool = False,
+    y2: tuple[tuple[float, float], str] | None = None,
+    markers: list[dict] = (),
+) -> str:
+    """One chart as an SVG string. series: dicts with name, x, y, color, and optionally right (drawn against the
+    right axis y2 = (range, label)) and fill (area down to zero). markers: dicts with name, x, y, color."""
+    box = RIGHT_AXIS_BOX if y2 else BOX
+    left, right, top, bottom = box["left"], box["right"], box["top"], box["bottom"]
+    x_ticks = _log_ticks(*x_range) if log_x else _nice_ticks(*x_range)
+    parts = [
+        f'<svg viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" role="img" aria-label="{y_label} against {x_label}" '
+        'style="width:100%;height:auto;max-height:340px;display:block;overflow:visible" font-size="11">'
+    ]
+    for tick, at in zip(x_ticks, _scale(x_ticks, *x_range, left, right, log_x).tolist(), strict=True):
+        parts.append(
+            f'<line x1="{at:.1f}" x2="{at:.1f}" y1="{top}" y2="{bottom}" stroke="currentColor" opacity="0.12"/>'
+        )
+        parts.append(f'<text x="{at:.1f}" y="{bottom + 14}" text-anchor="middle" fill="currentColor">{tick:g}</text>')
+    y_ticks = _nice_ticks(*y_range)
+    for tick, at in zip(y_ticks, _scale(y_ticks, *y_range, bottom, top).tolist(), strict=True):
+        parts.append(
+            f'<line x1="{left}" x2="{right}" y1="{at:.1f}" y2="{at:.1f}" stroke="currentColor" opacity="0.12"/>'
+        )
+        parts.append(f'<text x="{left - 4}" y="{at + 4:.1f}" text-anchor="end" fill="currentColor">{tick:g}</text>')
+    if y2:
+        y2_ticks = _nice_ticks(*y2[0], count=4)
+        for tick, at in zip(y2_ticks, _scale(y2_ticks, *y2[0], bottom, top).tolist(), strict=True):
+            parts.append(f'<text x="{right + 4}" y="{at + 4:.1f}" fill="currentColor">{tick:.3g}</text>')
+        parts.append(
+            f'<text transform="translate({SVG_WIDTH - 4},{(top + bottom) / 2}) rotate(-90)" text-anchor="middle" '
+            f'fill="currentColor">{y2[1]}</text>'
+        )
+    parts.append(
+        f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" '
+        'stroke="currentColor" opacity="0.35"/>'
+        f'<text x="{(left + right) / 2}" y="{SVG_HEIGHT - 4}" text-anchor="middle" fill="currentColor">{x_label}</text>'
+        f'<text transform="translate(11,{(top + bottom) / 2}) rotate(-90)" text-anchor="middle" '
+        f'fill="currentColor">{y_label}</text>'
+    )
+    for line in series:
+        ys = (y2[0] if line.get("right") else y_range) if y2 else y_range
+        px = _scale(line["x"], *x_range, left, right, log_x)
+        py = _scale(line["y"], *ys, bottom, top)
+        if line.get("fill"):
+            outline = np.column_stack([px, np.maximum(py, top)])
+            corners = [(px[-1], bottom), (px[0], bottom)]
+            parts.append(
+                f'<polygon points="{_points(outline)} {_points(corners)}" fill="{line["color"]}" opacity="0.3"/>'
+            )
+        for run in _visible_runs(px, py, top):
+            parts.append(
+                f'<polyline data-name="{line["name"]}" points="{_points(run)}" fill="none" '
+                f'stroke="{line["color"]}" stroke-width="{line.get("width", 2)}"/>'
+            )
+    for marker in markers:
+        cx = float(_scale([marker["x"]], *x_range, left, right, log_x)[0])
+        cy = float(_scale([marker["y"]], *y_range, bottom, top)[0])
+        parts.append(
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{marker["color"]}">'
+            f"<title>{marker['name']} = {marker['y']:.6g}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def chart_html(title: str, legend: list[tuple[str, str]], svg: str) -> str:
+    """A chart with its title and legend as HTML above it: they wrap on a phone instead of being clipped."""
+    keys = " ".join(  # the spaces between entries are where a narrow screen wraps the legend
+        f'<span style="white-space:nowrap;margin-right:0.6em"><span style="color:{color}">━━</span> {name}</span>'
+        for name, color in legend
+    )
+    return f'<div style="font-size:0.9em;margin:0 0 2px 0"><b style="margin-right:0.6em">{title}</b> {keys}</div>{svg}'
+
+
+def density_view(result: dv.Comparison) -> str:
+    """(a) as on the page: p and q, and their overlap p·q (right axis), the integrand of ∫pq."""
+    overlap = result.p * result.q
+    series = [
+        {"name": "p", "x": result.x, "y": result.p, "color": COLORS["p"]},
+        {"name": "q", "x": result.x, "y": result.q, "color": COLORS["q"]},
+        {
+            "name": "p·q",
+            "x": result.x,
+            "y": overlap,
+            "color": COLORS["overlap"],
+            "right": True,
+            "fill": True,
+            "width": 1,
+        },
+    ]
+    top = 1.05 * float(max(result.p.max(), result.q.max()))
+    overlap_top = 1.05 * float(overlap.max()) or 1.0
+    svg = svg_chart(
+        series,
+        (float(result.x[0]), float(result.x[-1])),
+        (0.0, top),
+        "x",
+        "density",
+        y2=((0.0, overlap_top), "p·q"),
+    )
+    legend = [("p", COLORS["p"]), ("q", COLORS["q"]), ("p·q (right axis)", COLORS["overlap"])]
+    return chart_html("(a) densities and their overlap", legend, svg)
+
+
+def curve_view(title, x_label, x, curves, x_now, values_now, log_x=False) -> str:
+    """(b) or (c) as on the page: the same curves, y range and markers as curve_figure."""
+    series = [{"name": name, "x": x, "y": curves[name], "color": COLORS[name]} for name in QUANTITIES]
+    markers = [{"name": name, "x": x_now, "y": values_now[name], "color": COLORS[name]} for name in QUANTITIES]
+    svg = svg_chart(
+        series,
+        (float(x[0]), float(x[-1])),
+        (0.0, curve_y_top(values_now)),
+        x_label,
+        "nats",
+        log_x=log_x,
+        markers=markers,
+    )
+    return chart_html(title, [(name, COLORS[name]) for name in QUANTITIES], svg)
+
+
+def table_html(result: dv.Comparison, mixture: bool) -> str:
+    """The endpoint's table to six significant digits (quad's error estimate to two), and the D_CS / min KL line."""
+    rows = "".join(
+        f"<tr><td>{name}</td><td>{'—' if closed is None else f'{closed:.6g}'}</td><td>{numerical:.6g}</td>"
+        f"<td>{error:.2g}</td></tr>"
+        for name, closed, numerical, error in divergence_table(result)
+    )
+    cell = "padding:2px 6px;text-align:right"
+    return (
+        (
+            f'<table style="width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:0.9em">'
+            f'<thead><tr><th style="text-align:left">quantity</th><th style="{cell}">closed form</th>'
+            f'<th style="{cell}">numerical (quad)</th><th style="{cell}">abs. error</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+            f'<p style="font-size:0.9em;margin:4px 0">{ratio_text(result, mixture)}</p>'
+        )
+        .replace("<td>", f'<td style="{cell}">')
+        .replace(f'<tr><td style="{cell}">', '<tr><td style="padding:2px 6px">')
+    )
+
+
 def ratio_text(result: dv.Comparison, mixture: bool) -> str:
-    """The homework's inequality D_CS ≤ min KL, live: the ratio for the current sliders and what is known of it."""
+    """The homework's inequality D_CS ≤ min KL, live (HTML): the ratio for the current sliders and what is known."""
     values, ratio = result.values, result.cs_over_min_kl
     if math.isnan(ratio):
         return "p = q: D_CS and both KLs are 0 (the ratio D_CS / min KL is undefined)."
     numbers = (
-        f"**D_CS / min KL = {ratio:.6g}** (D_CS = {values['D_CS(p,q)']:.6g}, KL(p‖q) = {values['KL(p||q)']:.6g}, "
+        f"<b>D_CS / min KL = {ratio:.6g}</b> (D_CS = {values['D_CS(p,q)']:.6g}, KL(p‖q) = {values['KL(p||q)']:.6g}, "
         f"KL(q‖p) = {values['KL(q||p)']:.6g})."
     )
     if mixture:
@@ -205,11 +422,29 @@ def divergences(
     return render(result, **params)
 
 
+def page_view(result: dv.Comparison, mu1, sigma1, mu2, sigma2, mixture, **_) -> tuple[str, str, str, str]:
+    """What the page shows, drawn from the same comparison as the endpoint: charts (a), (b), (c), the table."""
+    return (
+        density_view(result),
+        curve_view("(b) against μ₁ − μ₂", "μ₁ − μ₂", result.shifts, result.shift_curves, mu1 - mu2, result.now),
+        curve_view(
+            "(c) against σ₂ / σ₁",
+            "σ₂ / σ₁ (log scale)",
+            result.sigma_ratios,
+            result.ratio_curves,
+            sigma2 / sigma1,
+            result.now,
+            log_x=True,
+        ),
+        table_html(result, mixture),
+    )
+
+
 @friendly_errors
-def live_view(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple:
-    """What the tab shows for its controls: the endpoint's figures and table, and the live D_CS / min KL line."""
+def live_view(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple[str, str, str, str]:
+    """The page's view for its controls: the endpoint's curves and numbers, and the live D_CS / min KL line."""
     params, result = _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
-    return (*render(result, **params), ratio_text(result, params["mixture"]))
+    return page_view(result, **params)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -269,10 +504,10 @@ BENCH_CASES = [
 
 
 def build() -> None:
-    figure_a, figure_b, figure_c, table, ratio = live_view(**DEFAULTS)
+    view_a, view_b, view_c, view_table = live_view(**DEFAULTS)
     homework = tab_sections("divergences", "homework")
-    with gr.Row():
-        with gr.Column(scale=1, min_width=260):
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=250):
             gr.Markdown("**p = N(μ₁, σ₁²)**")
             mu1 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu1"], step=0.05, label="μ₁")
             sigma1 = gr.Slider(*SIGMA_RANGE, value=DEFAULTS["sigma1"], step=0.05, label="σ₁")
@@ -284,25 +519,19 @@ def build() -> None:
                 mu3 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu3"], step=0.05, label="μ₃")
                 sigma3 = gr.Slider(*SIGMA_RANGE, value=DEFAULTS["sigma3"], step=0.05, label="σ₃")
                 weight = gr.Slider(*WEIGHT_RANGE, value=DEFAULTS["weight"], step=0.01, label="w (weight of N(μ₃, σ₃²))")
-            ratio_line = gr.Markdown(ratio)
-            gr.Markdown("**Cases to show**")
-            preset_buttons = {name: gr.Button(name, size="sm") for name in PRESETS}
-        with gr.Column(scale=2):
-            plot_a = gr.Plot(value=figure_a, label="densities and overlap", show_label=False)
-            table_out = gr.Dataframe(
-                value=table,
-                headers=HEADERS,
-                datatype=["str", "number", "number", "number"],
-                interactive=False,
-                label="closed form vs numerical integration",
-            )
+        with gr.Column(scale=2, min_width=300):
+            chart_a = gr.HTML(view_a, js_on_load=None)
+            table_out = gr.HTML(view_table, js_on_load=None)
             gr.Markdown(TABLE_NOTE)
     with gr.Row():
-        plot_b = gr.Plot(value=figure_b, label="divergences against mu1 - mu2", show_label=False)
-        plot_c = gr.Plot(value=figure_c, label="divergences against sigma2 / sigma1", show_label=False)
+        chart_b = gr.HTML(view_b, js_on_load=None, min_width=300)
+        chart_c = gr.HTML(view_c, js_on_load=None, min_width=300)
     inputs = [mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight]
-    view = [plot_a, plot_b, plot_c, table_out, ratio_line]
+    view = [chart_a, chart_b, chart_c, table_out]
     with gr.Accordion("Homework questions", open=False):
+        gr.Markdown("**Cases to show**")
+        with gr.Row():
+            preset_buttons = {name: gr.Button(name, size="sm", min_width=200) for name in PRESETS}
         gr.Markdown(homework["intro"], latex_delimiters=LATEX_DELIMITERS)
         for question, case in QUESTIONS.items():
             gr.Markdown(homework[f"{question}_question"], latex_delimiters=LATEX_DELIMITERS)
@@ -335,14 +564,18 @@ def build() -> None:
         view,
         api_visibility="private",
         preprocess=False,  # the same validators as the API
-        trigger_mode="always_last",
+        trigger_mode="always_last",  # while a drag outruns the server, only the newest position is computed
         show_progress="hidden",
     )
-    # The public endpoint, for API callers only: no control of the page triggers this hidden button.
+    # The public endpoint, for API callers only: its Plotly figures and full-precision table go to outputs that are
+    # never shown, and no control of the page triggers this hidden button.
+    api_outputs = [gr.Plot(visible=False) for _ in range(3)] + [
+        gr.Dataframe(headers=HEADERS, datatype=["str", "number", "number", "number"], interactive=False, visible=False)
+    ]
     gr.Button(visible=False).click(
         divergences,
         inputs,
-        [plot_a, plot_b, plot_c, table_out],
+        api_outputs,
         api_name="divergences",
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         show_progress="hidden",

@@ -5,8 +5,9 @@
 
 Accuracy: every closed form against quad over a grid of means and very unequal sds (ratios up to 10⁴),
 the mixture D_CS against quad, and the curves' trapezoid-rule KL against quad. Speed: the quad checks
-alone and the whole /divergences endpoint (math, figures and table), called directly in this process, as
-wall-clock percentiles and as CPU time per call (what a machine to itself would show).
+alone, the whole /divergences endpoint (math, Plotly figures and table) and the page's update per slider step
+(math, SVG charts and HTML table), called directly in this process, as wall-clock percentiles and as CPU time
+per call (what a machine to itself would show).
 """
 
 import argparse
@@ -89,6 +90,11 @@ def main() -> None:
         ("quad checks, mixture q (10 integrals)", lambda: dv.numerical_divergences(*p, *mixture_q)),
         ("whole /divergences call, two Gaussians", lambda: tab.divergences(**single)),
         ("whole /divergences call, mixture q", lambda: tab.divergences(**mixture)),
+        (
+            "the page's update per slider step (live_view), two Gaussians",
+            lambda: tab.live_view(**{**d, "mixture": False}),
+        ),
+        ("the page's update per slider step (live_view), mixture q", lambda: tab.live_view(**mixture)),
     ]
     print(f"\n{args.calls} timed calls per row; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
     print("| computation (defaults) | wall p50 (ms) | wall p95 (ms) | CPU per call (ms) |")

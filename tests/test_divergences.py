@@ -1,6 +1,7 @@
 """Divergences between Gaussians: closed forms, numerical checks, PyTorch gradients, and the /divergences API."""
 
 import itertools
+import re
 
 import gradio as gr
 import numpy as np
@@ -411,16 +412,27 @@ def test_cs_is_non_negative_and_the_halfless_formula_is_not():
 # Presets and "Show answer": each sets the controls, and the numbers shown are the closed forms
 
 
+TABLE_ROW = re.compile(r"<tr><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td></tr>")
+
+
 def _shown(view):
-    """(table rows by quantity, ratio line) from a live view."""
-    *_figures, table, ratio_line = view
-    return {row[0]: row[1:] for row in table}, ratio_line
+    """(table rows by quantity as [closed form or None, numerical, abs error], ratio line) from the page's view."""
+    *_charts, table = view
+    rows = {
+        name: [None if closed == "—" else float(closed), float(numerical), float(error)]
+        for name, closed, numerical, error in TABLE_ROW.findall(table)
+    }
+    return rows, re.search(r"<p[^>]*>(.*)</p>", table).group(1)
+
+
+SIX_DIGITS = 5e-6  # the page shows six significant digits: relative rounding error at most 5e-6
 
 
 def _check_view_against_closed_forms(case, view):
     from demos import divergences as tab
 
     rows, ratio_line = _shown(view)
+    assert list(rows) == tab.QUANTITIES
     if case["mixture"]:
         weights = [1 - case["weight"], case["weight"]]
         expected = {
@@ -434,14 +446,15 @@ def _check_view_against_closed_forms(case, view):
         expected = {"KL(p||q)": dv.kl_gaussians(*p, *q), "KL(q||p)": dv.kl_gaussians(*q, *p)}
         expected["D_CS(p,q)"] = dv.cs_gaussians(*p, *q)
     for name, value in expected.items():
-        assert rows[name][0] == pytest.approx(value, rel=1e-12, abs=1e-15), name
-        assert rows[name][1] == pytest.approx(value, rel=1e-8, abs=1e-10), name
+        assert rows[name][0] == pytest.approx(value, rel=SIX_DIGITS, abs=1e-15), name
+        assert rows[name][1] == pytest.approx(value, rel=SIX_DIGITS, abs=1e-10), name
     values = {name: rows[name][0] if rows[name][0] is not None else rows[name][1] for name in rows}
     smallest = min(values["KL(p||q)"], values["KL(q||p)"])
     if smallest == 0:
         assert "p = q" in ratio_line
     else:
-        assert f"D_CS / min KL = {values['D_CS(p,q)'] / smallest:.6g}**" in ratio_line
+        shown_ratio = float(re.search(r"D_CS / min KL = ([0-9.e+-]+)</b>", ratio_line).group(1))
+        assert shown_ratio == pytest.approx(values["D_CS(p,q)"] / smallest, rel=3 * SIX_DIGITS)
     assert list(case) == tab.PARAMETERS
 
 
@@ -485,7 +498,7 @@ def test_answers_show_what_they_claim():
 
     rows, ratio_line = view_of("equal")  # "both KLs are 2, D_CS = 1, the ratio is ½"
     assert [rows[name][0] for name in tab.QUANTITIES] == pytest.approx([2.0, 2.0, 1.0], rel=1e-12)
-    assert "D_CS / min KL = 0.5**" in ratio_line
+    assert "D_CS / min KL = 0.5</b>" in ratio_line
     rows, ratio_line = view_of("mixture")  # "the ratio is above 1, D_CS above KL(p‖q)"
     assert rows["D_CS(p,q)"][1] > rows["KL(p||q)"][1] and "fails here" in ratio_line
     rows, ratio_line = view_of("negative")  # "p = q: every row of the table is 0"
@@ -523,3 +536,136 @@ def _comparison_and_flag(case):
 
     params, result = tab._compare(**case)
     return result, params["mixture"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The page draws the API's numbers: same table values (to six digits), same curves (to a tenth of an SVG unit)
+
+
+def _api_and_page(case):
+    from demos import divergences as tab
+
+    params, result = tab._compare(**case)
+    return tab.render(result, **params), tab.page_view(result, **params), tab.live_view(**case)
+
+
+def _polyline_points(svg, name):
+    found = re.findall(rf'<polyline data-name="{re.escape(name)}" points="([^"]+)"', svg)
+    return np.array([[float(v) for v in pair.split(",")] for run in found for pair in run.split()])
+
+
+@pytest.mark.parametrize(
+    "preset", ["equal variances: D_CS = KL/2", "far-apart Gaussians", "mixture q: KL has no closed form"]
+)
+def test_page_shows_the_api_numbers_and_curves(preset):
+    from demos import divergences as tab
+
+    case = tab.PRESETS[preset]
+    (figure_a, figure_b, figure_c, table), page, live = _api_and_page(case)
+    assert page == live  # the page's handler draws exactly this
+    rows, _ = _shown(page)
+    for name, closed, numerical, error in table:
+        assert rows[name][0] == (None if closed is None else float(f"{closed:.6g}"))
+        assert rows[name][1] == float(f"{numerical:.6g}") and rows[name][2] == float(f"{error:.2g}")
+
+    box = tab.BOX
+    for figure, chart in [(figure_b, page[1]), (figure_c, page[2])]:
+        log_x = figure.layout.xaxis.type == "log"
+        y_top = figure.layout.yaxis.range[1]
+        for trace in figure.data[::2]:  # the curves; the odd traces are the markers
+            x, y = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
+            points = _polyline_points(chart, trace.name)
+            inside = points[:, 1] > box["top"] + 0.05  # not a crossing of the top edge
+            px = tab._scale(x, x[0], x[-1], box["left"], box["right"], log_x)
+            py = tab._scale(y, 0.0, y_top, box["bottom"], box["top"])
+            # Every drawn point is one of the API's points, to the SVG's 0.1-unit rounding.
+            nearest = np.abs(points[inside, 0][:, None] - px[None, :]).argmin(axis=1)
+            np.testing.assert_allclose(points[inside, 0], px[nearest], atol=0.051)
+            np.testing.assert_allclose(points[inside, 1], py[nearest], atol=0.051)
+            # ... and every API point on the chart is drawn.
+            assert inside.sum() == np.sum(py > box["top"] + 0.05) > 0
+
+
+def test_page_chart_clips_only_what_is_off_the_chart():
+    from demos import divergences as tab
+
+    px = np.array([0.0, 10.0, 20.0, 30.0])
+    py = np.array([50.0, -50.0, 50.0, 60.0])  # leaves through the top (y = 0) and comes back
+    runs = tab._visible_runs(px, py, top=0.0)
+    np.testing.assert_allclose(runs[0], [[0, 50], [5, 0]])
+    np.testing.assert_allclose(runs[1], [[15, 0], [20, 50], [30, 60]])
+
+
+@pytest.mark.slow
+def test_dragging_a_slider_updates_the_table(browser, app_url):
+    """A student drags μ₁ on tab 2: the table's numbers follow while dragging, and the last one is the slider's."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_url, wait_until="networkidle")
+    page.get_by_role("tab", name="KL vs Cauchy–Schwarz").click()
+    panel = page.get_by_role("tabpanel").filter(visible=True).first
+    slider = panel.get_by_label("range slider for μ₁", exact=True)
+    table = panel.locator("table").first
+    page.wait_for_timeout(1000)
+    before = table.inner_text()
+    box = slider.bounding_box()
+    x0, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2  # μ₁ = 0 sits mid-track
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x0 + step * box["width"] / 40, y)
+        page.wait_for_timeout(100)
+    page.mouse.up()
+    final = float(slider.input_value())
+    assert final > 1.0
+    from demos import divergences as tab
+
+    expected = tab.live_view(**{**tab.DEFAULTS, "mu1": final})[3]
+    kl_pq = f"{_shown([expected])[0]['KL(p||q)'][0]:.6g}"
+    page.wait_for_function(
+        "([el, text]) => el.innerText.includes(text)", arg=[table.element_handle(), kl_pq], timeout=15000
+    )
+    assert table.inner_text() != before
+    page.close()
+
+
+def _open_tab(page, title="KL vs Cauchy–Schwarz"):
+    tab = page.get_by_role("tab", name=title)
+    if tab.count() and tab.first.is_visible():
+        tab.first.click()
+    else:  # a phone: the tab sits in Gradio's overflow menu
+        page.evaluate(
+            "t => [...document.querySelectorAll('button')].filter(b => b.textContent.trim() === t).pop().click()", title
+        )
+    panel = page.get_by_role("tabpanel").filter(visible=True).first
+    panel.get_by_label("range slider for μ₁", exact=True).wait_for()
+    page.wait_for_timeout(500)
+    return panel
+
+
+@pytest.mark.slow
+def test_sliders_sit_beside_or_above_their_plot(browser, app_url):
+    """Projector (1280×720 at 150%: 853×480 CSS px): the sliders and chart (a) on the first screen. Phone (390 px):
+    chart (a) starts within one screen of the σ₂ slider, and no chart, title or legend is wider than the screen."""
+    page = browser.new_page(viewport={"width": 853, "height": 480}, device_scale_factor=1.5)
+    page.goto(app_url, wait_until="networkidle")
+    panel = _open_tab(page)
+    chart_a = panel.locator("svg").first.bounding_box()
+    slider = panel.get_by_label("range slider for μ₁", exact=True).bounding_box()
+    assert chart_a["y"] + chart_a["height"] <= 480 and slider["y"] + slider["height"] <= 480
+    assert slider["x"] + slider["width"] <= chart_a["x"]  # beside it, on the left
+    page.close()
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=3)
+    page.goto(app_url, wait_until="networkidle")
+    panel = _open_tab(page)
+    sigma2 = panel.get_by_label("range slider for σ₂", exact=True).bounding_box()
+    charts = panel.locator("svg")
+    assert charts.count() == 3
+    chart_a = charts.first.bounding_box()
+    assert sigma2["y"] < chart_a["y"] <= sigma2["y"] + 844
+    for index in range(3):
+        box = charts.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        heading = charts.nth(index).locator("xpath=preceding-sibling::div[1]")
+        assert heading.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), heading.inner_text()
+    page.close()
