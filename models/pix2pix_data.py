@@ -153,7 +153,7 @@ def load_aligned_folder(folder: Path, direction: str, image_size: int) -> Paired
         half = pair.width // 2
         for box, out in (((0, 0, half, pair.height), a_images), ((half, 0, 2 * half, pair.height), b_images)):
             square = pair.crop(box).resize((image_size, image_size), Image.Resampling.BICUBIC)
-            out.append(torch.from_numpy(np.asarray(square)).permute(2, 0, 1))
+            out.append(torch.from_numpy(np.array(square)).permute(2, 0, 1))
     a, b = torch.stack(a_images), torch.stack(b_images)
     inputs, targets = (a, b) if direction == "AtoB" else (b, a)
     return PairedImages(

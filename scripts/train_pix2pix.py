@@ -198,6 +198,8 @@ class Trainer:
         self.run_dir = args.runs_dir / args.name
         self.resume_path = self.run_dir / "resume"
         self.meta = {"step": 0, "train_seconds": 0.0, "curve": []}
+        # Taken now: the code that trains is the code checked out when the run starts.
+        self.provenance = provenance(self.data_sha256, device_label(device))
 
     # --- length and schedule ---
 
@@ -341,7 +343,7 @@ class Trainer:
 
     def write_checkpoints(self, directory: Path, extra: dict) -> None:
         """G (and D) as fp16 safetensors with their JSON records."""
-        common = {"provenance": provenance(self.data_sha256, device_label(self.device)), **extra}
+        common = {"provenance": self.provenance, **extra}
         record = {"data": self.source, "train_pairs": len(self.train), **common}
         save_checkpoint(self.G, self.args.name, record, directory=directory, dtype=torch.float16)
         if self.D is not None:  # the tab shows the discriminator's per-patch verdict
