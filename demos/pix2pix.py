@@ -5,6 +5,7 @@ which fits the drawing exactly as the training sketches were fitted and runs the
 for the heatmap); the demo then renders the result. The tab's long texts are in demos/texts/pix2pix/.
 """
 
+import functools
 import math
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from demos import LATEX_DELIMITERS, TORCH_QUEUE, BenchCase, show_unavailable, tab_text
+from demos import LATEX_DELIMITERS, TORCH_QUEUE, BenchCase, show_unavailable, tab_sections, tab_text
 from demos.validation import ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.pix2pix import GENERATORS, SketchResult, load_models, sketch_to_image
@@ -23,6 +24,17 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "pix2pix_exampl
 MAX_SIDE = 1024  # larger uploads are downscaled before anything else
 MAX_SEED = 2**31 - 1
 DRAW_HINT = "Draw something with the black pen (or pick an example)."
+CANVAS_SIZE = (384, 384)
+# Homework panel: what each "Show answer" sets (model, dropout, seed); None leaves the controls alone.
+PRESETS = {
+    "objective": {"model": "gan", "stochastic": False, "seed": 0},
+    "unet": {"model": "gan", "stochastic": False, "seed": 0},
+    "patchgan": {"model": "gan", "stochastic": False, "seed": 0},
+    "dropout": {"model": "gan", "stochastic": True, "seed": 1},
+    "lambda": {"model": "l1", "stochastic": False, "seed": 0},
+    "cyclegan": None,
+    "applications": {"model": "gan", "stochastic": False, "seed": 0},
+}
 TRAIN_COMMAND = " && ".join(  # the shared data-building step once
     dict.fromkeys(part for name in GENERATORS.values() for part in RETRAIN_COMMANDS[name].split(" && "))
 )
@@ -176,38 +188,79 @@ def _bench_cases() -> list[BenchCase]:
 BENCH_CASES = _bench_cases()
 
 
+def first_sight(example: str | None) -> tuple[dict | None, tuple]:
+    """The canvas value and the live view (output, heatmap, status) shown before any click: a held-out example.
+
+    A canvas that opens with a background already has its pen selected (Gradio picks the draw tool whenever a
+    value is loaded); an empty one opens on the image tool.
+    """
+    if example is None:
+        return None, (None, None, DRAW_HINT)
+    value = {"background": example, "layers": [], "composite": None}
+    return value, draw(value, "gan", False, 0)
+
+
+def blank_page() -> dict:
+    """A new white page: clears the drawing and, being a loaded value, keeps the pen selected."""
+    return {"background": Image.new("RGB", CANVAS_SIZE, "white"), "layers": [], "composite": None}
+
+
+def reveal(key: str) -> tuple:
+    """ "Show answer": the answer made visible, and the controls set to the case that shows it (or left alone)."""
+    preset = PRESETS[key]
+    if preset is None:
+        return (gr.update(visible=True), gr.skip(), gr.skip(), gr.skip())
+    return (gr.update(visible=True), preset["model"], preset["stochastic"], preset["seed"])
+
+
 def build() -> None:
     try:
         models = load_models()
     except CheckpointError as exc:
         show_unavailable(f"{exc} Train the models with `{TRAIN_COMMAND}`.")
         return
+    examples_list = example_paths()
+    first_value, first_view = first_sight(examples_list[0] if examples_list else None)
     gr.Markdown(
-        "Pick the pen (left of the canvas) and draw an emoji's outline: a pix2pix U-Net "
-        f"({models.image_size}x{models.image_size}) paints it as you go. Your drawing is cropped to its lines and "
-        "centred, like the training sketches."
+        "The pen is ready: draw over the example, or press **New drawing** for a blank page and draw an emoji's "
+        f"outline. A pix2pix U-Net ({models.image_size}x{models.image_size}) paints it as you go. Your drawing is "
+        "cropped to its lines and centred, like the training sketches."
     )
     with gr.Row():
         with gr.Column():
             canvas = gr.Sketchpad(
+                value=first_value,
                 label="Your sketch",
                 type="pil",
                 image_mode="RGBA",
-                canvas_size=(384, 384),
+                canvas_size=CANVAS_SIZE,
                 brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=4),
                 layers=False,
                 transforms=(),
                 elem_id="pix2pix-canvas",
             )
+            new_drawing = gr.Button("New drawing (blank page, pen ready)", size="sm", elem_id="pix2pix-new")
             with gr.Row():
                 model = gr.Radio(MODEL_LABELS, value="gan", label="Model")
                 stochastic = gr.Checkbox(False, label="Dropout at inference")
                 seed = ValidatedNumber(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED)
         with gr.Column():
-            output = gr.Image(label="Generated", type="numpy", height=384, elem_id="pix2pix-output")
-            status = gr.Markdown(DRAW_HINT)
-            heatmap = gr.Image(label="Discriminator's view: green = looks real, red = looks fake", height=256)
-    examples = gr.Examples(example_paths(), inputs=canvas, label="Held-out sketches (never seen in training)")
+            output = gr.Image(first_view[0], label="Generated", type="numpy", height=384, elem_id="pix2pix-output")
+            status = gr.Markdown(first_view[2], elem_id="pix2pix-status")
+            heatmap = gr.Image(
+                first_view[1],
+                label="Discriminator's view: green = looks real, red = looks fake",
+                height=256,
+                elem_id="pix2pix-heatmap",
+            )
+    examples = gr.Examples(examples_list, inputs=canvas, label="Held-out sketches (never seen in training)")
+    with gr.Accordion("Homework questions (predict first, then reveal)", open=False, elem_id="pix2pix-homework"):
+        texts = tab_sections("pix2pix", "homework")
+        reveals, answers = {}, {}
+        for key in PRESETS:
+            gr.Markdown(texts[f"{key}_question"], latex_delimiters=LATEX_DELIMITERS)
+            reveals[key] = gr.Button("Show answer", size="sm")
+            answers[key] = gr.Markdown(texts[f"{key}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
     gr.Markdown(
         tab_text("pix2pix", "explanation"),
         latex_delimiters=LATEX_DELIMITERS,
@@ -228,5 +281,11 @@ def build() -> None:
         trigger_mode="always_last",
     )
     examples.load_input_event.then(**live_view)  # loading an example into the canvas fires no .change
+    new_drawing.click(blank_page, None, canvas, api_visibility="private").then(**live_view)
+    for key, button in reveals.items():
+        # The controls' own .change events then redraw the view.
+        button.click(
+            functools.partial(reveal, key), None, [answers[key], model, stochastic, seed], api_visibility="private"
+        )
     # The public endpoint: same computation, the image only. Its trigger is hidden; API clients call it by name.
     gr.Button(visible=False).click(sketch2image, inputs, output, api_name="sketch2image", **TORCH_QUEUE)

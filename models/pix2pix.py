@@ -4,8 +4,9 @@ Follows the reference implementation's defaults (junyanz/pytorch-CycleGAN-and-pi
 
     G: U-Net, 4x4 stride-2 convolutions, BatchNorm, LeakyReLU(0.2) down / ReLU up, dropout 0.5 in the
        innermost decoder blocks, Tanh output, every encoder output skipped to its mirror decoder block.
-    D: 3-layer PatchGAN on the concatenated (sketch, image) pair: one logit per 70x70 input patch.
-    Loss: non-saturating GAN (BCE with logits) + 100 * L1 for G; (BCE(real, 1) + BCE(fake, 0)) / 2 for D.
+    D: 3-layer PatchGAN on the concatenated (sketch, image) pair: a grid of logits, each seeing a 70x70 window.
+    Loss: non-saturating GAN (BCE with logits) + 100 * mean|y - G(x)| for G; (BCE(real, 1) + BCE(fake, 0)) / 2
+          for D (the paper's halving; under Adam it changes essentially nothing, see discriminator_loss).
     Adam(lr 2e-4, betas (0.5, 0.999)), learning rate constant then linearly decayed to zero.
 
 Images are tensors in [-1, 1] (Tanh range); sketches have 1 channel, images 3.
@@ -136,14 +137,30 @@ class PatchDiscriminator(nn.Module):
         return self.model(torch.cat([sketch, image], dim=1))
 
 
-def receptive_field(discriminator: PatchDiscriminator) -> int:
-    """Side of the input patch one output logit sees, from the convolutions' kernels and strides."""
-    field, jump = 1, 1  # walk input-wards: each conv widens the field by (kernel - 1) input strides
+@dataclass(frozen=True)
+class PatchGeometry:
+    """What each PatchGAN logit sees, in input pixels."""
+
+    field: int  # side of the square window one logit sees
+    stride: int  # distance between the windows of neighbouring logits
+    grid: int  # logits per side
+    first_centre: float  # centre of the first logit's window (pixel centres at 0, 1, ...)
+
+    def centre(self, index: int) -> float:
+        return self.first_centre + index * self.stride
+
+
+def patch_geometry(discriminator: PatchDiscriminator, image_size: int) -> PatchGeometry:
+    """The receptive field, its stride and the logit grid, from the convolutions' kernels, strides and padding."""
+    field, jump, centre, grid = 1, 1, 0.0, image_size
     for layer in discriminator.model:
         if isinstance(layer, nn.Conv2d):
-            field += (layer.kernel_size[0] - 1) * jump
-            jump *= layer.stride[0]
-    return field
+            kernel, stride, padding = layer.kernel_size[0], layer.stride[0], layer.padding[0]
+            centre += ((kernel - 1) / 2 - padding) * jump  # each layer moves the first window by its padding
+            field += (kernel - 1) * jump
+            jump *= stride
+            grid = (grid + 2 * padding - kernel) // stride + 1
+    return PatchGeometry(field, jump, grid, centre)
 
 
 def set_dropout(generator: nn.Module, active: bool) -> None:
@@ -160,7 +177,11 @@ def gan_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
 
 
 def discriminator_loss(D: PatchDiscriminator, sketch, real_image, fake_image) -> torch.Tensor:
-    """Halved, as in the paper, so D learns more slowly than G."""
+    """(BCE(real, 1) + BCE(fake, 0)) / 2, halved as in the paper.
+
+    The paper says the halving slows D relative to G. That holds for SGD-type optimisers; with Adam (used here and
+    in the paper) a constant factor on the loss is cancelled by m / sqrt(v), so D's learning rate is the lever.
+    """
     return 0.5 * (gan_loss(D(sketch, real_image), True) + gan_loss(D(sketch, fake_image.detach()), False))
 
 

@@ -18,7 +18,7 @@ from models.pix2pix import (
     make_optimizer,
     mean_gradient_magnitude,
     nyquist_energy,
-    receptive_field,
+    patch_geometry,
     set_dropout,
     ssim,
 )
@@ -63,10 +63,11 @@ def test_generator_rejects_inputs_of_another_size():
         UNetGenerator(128, ngf=8)(torch.zeros(1, 1, 64, 64))
 
 
-def test_patchgan_receptive_field_is_70_from_layers_and_from_gradients():
+def test_patchgan_windows_are_70_px_8_px_apart_from_layers_and_from_gradients():
     torch.manual_seed(0)
     D = PatchDiscriminator(ndf=8).eval()  # eval: BatchNorm must not mix pixels through batch statistics
-    assert receptive_field(D) == 70
+    geometry = patch_geometry(D, 128)
+    assert (geometry.field, geometry.stride, geometry.grid) == (70, 8, 14)
     sketch = torch.randn(1, 1, 128, 128, requires_grad=True)
     image = torch.randn(1, 3, 128, 128, requires_grad=True)
     logits = D(sketch, image)
@@ -76,6 +77,7 @@ def test_patchgan_receptive_field_is_70_from_layers_and_from_gradients():
     rows, cols = np.nonzero(touched.numpy())
     assert rows.max() - rows.min() + 1 == 70
     assert cols.max() - cols.min() + 1 == 70
+    assert (rows.min() + rows.max()) / 2 == geometry.centre(7)  # where the window sits, padding included
 
 
 def test_a_few_training_steps_on_a_tiny_batch_lower_the_l1_loss():
