@@ -14,7 +14,7 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from demos import LATEX_DELIMITERS, TORCH_QUEUE, BenchCase, show_unavailable, tab_sections, tab_text
+from demos import LATEX_DELIMITERS, TORCH_QUEUE, BenchCase, show_unavailable, tab_sections, tab_text, zerogpu
 from demos.validation import ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.pix2pix import GENERATORS, SketchResult, load_models, sketch_to_image
@@ -124,6 +124,7 @@ def validated(model, stochastic, seed) -> tuple[str, bool, int]:
     return choice(model, "model", GENERATORS), flag(stochastic, "stochastic"), integer(seed, "seed", 0, MAX_SEED)
 
 
+@zerogpu.on_gpu
 @friendly_errors
 def sketch2image(sketch, model: str = "gan", stochastic: bool = False, seed: int = 0) -> np.ndarray:
     """Public API: the canvas dict (background, layers, composite) -> the generated 128x128 RGB image.
@@ -149,6 +150,9 @@ def draw(sketch, model, stochastic, seed):
         f"(mean probability {result.realness.mean():.2f})."
     )
     return enlarged(result.image, 3), enlarged(realness_overlay(result.image, result.realness), 2), status
+
+
+draw_on_gpu = zerogpu.on_gpu(draw)  # the live view's handler; `draw` itself stays callable outside a request
 
 
 def enlarged(image: np.ndarray, factor: int) -> np.ndarray:
@@ -197,6 +201,8 @@ def first_sight(example: str | None) -> tuple[dict | None, tuple]:
     if example is None:
         return None, (None, None, DRAW_HINT)
     value = {"background": example, "layers": [], "composite": None}
+    if zerogpu.active():  # no GPU outside a request: the first stroke or example computes the view
+        return value, (None, None, DRAW_HINT)
     return value, draw(value, "gan", False, 0)
 
 
@@ -268,7 +274,7 @@ def build() -> None:
 
     inputs = [canvas, model, stochastic, seed]
     live_view = {
-        "fn": draw,
+        "fn": draw_on_gpu,
         "inputs": inputs,
         "outputs": [output, heatmap, status],
         "api_visibility": "private",

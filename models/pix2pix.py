@@ -341,7 +341,12 @@ def load_models() -> Pix2PixModels:
     sizes = {g.image_size for g in generators.values()}
     if len(sizes) != 1:
         raise CheckpointError(f"The GAN and L1-only generators were trained at different sizes {sorted(sizes)}.")
-    return Pix2PixModels(generators, discriminator, device, sizes.pop())
+    size = sizes.pop()
+    with torch.inference_mode():  # warm up once, so that the first request's timing is not a cold start
+        for generator in generators.values():
+            sketch = torch.zeros(1, generator.in_channels, size, size, device=device)
+            discriminator(sketch, generator(sketch))
+    return Pix2PixModels(generators, discriminator, device, size)
 
 
 @dataclass
