@@ -1,96 +1,44 @@
 """Tab: Sketch -> image. Draw on a canvas; a pix2pix U-Net turns the lines into an emoji.
 
-The drawing is flattened on white, turned gray, cropped to its ink and centred with the same margin as the
-training sketches, then resized to the model's 128x128. The output follows the drawing; a toggle compares
-the GAN with its L1-only twin, another switches dropout on at inference, and the PatchGAN's verdict per
-70x70 patch is shown as a heatmap over the output.
+The demo reads the canvas (flattened on white paper, gray) and makes one call, models.pix2pix.sketch_to_image,
+which fits the drawing exactly as the training sketches were fitted and runs the generator (and the PatchGAN
+for the heatmap); the demo then renders the result. The tab's long texts are in demos/texts/pix2pix/.
 """
 
 import functools
 import math
-import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 import matplotlib
 import numpy as np
-import torch
 from PIL import Image
 
-from demos import LATEX_DELIMITERS, TORCH_QUEUE, BenchCase, show_unavailable
+from demos import LATEX_DELIMITERS, TORCH_QUEUE, BenchCase, show_unavailable, tab_sections, tab_text, zerogpu
 from demos.validation import ValidatedNumber, choice, flag, friendly_errors, integer
-from models.checkpoints import CheckpointError
-from models.device import device_label, select_device
-from models.pix2pix import (
-    PatchDiscriminator,
-    UNetGenerator,
-    load_discriminator,
-    load_generator,
-    set_dropout,
-    to_unit,
-)
+from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
+from models.pix2pix import GENERATORS, SketchResult, load_models, sketch_to_image
 
-GENERATORS = {"gan": "pix2pix_gan", "l1": "pix2pix_l1"}  # API value -> checkpoint name
-DISCRIMINATOR = "pix2pix_gan_d"
 MODEL_LABELS = [("GAN (L1 + adversarial)", "gan"), ("L1 only (baseline)", "l1")]
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "pix2pix_examples"
-MARGIN_FRACTION = 6 / 128  # white border of the training sketches (scripts/build_pix2pix_data.py)
-INK_LEVEL = 0.25  # darkness above which a pixel counts as a stroke
 MAX_SIDE = 1024  # larger uploads are downscaled before anything else
 MAX_SEED = 2**31 - 1
 DRAW_HINT = "Draw something with the black pen (or pick an example)."
-TRAIN_COMMAND = (
-    "python scripts/build_pix2pix_data.py && python scripts/train_pix2pix.py --name pix2pix_gan --ngf 16 --ndf 16 "
-    "&& python scripts/train_pix2pix.py --name pix2pix_l1 --l1-only --ngf 16 --ndf 16"
+CANVAS_SIZE = (384, 384)
+# Homework panel: what each "Show answer" sets (model, dropout, seed); None leaves the controls alone.
+PRESETS = {
+    "objective": {"model": "gan", "stochastic": False, "seed": 0},
+    "unet": {"model": "gan", "stochastic": False, "seed": 0},
+    "patchgan": {"model": "gan", "stochastic": False, "seed": 0},
+    "dropout": {"model": "gan", "stochastic": True, "seed": 1},
+    "lambda": {"model": "l1", "stochastic": False, "seed": 0},
+    "cyclegan": None,
+    "applications": {"model": "gan", "stochastic": False, "seed": 0},
+}
+TRAIN_COMMAND = " && ".join(  # the shared data-building step once
+    dict.fromkeys(part for name in GENERATORS.values() for part in RETRAIN_COMMANDS[name].split(" && "))
 )
-
-EXPLANATION = r"""
-**What you see.** pix2pix (Isola et al., 2017) learns a map $G$ from a sketch $x$ to an image $y$ from paired
-examples; here about 1,200 Noto emoji and their edge drawings (the examples below are emoji it never saw).
-
-**U-Net skips.** $G$ halves the image seven times down to $1\times1$ and back up; each decoder level also
-receives the encoder's features of the same scale, so *where* your lines are need not squeeze through the
-bottleneck; only *what* to paint does.
-
-**PatchGAN.** The discriminator $D(x, y)$ outputs one logit per $70\times70$ patch (a $14\times14$ grid at
-128 px): it judges local texture and sharpness, and the L1 term takes care of the global layout. The heatmap
-shows $\sigma(D)$, its probability that each patch is a real emoji (green) rather than a generated one (red).
-After training it hovers near $\tfrac12$ on its own generator's outputs, the equilibrium a GAN aims for. It
-judges the L1-only outputs too, and, perhaps surprisingly, finds them *more* real: it only ever learned to spot
-its own generator's artefacts, so it is no general judge of quality.
-
-**The losses** (non-saturating GAN, $\lambda = 100$):
-$$\mathcal{L}_D = -\tfrac12\,\mathbb{E}\big[\log D(x,y) + \log(1 - D(x,G(x)))\big], \qquad
-\mathcal{L}_G = -\mathbb{E}\big[\log D(x,G(x))\big] + \lambda\,\mathbb{E}\,\lVert y - G(x)\rVert_1 .$$
-
-**Why L1, not L2?** When a sketch allows several colourings, the L2-optimal output is their *mean* (muddy
-brown), the L1-optimal one their per-pixel *median*, which blurs less. **Why a GAN term?** Either way a pixel
-loss rewards hedging; $D$ punishes the blur it can see, so the GAN model commits to crisp colours (compare
-with "L1 only"). **Dropout at inference** is the paper's noise source: switch it on and change the seed to
-see how little the outputs vary, as the paper also found.
-"""
-
-
-@dataclass
-class Pix2PixModels:
-    generators: dict[str, UNetGenerator]
-    discriminator: PatchDiscriminator
-    device: torch.device
-    image_size: int
-
-
-@functools.cache
-def load_models() -> Pix2PixModels:
-    """Both generators and the discriminator, on the selected device, once per process."""
-    device = select_device()
-    generators = {key: load_generator(name).to(device) for key, name in GENERATORS.items()}
-    discriminator = load_discriminator(DISCRIMINATOR).to(device)
-    sizes = {g.image_size for g in generators.values()}
-    if len(sizes) != 1:
-        raise CheckpointError(f"The GAN and L1-only generators were trained at different sizes {sorted(sizes)}.")
-    return Pix2PixModels(generators, discriminator, device, sizes.pop())
+INVERTED_NOTE = "The image was mostly dark, so its negative was used (black lines on white). "
 
 
 # --- the canvas value -> the model's input ---------------------------------------------------------------------
@@ -147,73 +95,21 @@ def canvas_drawing(sketch) -> Image.Image | None:
     return flatten_on_white(paper)
 
 
-def fit_drawing(gray: Image.Image, size: int) -> tuple[Image.Image | None, str]:
-    """Crop to the ink, centre it in a white square with the training margin, resize: (sketch or None, note)."""
-    paper = np.asarray(gray, dtype=np.float32) / 255.0
-    note = ""
-    if paper.mean() < 0.5:  # light lines on a dark ground (or an all-black image): use the negative
-        paper = 1.0 - paper
-        note = "The image was mostly dark, so its negative was used (black lines on white). "
-    rows, cols = np.nonzero(1.0 - paper > INK_LEVEL)
-    if len(rows) == 0:
-        return None, note
-    crop = paper[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    side = max(crop.shape)
-    square = np.ones((side, side), dtype=np.float32)
-    top, left = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
-    square[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
-    margin = round(MARGIN_FRACTION * size)
-    inner = Image.fromarray(np.round(square * 255).astype(np.uint8)).resize(
-        (size - 2 * margin, size - 2 * margin), Image.Resampling.LANCZOS
-    )
-    fitted = Image.new("L", (size, size), 255)
-    fitted.paste(inner, (margin, margin))
-    return fitted, note
+# --- the model's result -> the view --------------------------------------------------------------------------
 
 
-# --- inference ------------------------------------------------------------------------------------------------
-
-_inference_lock = threading.Lock()  # dropout on/off is model state shared by all requests
-
-
-def blank(size: int) -> np.ndarray:
-    return np.full((size, size, 3), 255, np.uint8)
-
-
-@dataclass
-class Result:
-    image: np.ndarray  # H x W x 3 uint8
-    realness: np.ndarray | None  # the PatchGAN's sigmoid per patch, or None when not asked for
-    seconds: float  # the generator's forward pass alone
-    note: str
-
-
-def run(sketch, model: str, stochastic: bool, seed: int, judge: bool) -> Result:
-    """Validated inputs -> the generated image and, if judge, the discriminator's verdict (None when empty)."""
+def models_or_error():
+    """The loaded models, or the tab's own sentence naming the command that rebuilds them."""
     try:
-        models = load_models()
+        return load_models()
     except CheckpointError as exc:
-        raise gr.Error(f"The sketch models are not available: {exc} Train them with: {TRAIN_COMMAND}") from None
-    drawing = canvas_drawing(sketch)
-    fitted, note = fit_drawing(drawing, models.image_size) if drawing is not None else (None, "")
-    if fitted is None:  # nothing drawn: white paper in, white paper out
-        return Result(blank(models.image_size), None, 0.0, note)
-    x = torch.from_numpy(np.asarray(fitted, dtype=np.float32) / 127.5 - 1)[None, None].to(models.device)
-    generator = models.generators[model]
-    with _inference_lock, torch.inference_mode(), torch.random.fork_rng():
-        torch.manual_seed(seed)
-        set_dropout(generator, stochastic)
-        try:
-            started = time.perf_counter()
-            y = generator(x)
-            if models.device.type == "cuda":
-                torch.cuda.synchronize()
-            seconds = time.perf_counter() - started
-        finally:
-            set_dropout(generator, False)
-        realness = torch.sigmoid(models.discriminator(x, y))[0, 0].cpu().numpy() if judge else None
-    image = (to_unit(y)[0].permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
-    return Result(image, realness, seconds, note)
+        raise gr.Error(f"The pix2pix models are not available: {exc} Train them with: {TRAIN_COMMAND}") from None
+
+
+def generate(sketch, model: str, stochastic: bool, seed: int, judge: bool) -> SketchResult:
+    """Validated inputs -> one call into models/: the canvas read here, everything else there."""
+    models_or_error()
+    return sketch_to_image(canvas_drawing(sketch), model, stochastic, seed, judge)
 
 
 def realness_overlay(image: np.ndarray, realness: np.ndarray) -> np.ndarray:
@@ -228,6 +124,7 @@ def validated(model, stochastic, seed) -> tuple[str, bool, int]:
     return choice(model, "model", GENERATORS), flag(stochastic, "stochastic"), integer(seed, "seed", 0, MAX_SEED)
 
 
+@zerogpu.on_gpu
 @friendly_errors
 def sketch2image(sketch, model: str = "gan", stochastic: bool = False, seed: int = 0) -> np.ndarray:
     """Public API: the canvas dict (background, layers, composite) -> the generated 128x128 RGB image.
@@ -236,23 +133,26 @@ def sketch2image(sketch, model: str = "gan", stochastic: bool = False, seed: int
     An empty canvas gives a white image.
     """
     model, stochastic, seed = validated(model, stochastic, seed)
-    return run(sketch, model, stochastic, seed, judge=False).image
+    return generate(sketch, model, stochastic, seed, judge=False).image
 
 
 @friendly_errors
 def draw(sketch, model, stochastic, seed):
     """The tab's live view: output, discriminator heatmap and a status line."""
     model, stochastic, seed = validated(model, stochastic, seed)
-    result = run(sketch, model, stochastic, seed, judge=True)
+    result = generate(sketch, model, stochastic, seed, judge=True)
+    note = INVERTED_NOTE if result.inverted else ""
     if result.realness is None:
-        return result.image, None, f"{result.note}{DRAW_HINT}"
-    device = device_label(load_models().device)
+        return result.image, None, f"{note}{DRAW_HINT}"
     status = (
-        f"{result.note}Generated in **{result.seconds * 1000:.1f} ms** on **{device}**. "
+        f"{note}Generated in **{result.seconds * 1000:.1f} ms** on **{result.device}**. "
         f"The discriminator rates **{100 * (result.realness > 0.5).mean():.0f}%** of the patches real "
         f"(mean probability {result.realness.mean():.2f})."
     )
     return enlarged(result.image, 3), enlarged(realness_overlay(result.image, result.realness), 2), status
+
+
+draw_on_gpu = zerogpu.on_gpu(draw)  # the live view's handler; `draw` itself stays callable outside a request
 
 
 def enlarged(image: np.ndarray, factor: int) -> np.ndarray:
@@ -292,46 +192,89 @@ def _bench_cases() -> list[BenchCase]:
 BENCH_CASES = _bench_cases()
 
 
+def first_sight(example: str | None) -> tuple[dict | None, tuple]:
+    """The canvas value and the live view (output, heatmap, status) shown before any click: a held-out example.
+
+    A canvas that opens with a background already has its pen selected (Gradio picks the draw tool whenever a
+    value is loaded); an empty one opens on the image tool.
+    """
+    if example is None:
+        return None, (None, None, DRAW_HINT)
+    value = {"background": example, "layers": [], "composite": None}
+    if zerogpu.active():  # no GPU outside a request: the first stroke or example computes the view
+        return value, (None, None, DRAW_HINT)
+    return value, draw(value, "gan", False, 0)
+
+
+def blank_page() -> dict:
+    """A new white page: clears the drawing and, being a loaded value, keeps the pen selected."""
+    return {"background": Image.new("RGB", CANVAS_SIZE, "white"), "layers": [], "composite": None}
+
+
+def reveal(key: str) -> tuple:
+    """ "Show answer": the answer made visible, and the controls set to the case that shows it (or left alone)."""
+    preset = PRESETS[key]
+    if preset is None:
+        return (gr.update(visible=True), gr.skip(), gr.skip(), gr.skip())
+    return (gr.update(visible=True), preset["model"], preset["stochastic"], preset["seed"])
+
+
 def build() -> None:
     try:
         models = load_models()
     except CheckpointError as exc:
         show_unavailable(f"{exc} Train the models with `{TRAIN_COMMAND}`.")
         return
+    examples_list = example_paths()
+    first_value, first_view = first_sight(examples_list[0] if examples_list else None)
     gr.Markdown(
-        "Pick the pen (left of the canvas) and draw an emoji's outline: a pix2pix U-Net "
-        f"({models.image_size}x{models.image_size}) paints it as you go. Your drawing is cropped to its lines and "
-        "centred, like the training sketches."
+        "The pen is ready: draw over the example, or press **New drawing** for a blank page and draw an emoji's "
+        f"outline. A pix2pix U-Net ({models.image_size}x{models.image_size}) paints it as you go. Your drawing is "
+        "cropped to its lines and centred, like the training sketches."
     )
     with gr.Row():
         with gr.Column():
             canvas = gr.Sketchpad(
+                value=first_value,
                 label="Your sketch",
                 type="pil",
                 image_mode="RGBA",
-                canvas_size=(384, 384),
+                canvas_size=CANVAS_SIZE,
                 brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=4),
                 layers=False,
                 transforms=(),
                 elem_id="pix2pix-canvas",
             )
+            new_drawing = gr.Button("New drawing (blank page, pen ready)", size="sm", elem_id="pix2pix-new")
             with gr.Row():
                 model = gr.Radio(MODEL_LABELS, value="gan", label="Model")
                 stochastic = gr.Checkbox(False, label="Dropout at inference")
                 seed = ValidatedNumber(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED)
         with gr.Column():
-            output = gr.Image(label="Generated", type="numpy", height=384, elem_id="pix2pix-output")
-            status = gr.Markdown(DRAW_HINT)
-            heatmap = gr.Image(label="Discriminator's view: green = looks real, red = looks fake", height=256)
-    examples = gr.Examples(example_paths(), inputs=canvas, label="Held-out sketches (never seen in training)")
+            output = gr.Image(first_view[0], label="Generated", type="numpy", height=384, elem_id="pix2pix-output")
+            status = gr.Markdown(first_view[2], elem_id="pix2pix-status")
+            heatmap = gr.Image(
+                first_view[1],
+                label="Discriminator's view: green = looks real, red = looks fake",
+                height=256,
+                elem_id="pix2pix-heatmap",
+            )
+    examples = gr.Examples(examples_list, inputs=canvas, label="Held-out sketches (never seen in training)")
+    with gr.Accordion("Homework questions (predict first, then reveal)", open=False, elem_id="pix2pix-homework"):
+        texts = tab_sections("pix2pix", "homework")
+        reveals, answers = {}, {}
+        for key in PRESETS:
+            gr.Markdown(texts[f"{key}_question"], latex_delimiters=LATEX_DELIMITERS)
+            reveals[key] = gr.Button("Show answer", size="sm")
+            answers[key] = gr.Markdown(texts[f"{key}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
     gr.Markdown(
-        EXPLANATION,
+        tab_text("pix2pix", "explanation"),
         latex_delimiters=LATEX_DELIMITERS,
     )
 
     inputs = [canvas, model, stochastic, seed]
     live_view = {
-        "fn": draw,
+        "fn": draw_on_gpu,
         "inputs": inputs,
         "outputs": [output, heatmap, status],
         "api_visibility": "private",
@@ -344,5 +287,11 @@ def build() -> None:
         trigger_mode="always_last",
     )
     examples.load_input_event.then(**live_view)  # loading an example into the canvas fires no .change
+    new_drawing.click(blank_page, None, canvas, api_visibility="private").then(**live_view)
+    for key, button in reveals.items():
+        # The controls' own .change events then redraw the view.
+        button.click(
+            functools.partial(reveal, key), None, [answers[key], model, stochastic, seed], api_visibility="private"
+        )
     # The public endpoint: same computation, the image only. Its trigger is hidden; API clients call it by name.
     gr.Button(visible=False).click(sketch2image, inputs, output, api_name="sketch2image", **TORCH_QUEUE)

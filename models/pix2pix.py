@@ -4,20 +4,29 @@ Follows the reference implementation's defaults (junyanz/pytorch-CycleGAN-and-pi
 
     G: U-Net, 4x4 stride-2 convolutions, BatchNorm, LeakyReLU(0.2) down / ReLU up, dropout 0.5 in the
        innermost decoder blocks, Tanh output, every encoder output skipped to its mirror decoder block.
-    D: 3-layer PatchGAN on the concatenated (sketch, image) pair: one logit per 70x70 input patch.
-    Loss: non-saturating GAN (BCE with logits) + 100 * L1 for G; (BCE(real, 1) + BCE(fake, 0)) / 2 for D.
+    D: 3-layer PatchGAN on the concatenated (sketch, image) pair: a grid of logits, each seeing a 70x70 window.
+    Loss: non-saturating GAN (BCE with logits) + 100 * mean|y - G(x)| for G; (BCE(real, 1) + BCE(fake, 0)) / 2
+          for D (the paper's halving; under Adam it changes essentially nothing, see discriminator_loss).
     Adam(lr 2e-4, betas (0.5, 0.999)), learning rate constant then linearly decayed to zero.
 
 Images are tensors in [-1, 1] (Tanh range); sketches have 1 channel, images 3.
 """
 
+import functools
 import math
+import threading
+import time
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 
-from models.checkpoints import CheckpointError, load_state_into, read_record
+from models.checkpoints import CheckpointError, load_model
+from models.device import device_label, select_device
+from models.pix2pix_data import fit_sketch, to_model_range
 
 L1_WEIGHT = 100.0  # lambda of the paper: L1 dominates the loss, the GAN term adds the high frequencies
 LEARNING_RATE = 2e-4
@@ -128,32 +137,30 @@ class PatchDiscriminator(nn.Module):
         return self.model(torch.cat([sketch, image], dim=1))
 
 
-def load_trained(name: str, build) -> nn.Module:
-    """build(config) filled with checkpoints/<name>.*, in eval mode; CheckpointError if missing or unusable."""
-    config = read_record(name)["config"]
-    try:
-        model = build(config)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"Checkpoint {name} has a config that builds no pix2pix network ({exc}).") from exc
-    return load_state_into(model, name).eval()
+@dataclass(frozen=True)
+class PatchGeometry:
+    """What each PatchGAN logit sees, in input pixels."""
+
+    field: int  # side of the square window one logit sees
+    stride: int  # distance between the windows of neighbouring logits
+    grid: int  # logits per side
+    first_centre: float  # centre of the first logit's window (pixel centres at 0, 1, ...)
+
+    def centre(self, index: int) -> float:
+        return self.first_centre + index * self.stride
 
 
-def load_generator(name: str) -> UNetGenerator:
-    return load_trained(name, lambda c: UNetGenerator(c["image_size"], c["ngf"], in_channels=c["in_channels"]))
-
-
-def load_discriminator(name: str) -> PatchDiscriminator:
-    return load_trained(name, lambda c: PatchDiscriminator(c["in_channels"], c["ndf"]))
-
-
-def receptive_field(discriminator: PatchDiscriminator) -> int:
-    """Side of the input patch one output logit sees, from the convolutions' kernels and strides."""
-    field, jump = 1, 1  # walk input-wards: each conv widens the field by (kernel - 1) input strides
+def patch_geometry(discriminator: PatchDiscriminator, image_size: int) -> PatchGeometry:
+    """The receptive field, its stride and the logit grid, from the convolutions' kernels, strides and padding."""
+    field, jump, centre, grid = 1, 1, 0.0, image_size
     for layer in discriminator.model:
         if isinstance(layer, nn.Conv2d):
-            field += (layer.kernel_size[0] - 1) * jump
-            jump *= layer.stride[0]
-    return field
+            kernel, stride, padding = layer.kernel_size[0], layer.stride[0], layer.padding[0]
+            centre += ((kernel - 1) / 2 - padding) * jump  # each layer moves the first window by its padding
+            field += (kernel - 1) * jump
+            jump *= stride
+            grid = (grid + 2 * padding - kernel) // stride + 1
+    return PatchGeometry(field, jump, grid, centre)
 
 
 def set_dropout(generator: nn.Module, active: bool) -> None:
@@ -170,29 +177,37 @@ def gan_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
 
 
 def discriminator_loss(D: PatchDiscriminator, sketch, real_image, fake_image) -> torch.Tensor:
-    """Halved, as in the paper, so D learns more slowly than G."""
+    """(BCE(real, 1) + BCE(fake, 0)) / 2, halved as in the paper.
+
+    The paper says the halving slows D relative to G. That holds for SGD-type optimisers; with Adam (used here and
+    in the paper) a constant factor on the loss is cancelled by m / sqrt(v), so D's learning rate is the lever.
+    """
     return 0.5 * (gan_loss(D(sketch, real_image), True) + gan_loss(D(sketch, fake_image.detach()), False))
 
 
 def generator_loss(D: PatchDiscriminator | None, sketch, real_image, fake_image) -> tuple[torch.Tensor, dict]:
-    """Non-saturating GAN term -log D(x, G(x)) plus 100 * L1; with D=None the L1-only baseline."""
+    """Non-saturating GAN term -log D(x, G(x)) plus lambda * mean|y - G(x)|; with D=None the L1-only baseline.
+
+    The parts come back as detached tensors, not floats: reading them would wait for the device at every step.
+    """
     l1 = F.l1_loss(fake_image, real_image)
-    adversarial = gan_loss(D(sketch, fake_image), True) if D is not None else torch.zeros(())
-    return adversarial + L1_WEIGHT * l1, {"g_gan": adversarial.item(), "g_l1": l1.item()}
+    adversarial = gan_loss(D(sketch, fake_image), True) if D is not None else torch.zeros((), device=l1.device)
+    return adversarial + L1_WEIGHT * l1, {"g_gan": adversarial.detach(), "g_l1": l1.detach()}
 
 
 def make_optimizer(model: nn.Module) -> torch.optim.Adam:
-    return torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=ADAM_BETAS)
+    """The paper's Adam; the fused kernel on a GPU (one launch per step instead of one per tensor)."""
+    on_gpu = next(model.parameters()).is_cuda
+    return torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=ADAM_BETAS, fused=on_gpu or None)
 
 
-def linear_decay(total_steps: int, decay_steps: int):
-    """Learning-rate factor: 1 for the first total-decay steps, then linearly down to 0 at the last step."""
-    constant_steps = total_steps - decay_steps
+def learning_rate_factor(progress: float, decay_fraction: float = 0.5) -> float:
+    """1 until the last `decay_fraction` of the run, then linearly down to 0 at its end (progress 0 -> 1).
 
-    def factor(step: int) -> float:
-        return 1.0 - max(0, step - constant_steps) / max(1, decay_steps)
-
-    return factor
+    Progress is steps done / planned steps, or seconds trained / the time budget: either way the decay ends with
+    the run.
+    """
+    return min(1.0, max(0.0, 1.0 - progress) / decay_fraction)
 
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:
@@ -247,14 +262,37 @@ def generate_all(G: UNetGenerator, data, device: torch.device, batch_size: int =
     return torch.cat(sketches), torch.cat(fakes), torch.cat(reals)
 
 
+def nyquist_energy(images: torch.Tensor) -> torch.Tensor:
+    """Per image (N, C, H, W, even sides), the spectral energy at the Nyquist frequency: a checkerboard measure.
+
+    A pattern that flips sign from one pixel to the next (the checkerboard a stride-2 transposed convolution
+    leaves) puts its energy on the spectrum's Nyquist row and column (frequency 1/2 cycle per pixel). Returned:
+    the power |FFT|^2 / (H W) summed over that row and column, averaged over the channels.
+    """
+    height, width = images.shape[-2:]
+    power = torch.fft.fft2(images.double()).abs() ** 2 / (height * width)
+    row, column = power[..., height // 2, :], power[..., :, width // 2]
+    energy = row.sum(-1) + column.sum(-1) - power[..., height // 2, width // 2]  # the corner is in both
+    return energy.mean(dim=1).float()
+
+
+def bootstrap_ratio_se(top: torch.Tensor, bottom: torch.Tensor, draws: int, seed: int) -> float:
+    """Standard error of mean(top) / mean(bottom) over paired images, by resampling the images."""
+    n = len(top)
+    resample = torch.randint(0, n, (draws, n), generator=torch.Generator().manual_seed(seed))
+    return (top[resample].mean(dim=1) / bottom[resample].mean(dim=1)).std().item()
+
+
 def held_out_metrics(fake: torch.Tensor, real: torch.Tensor, bootstrap: int = 1000, seed: int = 0) -> dict:
-    """Mean L1 and SSIM with standard errors, and the sharpness ratio with a bootstrap standard error."""
+    """Mean L1 and SSIM with standard errors; sharpness and checkerboard ratios with bootstrap standard errors.
+
+    Both ratios compare the outputs with the real emoji: 1 = like the real images.
+    """
     l1 = (fake - real).abs().mean(dim=(1, 2, 3))
     similarity = ssim(fake, real)
     grad_fake, grad_real = mean_gradient_magnitude(fake), mean_gradient_magnitude(real)
+    nyquist_fake, nyquist_real = nyquist_energy(fake), nyquist_energy(real)
     n = len(l1)
-    resample = torch.randint(0, n, (bootstrap, n), generator=torch.Generator().manual_seed(seed))
-    ratios = grad_fake[resample].mean(dim=1) / grad_real[resample].mean(dim=1)
     return {
         "images": n,
         "l1": l1.mean().item(),
@@ -262,7 +300,9 @@ def held_out_metrics(fake: torch.Tensor, real: torch.Tensor, bootstrap: int = 10
         "ssim": similarity.mean().item(),
         "ssim_se": (similarity.std() / n**0.5).item(),
         "sharpness_ratio": (grad_fake.mean() / grad_real.mean()).item(),
-        "sharpness_ratio_se": ratios.std().item(),
+        "sharpness_ratio_se": bootstrap_ratio_se(grad_fake, grad_real, bootstrap, seed),
+        "checkerboard_ratio": (nyquist_fake.mean() / nyquist_real.mean()).item(),
+        "checkerboard_ratio_se": bootstrap_ratio_se(nyquist_fake, nyquist_real, bootstrap, seed),
     }
 
 
@@ -276,3 +316,83 @@ def init_weights(model: nn.Module, std: float = 0.02) -> None:
         elif isinstance(module, nn.BatchNorm2d):
             nn.init.normal_(module.weight, 1.0, std)
             nn.init.zeros_(module.bias)
+
+
+# --- inference: the tab's one call ---------------------------------------------------------------------------
+
+GENERATORS = {"gan": "pix2pix_gan", "l1": "pix2pix_l1"}  # model choice -> checkpoint name
+DISCRIMINATOR = "pix2pix_gan_d"  # trained against pix2pix_gan; it also judges the L1-only outputs
+
+
+@dataclass
+class Pix2PixModels:
+    generators: dict[str, UNetGenerator]
+    discriminator: PatchDiscriminator
+    device: torch.device
+    image_size: int
+
+
+@functools.cache
+def load_models() -> Pix2PixModels:
+    """Both generators and the discriminator, on the selected device, once per process; CheckpointError if unusable."""
+    device = select_device()
+    generators = {key: load_model(UNetGenerator, name)[0].to(device) for key, name in GENERATORS.items()}
+    discriminator = load_model(PatchDiscriminator, DISCRIMINATOR)[0].to(device)
+    sizes = {g.image_size for g in generators.values()}
+    if len(sizes) != 1:
+        raise CheckpointError(f"The GAN and L1-only generators were trained at different sizes {sorted(sizes)}.")
+    size = sizes.pop()
+    with torch.inference_mode():  # warm up once, so that the first request's timing is not a cold start
+        for generator in generators.values():
+            sketch = torch.zeros(1, generator.in_channels, size, size, device=device)
+            discriminator(sketch, generator(sketch))
+    return Pix2PixModels(generators, discriminator, device, size)
+
+
+@dataclass
+class SketchResult:
+    """Everything the tab shows for one drawing."""
+
+    image: np.ndarray  # size x size x 3 uint8: the generated image (white paper when nothing was drawn)
+    sketch: np.ndarray | None  # size x size uint8: the fitted sketch the generator saw; None when nothing was drawn
+    realness: np.ndarray | None  # the PatchGAN's sigmoid per output cell, or None when not asked for / nothing drawn
+    seconds: float  # the generator's forward pass alone
+    inverted: bool  # the drawing was mostly dark, so its negative was used
+    device: str
+
+
+_inference_lock = threading.Lock()  # dropout on/off is model state shared by all requests
+
+
+def sketch_to_image(drawing: Image.Image | None, model: str, stochastic: bool, seed: int, judge: bool) -> SketchResult:
+    """A drawing (gray paper, any size) -> the generated image and, if judge, the discriminator's verdict.
+
+    The drawing is fitted exactly as the training sketches were (models.pix2pix_data.fit_sketch). stochastic keeps
+    dropout on, with `seed` fixing its noise. An empty drawing gives white paper and no verdict.
+    """
+    models = load_models()
+    size, device = models.image_size, models.device
+    fitted = fit_sketch(drawing, size) if drawing is not None else None
+    if fitted is None:  # nothing drawn: white paper in, white paper out
+        blank = np.full((size, size, 3), 255, np.uint8)
+        return SketchResult(blank, None, None, 0.0, False, device_label(device))
+    x = to_model_range(torch.from_numpy(fitted.pixels))[None, None].to(device)
+    generator = models.generators[model]
+    with (
+        _inference_lock,
+        torch.inference_mode(),
+        torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
+    ):
+        torch.manual_seed(seed)
+        set_dropout(generator, stochastic)
+        try:
+            started = time.perf_counter()
+            y = generator(x)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            seconds = time.perf_counter() - started
+        finally:
+            set_dropout(generator, False)
+        realness = torch.sigmoid(models.discriminator(x, y))[0, 0].cpu().numpy() if judge else None
+    image = (to_unit(y)[0].permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
+    return SketchResult(image, fitted.pixels, realness, seconds, fitted.inverted, device_label(device))

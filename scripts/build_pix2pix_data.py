@@ -1,12 +1,14 @@
 """Build the paired sketch -> emoji dataset from Debian's Noto Color Emoji font.
 
-    python -m scripts.build_pix2pix_data            # -> data/pix2pix/emoji128.npz (about 10 s)
+    python -m scripts.build_pix2pix_data            # -> data/pix2pix/emoji128.npz (about 80 s)
 
-Each distinct emoji is rendered once (Pillow, the font's only bitmap size 109, composited on white,
-centred and resized to 128x128). Its sketches are black strokes on white made from the render the way a
-person would outline it: colour Canny edges (including the outline against the background), random stroke
-width, a small smooth wobble. Training emoji get several sketch variants, held-out emoji one. The split is
-fixed (seeded permutation of the code points): held-out emoji are never seen in training.
+Each distinct emoji is rendered once (Pillow, the font's only bitmap size 109), cropped to its ink and laid on a
+square sheet with room around it. Its sketches are black strokes on that sheet, made the way a person would
+outline it: colour Canny edges (including the outline against the background), random stroke width, a small
+smooth wobble. Each sketch is then fitted exactly as the tab fits a drawing (models.pix2pix_data.fit_sketch:
+crop to the lines, centre, margin, 128x128), and its emoji is cut from the same square, so that the pair stays
+aligned. Training emoji get several sketch variants, held-out emoji one. The split is fixed (seeded permutation
+of the code points): held-out emoji are never seen in training.
 """
 
 import argparse
@@ -20,12 +22,16 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 from tqdm import tqdm
 
+from models.pix2pix_data import fit_sketch, fit_to_square, ink_square
+
 FONT_PATH = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 FONT_SIZE = 109  # the only size of the font's colour bitmaps (CBDT); any other size fails to load
-OUT_DIR = Path(__file__).resolve().parent.parent / "data" / "emoji"
+OUT_DIR = Path(__file__).resolve().parent.parent / "data" / "pix2pix"
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "pix2pix_examples"
 IMAGE_SIZE = 128
-MARGIN = 6  # white border around the emoji, in pixels of the 128 image; the demo fits drawings the same way
+SKETCH_SCALE_SIDE = 116  # glyph side at which the stroke widths, blur and wobble below are given in pixels
+SHEET_PADDING = 12  # paper around the glyph on its sheet: room for the strokes and their wobble
+PAPER = (255, 255, 255, 0)
 
 SKIN_TONES = range(0x1F3FB, 0x1F3FF + 1)  # Fitzpatrick modifiers: recolourings of the same drawing
 REGIONAL_INDICATORS = range(0x1F1E6, 0x1F1FF + 1)  # letters in boxes; flags are pairs of these, see data card
@@ -57,21 +63,25 @@ def candidate_code_points(font_path: Path) -> list[int]:
 
 
 def render(char: str, font: ImageFont.FreeTypeFont) -> np.ndarray | None:
-    """RGBA render of one emoji, cropped to its ink, centred in a square with a margin, 128x128; None if blank."""
+    """RGBA render of one emoji at the font's size, cropped to its ink, centred on a square sheet; None if blank."""
     left, top, right, bottom = font.getbbox(char)
-    canvas = Image.new("RGBA", (right - left, bottom - top), (255, 255, 255, 0))
+    canvas = Image.new("RGBA", (right - left, bottom - top), PAPER)
     ImageDraw.Draw(canvas).text((-left, -top), char, font=font, embedded_color=True)
     ink = canvas.getbbox(alpha_only=True)
     if ink is None:
         return None
     glyph = canvas.crop(ink)
-    side = max(glyph.size)
-    square = Image.new("RGBA", (side, side), (255, 255, 255, 0))
-    square.paste(glyph, ((side - glyph.width) // 2, (side - glyph.height) // 2))
-    inner = IMAGE_SIZE - 2 * MARGIN
-    fitted = Image.new("RGBA", (IMAGE_SIZE, IMAGE_SIZE), (255, 255, 255, 0))
-    fitted.paste(square.resize((inner, inner), Image.Resampling.LANCZOS), (MARGIN, MARGIN))  # RGBA: premultiplied
-    return np.asarray(fitted)
+    side = max(glyph.size) + 2 * SHEET_PADDING
+    sheet = Image.new("RGBA", (side, side), PAPER)
+    sheet.paste(glyph, ((side - glyph.width) // 2, (side - glyph.height) // 2))
+    return np.asarray(sheet)
+
+
+def fitted_pair(sheet: np.ndarray, sketch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(fitted sketch, emoji cut from the same square) at IMAGE_SIZE: the sketch framed as the tab frames drawings."""
+    fitted = fit_sketch(Image.fromarray(sketch), IMAGE_SIZE)
+    emoji = fit_to_square(Image.fromarray(sheet), fitted.box, IMAGE_SIZE, PAPER)
+    return fitted.pixels, on_white(np.asarray(emoji))
 
 
 def on_white(rgba: np.ndarray) -> np.ndarray:
@@ -111,31 +121,41 @@ def canny_edges(channels: np.ndarray, sigma: float, low: float, high: float) -> 
     return np.isin(labels, strong_labels[strong_labels > 0])
 
 
-def make_sketch(rgba: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Black-on-white uint8 line drawing of an RGBA render, with random stroke width and wobble."""
+def make_sketch(rgba: np.ndarray, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
+    """Black-on-white uint8 line drawing of an RGBA render, with random stroke width and wobble.
+
+    Lengths (blur, wobble, stroke radius) are for a glyph SKETCH_SCALE_SIDE pixels wide and multiplied by `scale`.
+    """
     rgb = on_white(rgba).astype(np.float32)
     outline = rgba[..., 3:4].astype(np.float32)  # the alpha channel gives the silhouette even where it is white
-    scale = rng.uniform(0.8, 1.25)  # threshold jitter: sometimes more inner detail, sometimes less
-    edges = canny_edges(np.concatenate([rgb, outline], axis=2), rng.uniform(1.0, 1.6), 60 * scale, 150 * scale)
+    jitter = rng.uniform(0.8, 1.25) / scale  # threshold jitter: more or less inner detail; wider blur, weaker slope
+    edges = canny_edges(
+        np.concatenate([rgb, outline], axis=2), rng.uniform(1.0, 1.6) * scale, 60 * jitter, 150 * jitter
+    )
     # Wobble: a smooth random displacement of about one pixel, like an unsteady hand.
     height, width = edges.shape
-    displacement = [ndimage.gaussian_filter(rng.normal(size=(height, width)), 8.0) for _ in range(2)]
-    displacement = [d * (rng.uniform(0.8, 1.6) / (d.std() + 1e-8)) for d in displacement]
+    displacement = [ndimage.gaussian_filter(rng.normal(size=(height, width)), 8.0 * scale) for _ in range(2)]
+    displacement = [d * (rng.uniform(0.8, 1.6) * scale / (d.std() + 1e-8)) for d in displacement]
     rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
     wobbled = ndimage.map_coordinates(
         edges.astype(np.float32), [rows + displacement[0], cols + displacement[1]], order=1
     )
     # Stroke width: distance to the nearest line below a random radius (1 to 2.2 px: 2-4 px wide lines).
     distance = ndimage.distance_transform_edt(wobbled < 0.35)
-    ink = np.clip(rng.uniform(1.0, 2.2) + 0.5 - distance, 0.0, 1.0)  # one pixel of anti-aliasing at the border
+    ink = np.clip(rng.uniform(1.0, 2.2) * scale + 0.5 - distance, 0.0, 1.0)  # one pixel of anti-aliasing
     return np.round(255.0 * (1.0 - ink)).astype(np.uint8)
 
 
 def drop_near_duplicates(renders: list[np.ndarray]) -> list[int]:
-    """Indices of the renders to keep: each one differs from every earlier kept one by the threshold."""
-    thumbnails = [
-        np.asarray(Image.fromarray(on_white(r)).resize((32, 32), Image.Resampling.BOX), np.float32) for r in renders
-    ]
+    """Indices of the renders to keep: each one differs from every earlier kept one by the threshold.
+
+    Compared as 32x32 thumbnails of the glyph alone fitted to the image (its alpha as the ink).
+    """
+    thumbnails = []
+    for sheet in renders:
+        glyph = fit_to_square(Image.fromarray(sheet), ink_square(sheet[..., 3] > 0), IMAGE_SIZE, PAPER)
+        thumbnail = Image.fromarray(on_white(np.asarray(glyph))).resize((32, 32), Image.Resampling.BOX)
+        thumbnails.append(np.asarray(thumbnail, np.float32))
     kept: list[int] = []
     for index, thumbnail in enumerate(thumbnails):
         if all(np.abs(thumbnail - thumbnails[k]).mean() >= NEAR_DUPLICATE_DISTANCE for k in kept):
@@ -173,14 +193,17 @@ def main(argv=None) -> None:
     held_out = np.zeros(len(code_points), dtype=bool)
     held_out[rng.permutation(len(code_points))[: round(HELD_OUT_FRACTION * len(code_points))]] = True
     sketches = np.full((len(code_points), args.variants, IMAGE_SIZE, IMAGE_SIZE), 255, dtype=np.uint8)
-    for index, rgba in enumerate(tqdm(renders, desc="sketch")):
+    images = np.full((len(code_points), args.variants, IMAGE_SIZE, IMAGE_SIZE, 3), 255, dtype=np.uint8)
+    for index, sheet in enumerate(tqdm(renders, desc="sketch")):
+        scale = (sheet.shape[0] - 2 * SHEET_PADDING) / SKETCH_SCALE_SIDE
         for variant in range(1 if held_out[index] else args.variants):  # held-out: one fixed sketch each
-            sketches[index, variant] = make_sketch(rgba, rng)
+            # Each variant frames its own lines, so each has its own copy of the emoji, framed the same way.
+            sketches[index, variant], images[index, variant] = fitted_pair(sheet, make_sketch(sheet, rng, scale))
 
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         args.out / "emoji128.npz",
-        images=np.stack([on_white(r) for r in renders]),
+        images=images,
         sketches=sketches,
         variants=np.where(held_out, 1, args.variants),
         code_points=np.array(code_points),
