@@ -1,7 +1,7 @@
 """A small VAE with a 2-D latent that trains live, a fraction of an epoch at a time.
 
-The VAE tab's "Train live" section (demos/vae_live.py) drives a `LiveTrainer`: each `advance(steps)` takes a few
-Adam steps on the 8,000 training digits and returns a `Snapshot` with everything the view draws — the loss
+The VAE tab's "Train live" section (demos/vae_live.py) drives a `LiveTrainer`: each `advance(steps, seconds)` takes
+a few Adam steps on the 8,000 training digits and returns a `Snapshot` with everything the view draws — the loss
 history, the encoder means μ(x) of a fixed subset of test digits, and the decoder on a grid of the latent plane.
 
 Likelihood: binarized digits with a Bernoulli decoder, like the tab's shipped VAEs, so the reconstruction term
@@ -17,6 +17,7 @@ several trainings in one process (one per student) neither disturb each other no
 
 import functools
 import math
+import time
 from typing import NamedTuple
 
 import numpy as np
@@ -183,19 +184,24 @@ class LiveTrainer:
         indices = self.order[position * self.batch_size : (position + 1) * self.batch_size]
         return torch.bernoulli(self.train_images[indices], generator=self.generator)
 
-    def advance(self, steps: int) -> Snapshot:
-        """Take `steps` optimizer steps (one history row for them all) and return the new snapshot."""
+    def advance(self, steps: int, seconds: float | None = None) -> Snapshot:
+        """Take `steps` optimizer steps — fewer, but at least one, once `seconds` of wall-clock time have passed —
+        summarized in one history row; return the new snapshot."""
+        stop_at = None if seconds is None else time.monotonic() + seconds
         self.model.train()
-        sums = torch.zeros(4)
-        for _ in range(steps):
+        sums, taken = torch.zeros(4), 0
+        while taken < steps:
             terms = loss_terms(self.model, self._batch(), self.generator)
             loss = objective(terms, self.regularizer, self.lam).mean()
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
             self.step += 1
+            taken += 1
             sums += torch.stack([terms.reconstruction.mean(), terms.kl.mean(), terms.cs.mean(), loss]).detach()
-        reconstruction, kl, cs, loss = (sums / steps).tolist()
+            if stop_at is not None and time.monotonic() >= stop_at:
+                break
+        reconstruction, kl, cs, loss = (sums / taken).tolist()
         self.history.append(HistoryRow(self.epoch, reconstruction, kl, cs, loss, self.regularizer, self.lam))
         return self.snapshot()
 

@@ -78,62 +78,74 @@ def previews(client, calls: int) -> list[float]:
     return samples
 
 
-def previews_under_load(url: str, trainings: int, calls: int) -> tuple[list[float], int]:
-    """Preview latencies while `trainings` clients keep live trainings streaming; and the updates they received."""
+def previews_under_load(url: str, client, trainings: int, calls: int) -> tuple[list[float], int, float]:
+    """Preview latencies while `trainings` other clients keep live trainings streaming (a new one as soon as one
+    ends); the updates those trainings received while the previews were timed, and in how many seconds."""
     from gradio_client import Client
 
     stop = threading.Event()
     received = [0] * trainings
+    jobs = [None] * trainings
 
     def trainer(index: int) -> None:
-        client = Client(url, verbose=False, analytics_enabled=False)
+        own = Client(url, verbose=False, analytics_enabled=False)
         while not stop.is_set():
-            job = client.submit(**TRAINING, api_name="/vae_train_live")
-            for _ in job:
+            jobs[index] = own.submit(**TRAINING, api_name="/vae_train_live")
+            for _ in jobs[index]:
                 received[index] += 1
-                if stop.is_set():
-                    job.cancel()
-                    return
 
     threads = [threading.Thread(target=trainer, args=(i,), daemon=True) for i in range(trainings)]
     for thread in threads:
         thread.start()
     time.sleep(5)  # let the trainings start and the queue fill
-    client = Client(url, verbose=False, analytics_enabled=False)
+    received_at_start, started = sum(received), time.perf_counter()
     try:
         samples = previews(client, calls)
+        seconds, updates = time.perf_counter() - started, sum(received) - received_at_start
     finally:
         stop.set()
+        for job in jobs:  # running or queued: the next round starts from a quiet server
+            if job is not None:
+                job.cancel()
         for thread in threads:
             thread.join(timeout=60)
-    return samples, sum(received)
+    return samples, updates, seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trainings", type=int, default=5, help="concurrent live trainings in part 2 (default 5)")
     parser.add_argument("--calls", type=int, default=60, help="preview calls per condition (default 60)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternations quiet/loaded, so that drift in the machine's load cancels"
+    )
     args = parser.parse_args()
 
     from gradio_client import Client
 
+    load_before = os.getloadavg()[0]
     port = free_port()
     process, _ = start_server(["app.py", "--port", str(port)], port)
     url = f"http://127.0.0.1:{port}/"
     try:
         client = Client(url, verbose=False, analytics_enabled=False)
         updates = one_training(client)
-        quiet = previews(client, args.calls)
-        loaded_started = time.perf_counter()
-        loaded, received = previews_under_load(url, args.trainings, args.calls)
-        loaded_seconds = time.perf_counter() - loaded_started
+        quiet, loaded, received, loaded_seconds = [], [], 0, 0.0
+        per_round = max(1, args.calls // args.rounds)
+        for _ in range(args.rounds):
+            quiet += previews(client, per_round)
+            samples, updates_received, seconds = previews_under_load(url, client, args.trainings, per_round)
+            loaded += samples
+            received += updates_received
+            loaded_seconds += seconds
     finally:
         process.terminate()
         process.wait(timeout=30)
 
     arrivals = np.array([seconds for seconds, _, _ in updates])
     gaps = np.diff(arrivals)
-    print(f"## One live training ({TRAINING}), {os.cpu_count()} CPUs\n")
+    print(f"## One live training ({TRAINING}), {os.cpu_count()} CPUs")
+    print(f"(1-minute load average {load_before:.1f} before the app started, {os.getloadavg()[0]:.1f} at the end)\n")
     print(
         f"{len(updates)} updates; first after {arrivals[0]:.2f} s; then {len(gaps) / (arrivals[-1] - arrivals[0]):.2f}"
     )
@@ -150,13 +162,14 @@ def main() -> None:
     reached = f"{readable_at:.1f} s" if readable_at is not None else "not within the run"
     print(f"\nReadable map ({NEIGHBOURS}-NN accuracy ≥ {READABLE_ACCURACY}): {reached}\n")
 
-    print(f"## Previews ({', '.join(name for name, _ in PREVIEWS)} alternating, {args.calls} calls per row)\n")
+    print(f"## Previews ({', '.join(name for name, _ in PREVIEWS)} alternating; {len(quiet)} calls per row,")
+    print(f"in {args.rounds} rounds of quiet then loaded)\n")
     print("| condition | p50 (ms) | p95 (ms) | max (ms) |")
     print("|---|---|---|---|")
     for label, samples in [("no live training", quiet), (f"{args.trainings} live trainings streaming", loaded)]:
         p50, p95 = percentiles(samples)
         print(f"| {label} | {p50:.0f} | {p95:.0f} | {max(samples) * 1000:.0f} |")
-    print(f"\nDuring the loaded row the trainings received {received} updates in {loaded_seconds:.0f} s")
+    print(f"\nWhile the loaded row was timed, the trainings received {received} updates in {loaded_seconds:.0f} s")
     print(f"({received / loaded_seconds:.2f} updates/s in all, shared by the trainings that held a slot).")
 
 

@@ -52,6 +52,12 @@ def test_training_lowers_the_objective(digits, one_thread):
     assert trainer.history[-1].loss < 0.8 * before.mean()
 
 
+def test_an_update_stops_early_when_its_time_is_up(digits):
+    trainer = small_trainer(digits)
+    snapshot = trainer.advance(1000, seconds=0)
+    assert snapshot.step == 1 and len(snapshot.history) == 1  # at least one step, then the time is up
+
+
 def known_posterior_model(mu, logvar) -> LiveVAE:
     """A VAE whose encoder outputs (mu, logvar) for every input: zero weights, the posterior in the bias."""
     model = LiveVAE(hidden=8)
@@ -200,10 +206,30 @@ def test_an_unexpected_error_mid_stream_becomes_a_sentence(monkeypatch):
 def test_play_pauses_itself_after_its_time_limit(monkeypatch):
     monkeypatch.setattr(vae_live, "PLAY_SECONDS", 0)
     updates = list(vae_live.play(None, "kl", 1.0, 0))
-    assert len(updates) == 1  # one chunk, then the pause
+    assert len(updates) == 1  # one update, then the pause
     session, *_, status = updates[0]
-    assert session.trainer.step == vae_live.CHUNK_STEPS
+    assert 1 <= session.trainer.step <= session.trainer.steps_per_epoch
     assert "Paused after 0 s" in status
+
+
+def test_reset_and_a_new_objective_act_on_the_session():
+    session, *_, status = vae_live.reset("cs", 2.0, 5)
+    assert (session.trainer.step, session.trainer.regularizer, session.trainer.lam) == (0, "cs", 2.0)
+    assert "2·D_CS" in status
+    assert "0.5·KL" in vae_live.change_objective(session, "kl", 0.5)
+    assert (session.trainer.regularizer, session.trainer.lam) == ("kl", 0.5)
+    with pytest.raises(gr.Error, match=r"lam must be in \[0, 5\], got 7\."):
+        vae_live.change_objective(session, "kl", 7)
+
+
+@pytest.mark.slow
+def test_step_runs_to_the_end_of_the_epoch():
+    session = vae_live.reset("kl", 1.0, 0)[0]
+    session.advance(vae_live.CHUNK_STEPS)  # a tenth of the way in
+    statuses = [status for *_, status in vae_live.step_epoch(session, "kl", 1.0, 0)]
+    assert session.trainer.epoch == 1.0
+    assert "end of the epoch" in statuses[-1]
+    assert all("Stepping" in status for status in statuses[:-1])
 
 
 def test_live_trainings_have_their_own_capped_queue():
