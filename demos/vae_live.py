@@ -1,0 +1,389 @@
+"""Tab `vae`, section "Train live": a small VAE with a 2-D latent trains from scratch in the student's session.
+
+`build()` is called at the end of the VAE tab's build; the model and its trainer live in models/vae_live.py.
+After every UPDATE_SECONDS of training the section redraws the loss curves, the encoder's map of 1,000 test
+digits and the decoder on a grid of the latent plane.
+
+Classroom safety. Trainings run in their own concurrency group (LIVE_QUEUE: at most MAX_LIVE_TRAININGS at
+once, the others wait in Gradio's queue with their position shown), never in demos.TORCH_QUEUE, so the other
+tabs' previews do not wait behind them. Their chunks run on MAX_LIVE_TRAININGS dedicated threads at a lower
+CPU priority (LIVE_NICE), one torch thread each (the app sets torch.set_num_threads(1)), so that a preview
+that needs a core gets it first. A Play run pauses itself after PLAY_SECONDS; when the browser tab closes,
+Gradio marks the session's events dead on the disconnect and never resumes the generator, so its training
+stops at the next update.
+
+Public API (a stream: one update per tenth of an epoch):
+    /vae_train_live (regularizer, lam, epochs, seed) → (loss table, map figure, grid image)
+        regularizer ∈ {kl, cs}; lam ∈ [0, 5]; epochs ∈ [1, 5]; seed ∈ [0, 2³¹−1]
+        loss table `epoch, reconstruction, kl, cs, loss` (chunk means, nats per digit); the grid image is
+        11 × 11 decoded digits (308 × 308 px, greyscale) on z ∈ [−3.5, 3.5]², the map's axes.
+"""
+
+import functools
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+
+from demos import LATEX_DELIMITERS, BenchCase, tab_text
+from demos.validation import choice, friendly_errors, integer, log, number
+from models.mnist import MnistDataError, load_mnist
+from models.vae_live import REGULARIZERS, LiveTrainer, Snapshot, map_subset
+
+MAX_LIVE_TRAININGS = 2
+LIVE_QUEUE = {"concurrency_id": "vae_live", "concurrency_limit": MAX_LIVE_TRAININGS}
+LIVE_NICE = 10  # the priority of the project's background trainings: previews (nice 0) come first
+PLAY_SECONDS = 60  # a Play run pauses itself after this, so that the queue moves on
+SESSION_TTL_S = 1800  # a session's model is dropped after 30 min without an update
+UPDATE_SECONDS = 0.3  # in the section, each update trains this long: with drawing, about 2.5 updates per second
+CHUNK_STEPS = 8  # in the API, each update is 8 steps, a tenth of an epoch (80 minibatches of 100): reproducible
+MAP_DIGITS = 1000
+GRID_STEPS = 11
+GRID_EXTENT = 3.5
+LAMBDAS = (0.0, 5.0)
+EPOCHS = (1, 5)
+MAX_SEED = 2**31 - 1
+REGULARIZER_NAMES = {"kl": "KL", "cs": "D_CS"}
+TABLE_HEADERS = ["epoch", "reconstruction", "kl", "cs", "loss"]
+DIGIT_COLOURS = [  # Plotly's default qualitative palette: ten distinct hues, one per digit
+    "#636efa",
+    "#EF553B",
+    "#00cc96",
+    "#ab63fa",
+    "#FFA15A",
+    "#19d3f3",
+    "#FF6692",
+    "#B6E880",
+    "#FF97FF",
+    "#FECB52",
+]
+
+
+def _lower_priority() -> None:
+    # On Linux a thread is a task with its own nice value: this lowers only the calling training thread.
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LIVE_NICE)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the thread keeps the normal priority
+        log.info("Live VAE training threads run at normal priority.")
+
+
+TRAINING_THREADS = ThreadPoolExecutor(MAX_LIVE_TRAININGS, thread_name_prefix="vae-live", initializer=_lower_priority)
+
+
+@functools.cache
+def live_data():
+    """Training digits, and the map's test digits (binarized once) with their labels; loaded once per process."""
+    train_images, _ = load_mnist("train")
+    return (train_images, *map_subset(*load_mnist("test"), MAP_DIGITS))
+
+
+class LiveSession:
+    """One browser session's (or one API call's) training; the lock serializes its chunks, because a cancelled
+    Play may still be finishing its last chunk when the next Play or Step starts."""
+
+    def __init__(self, regularizer: str, lam: float, seed: int):
+        train_images, map_images, map_labels = live_data()
+        self.trainer = LiveTrainer(
+            train_images,
+            map_images,
+            map_labels,
+            regularizer=regularizer,
+            lam=lam,
+            seed=seed,
+            grid_steps=GRID_STEPS,
+            grid_extent=GRID_EXTENT,
+        )
+        self.lock = threading.Lock()
+
+    def set_objective(self, regularizer: str, lam: float) -> None:
+        self.trainer.regularizer, self.trainer.lam = regularizer, lam
+
+    def _advance(self, steps: int, seconds: float | None) -> Snapshot:
+        with self.lock:
+            return self.trainer.advance(steps, seconds)
+
+    def advance(self, steps: int, seconds: float | None = None) -> Snapshot:
+        """Train `steps` minibatches (or for `seconds`) on a low-priority training thread; wait for the snapshot."""
+        return TRAINING_THREADS.submit(self._advance, steps, seconds).result()
+
+    def advance_one_update(self) -> Snapshot:
+        """Train for UPDATE_SECONDS, at most to the end of the epoch: a steady update rate on any machine."""
+        return self.advance(self.trainer.steps_to_epoch_end(), UPDATE_SECONDS)
+
+    def snapshot(self) -> Snapshot:
+        with self.lock:
+            return self.trainer.snapshot()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Views: a snapshot in, figures out; nothing here trains or evaluates
+
+
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    # Plotly's property validation costs ~60 ms per map figure, most of an update's drawing time; these dicts
+    # are written here, not taken from users, so it is skipped (Plotly's own templates do the same).
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def loss_table(snapshot: Snapshot) -> list[list[float]]:
+    """Rows `epoch, reconstruction, kl, cs, loss`, one per update."""
+    return [
+        [round(row.epoch, 3), round(row.reconstruction, 3), round(row.kl, 4), round(row.cs, 4), round(row.loss, 3)]
+        for row in snapshot.history
+    ]
+
+
+def loss_figure(snapshot: Snapshot) -> go.Figure:
+    """Reconstruction (left axis) and both regularizers of the posteriors (right axis) against epochs."""
+    epochs = [row.epoch for row in snapshot.history]
+    traces = [("reconstruction", "reconstruction", "y"), ("kl", "KL", "y2"), ("cs", "D_CS", "y2")]
+    data = [
+        {
+            "type": "scatter",
+            "x": epochs,
+            "y": [getattr(row, key) for row in snapshot.history],
+            "name": name,
+            "yaxis": axis,
+        }
+        for key, name, axis in traces
+    ]
+    layout = {
+        "title": {"text": "Training losses (nats per digit)"},
+        "xaxis": {"title": {"text": "epoch"}, "rangemode": "tozero"},
+        "yaxis": {"title": {"text": "−log p(x|z)"}},
+        "yaxis2": {
+            "title": {"text": "KL, D_CS"},
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
+        "legend": {"orientation": "h", "y": -0.25},
+        "height": 400,
+        "margin": {"l": 50, "r": 50, "t": 40, "b": 40},
+        "uirevision": "losses",
+    }
+    return _figure(data, layout)
+
+
+def map_figure(snapshot: Snapshot) -> go.Figure:
+    """μ(x) of the map digits coloured by label, on the axes of the decoded grid."""
+    extent = snapshot.grid_extent
+    means, labels = snapshot.map_means, snapshot.map_labels
+    outside = int((np.abs(means) > extent).any(axis=1).sum())
+    data = [
+        {
+            "type": "scatter",
+            "x": means[labels == digit, 0],
+            "y": means[labels == digit, 1],
+            "mode": "markers",
+            "name": str(digit),
+            "marker": {"size": 5, "color": DIGIT_COLOURS[digit]},
+        }
+        for digit in range(10)
+    ]
+    frame = [-extent, extent]
+    layout = {
+        "title": {"text": f"μ(x), epoch {snapshot.epoch:.1f} · {outside} of {len(means):,} outside"},
+        "xaxis": {"title": {"text": "z₁"}, "range": frame},
+        "yaxis": {"title": {"text": "z₂"}, "range": frame, "scaleanchor": "x"},
+        "legend": {"title": {"text": "digit"}},
+        "height": 400,
+        "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
+        "uirevision": "map",  # legend clicks and zoom survive the updates
+    }
+    return _figure(data, layout)
+
+
+def grid_image(snapshot: Snapshot) -> np.ndarray:
+    """The decoded latent plane as a greyscale uint8 image."""
+    return (snapshot.grid * 255).round().astype(np.uint8)
+
+
+def objective_text(regularizer: str, lam: float) -> str:
+    return f"training on −log p(x|z) + {lam:g}·{REGULARIZER_NAMES[regularizer]}"
+
+
+def status_markdown(snapshot: Snapshot, note: str = "") -> str:
+    text = (
+        f"**Epoch {snapshot.epoch:.1f}** ({snapshot.step} steps) · {objective_text(snapshot.regularizer, snapshot.lam)}"
+    )
+    if snapshot.history:
+        last = snapshot.history[-1]
+        text += f" · last update: −log p(x|z) {last.reconstruction:.1f}, KL {last.kl:.2f}, D_CS {last.cs:.2f}"
+    return f"{text}. {note}".strip()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Validation and the public endpoint
+
+
+def _settings(regularizer, lam) -> tuple[str, float]:
+    return choice(regularizer, "regularizer", REGULARIZERS), number(lam, "lam", *LAMBDAS)
+
+
+def friendly_stream(generator_function):
+    """demos.validation.friendly_errors for generators: an unexpected error mid-stream becomes one sentence too."""
+
+    @functools.wraps(generator_function)
+    def wrapper(*args, **kwargs):
+        try:
+            yield from generator_function(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception:
+            log.exception("Unexpected error in %s", generator_function.__name__)
+            raise gr.Error(
+                "Something went wrong while training; the error has been logged. Please try other values."
+            ) from None
+
+    return wrapper
+
+
+@friendly_stream
+def vae_train_live(regularizer, lam, epochs, seed):
+    """Train a fresh 2-D VAE for `epochs` ∈ [1, 5] epochs; yield (loss table, map figure, grid image) every tenth."""
+    regularizer, lam = _settings(regularizer, lam)
+    epochs = integer(epochs, "epochs", *EPOCHS)
+    seed = integer(seed, "seed", 0, MAX_SEED)
+    session = LiveSession(regularizer, lam, seed)
+    for _ in range(epochs * session.trainer.steps_per_epoch // CHUNK_STEPS):
+        snapshot = session.advance(CHUNK_STEPS)
+        yield loss_table(snapshot), map_figure(snapshot), grid_image(snapshot)
+
+
+def train_to_the_end(**kwargs) -> tuple:
+    """The last update of a /vae_train_live stream: what a benchmark times when it calls the endpoint directly."""
+    *_, last = vae_train_live(**kwargs)
+    return last
+
+
+# For the VAE tab's BENCH_CASES (scripts/bench.py, the load test, the hostile-input and app-shell tests).
+BENCH_CASES = [
+    BenchCase(
+        "/vae_train_live (1 epoch, 10 updates)",
+        "/vae_train_live",
+        train_to_the_end,
+        {"regularizer": "kl", "lam": 1.0, "epochs": 1, "seed": 0},
+        "number->plot+table",
+    )
+]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Interactive controls (not public API)
+
+
+def _views(snapshot: Snapshot, note: str = "") -> tuple:
+    return loss_figure(snapshot), map_figure(snapshot), grid_image(snapshot), status_markdown(snapshot, note)
+
+
+@friendly_stream
+def play(session, regularizer, lam, seed):
+    """Train until paused, or for PLAY_SECONDS; yields (session, loss figure, map figure, grid, status)."""
+    regularizer, lam = _settings(regularizer, lam)
+    if session is None:
+        session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
+    session.set_objective(regularizer, lam)
+    stop_at = time.monotonic() + PLAY_SECONDS
+    snapshot = session.advance_one_update()
+    while time.monotonic() < stop_at:
+        yield session, *_views(snapshot, "Training…")
+        snapshot = session.advance_one_update()
+    note = f"Paused after {PLAY_SECONDS} s so that others get a turn: press Play to go on."
+    yield session, *_views(snapshot, note)
+
+
+@friendly_stream
+def step_epoch(session, regularizer, lam, seed):
+    """Train to the end of the current epoch, showing every update."""
+    regularizer, lam = _settings(regularizer, lam)
+    if session is None:
+        session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
+    session.set_objective(regularizer, lam)
+    while True:
+        snapshot = session.advance_one_update()
+        if session.trainer.step % session.trainer.steps_per_epoch == 0:
+            yield session, *_views(snapshot, "Paused at the end of the epoch.")
+            return
+        yield session, *_views(snapshot, "Stepping one epoch…")
+
+
+@friendly_errors
+def reset(regularizer, lam, seed) -> tuple:
+    """A fresh model from `seed`: its untrained map and decoded plane."""
+    regularizer, lam = _settings(regularizer, lam)
+    session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
+    return session, *_views(session.snapshot(), "New random weights: press Play or Step.")
+
+
+@friendly_errors
+def change_objective(session, regularizer, lam) -> str:
+    """Apply a new regularizer or λ to the session's training from its next update."""
+    if session is None:
+        return gr.skip()
+    regularizer, lam = _settings(regularizer, lam)
+    session.set_objective(regularizer, lam)
+    return f"Now {objective_text(regularizer, lam)}, from the next update."
+
+
+def paused(session) -> str:
+    return f"**Epoch {session.trainer.epoch:.1f}** · paused." if session is not None else gr.skip()
+
+
+def build() -> None:
+    """The "Train live" section; call it inside the VAE tab's build, after its other sections."""
+    with gr.Accordion("Train a VAE live", open=True):
+        try:
+            initial = LiveSession("kl", 1.0, 0).snapshot()
+        except MnistDataError as exc:
+            gr.Markdown(f"⚠️ **Live training is unavailable.** {exc}")
+            return
+        gr.Markdown(tab_text("vae_live", "intro"), latex_delimiters=LATEX_DELIMITERS)
+        with gr.Row():
+            regularizer = gr.Radio([("KL", "kl"), ("Cauchy–Schwarz", "cs")], value="kl", label="Regularizer")
+            lam = gr.Slider(*LAMBDAS, value=1.0, step=0.1, label="λ (weight of the regularizer)")
+            seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed (used by Reset)")
+        with gr.Row():
+            play_button = gr.Button("▶ Play", variant="primary")
+            pause_button = gr.Button("⏸ Pause")
+            step_button = gr.Button("Step one epoch")
+            reset_button = gr.Button("Reset")
+        status = gr.Markdown(status_markdown(initial, "Untrained: press Play or Step."))
+        with gr.Row():
+            # The figures carry their own titles (with a label shown, Gradio widens their top margin to 100 px).
+            loss_plot = gr.Plot(loss_figure(initial), label="Loss curves", show_label=False)
+            map_plot = gr.Plot(map_figure(initial), label="Latent map", show_label=False)
+            grid = gr.Image(grid_image(initial), label="Decoded latent plane", format="png", image_mode="L", height=400)
+        # Only the public endpoint fills these two: API callers get the loss values as a table.
+        table = gr.Dataframe(headers=TABLE_HEADERS, label="Loss table", visible=False)
+        epochs = gr.Number(1, precision=0, visible=False)
+        session = gr.State(None, time_to_live=SESSION_TTL_S)
+
+    views = [session, loss_plot, map_plot, grid, status]
+    training = {"show_progress_on": status, "api_visibility": "private", **LIVE_QUEUE}
+    play_event = play_button.click(play, [session, regularizer, lam, seed], views, **training)
+    step_event = step_button.click(step_epoch, [session, regularizer, lam, seed], views, **training)
+    running = [play_event, step_event]
+    pause_button.click(paused, session, status, cancels=running, api_visibility="private")
+    reset_button.click(reset, [regularizer, lam, seed], views, cancels=running, api_visibility="private")
+    gr.on(
+        [regularizer.change, lam.release],
+        change_objective,
+        [session, regularizer, lam],
+        status,
+        api_visibility="private",
+    )
+    gr.on(
+        [],  # API only: no control of the section triggers it
+        vae_train_live,
+        [regularizer, lam, epochs, seed],
+        [table, map_plot, grid],
+        api_name="vae_train_live",
+        preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
+        **LIVE_QUEUE,
+    )
