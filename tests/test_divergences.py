@@ -339,6 +339,7 @@ def test_cs_is_below_both_kls_for_every_pair_of_gaussians():
     assert np.max(cs[different] / smallest[different]) < 1
     # ... and no constant below 1 works: the "narrow p far from a wider q" case comes close (the text says ≈ 0.97).
     assert dv.cs_gaussians(-5.0, 0.1, 5.0, 0.8) / _min_kl(-5.0, 0.1, 5.0, 0.8) == pytest.approx(0.97, abs=0.005)
+    assert dv.cs_gaussians(-50.0, 0.01, 50.0, 1.0) / _min_kl(-50.0, 0.01, 50.0, 1.0) > 0.999  # "tends to 1"
 
 
 def test_variance_terms_of_the_proof():
