@@ -630,6 +630,7 @@ def test_dragging_a_slider_updates_the_table(browser, app_url):
 
 
 def _open_tab(page, title="KL vs Cauchy–Schwarz"):
+    page.get_by_role("tablist").first.wait_for()  # the app has mounted
     tab = page.get_by_role("tab", name=title)
     if tab.count() and tab.first.is_visible():
         tab.first.click()
