@@ -305,7 +305,8 @@ def test_rendering_never_calls_models(monkeypatch):
         if callable(getattr(dv, name)) and not isinstance(getattr(dv, name), type):
             monkeypatch.setattr(dv, name, lambda *args, _name=name, **kwargs: pytest.fail(f"render called dv.{_name}"))
     figures_and_table = tab.render(result, d["mu1"], d["sigma1"], d["mu2"], d["sigma2"])
-    assert len(figures_and_table) == 4
+    page = tab.page_view(result, **{**d, "mixture": False})
+    assert len(figures_and_table) == len(page) == 4
 
 
 def test_comparison_closed_forms_are_computed_once(monkeypatch):
