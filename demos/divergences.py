@@ -164,10 +164,10 @@ def render(result: dv.Comparison, mu1, sigma1, mu2, sigma2, **_) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The page's view: the API's curves and numbers, drawn as SVG and HTML on the server. A Plotly figure costs the
-# browser 50–150 ms of main-thread work per update (mostly axes, tick labels and automatic margins: Chrome's CPU
-# profile), so three of them capped a drag at two or three updates a second; the browser patches these small
-# documents in place in a few milliseconds.
+# The page's view: the API's curves and numbers, drawn as SVG and HTML on the server. One Plotly figure update cost
+# the browser 80–460 ms of main-thread work on this 2-core machine (mostly axes, tick labels and automatic margins,
+# by Chrome's CPU profile), so three of them let a drag render about one step in twenty; the browser patches these
+# small documents in place in a few milliseconds.
 
 SVG_WIDTH, SVG_HEIGHT = 440, 240
 BOX = {"left": 44, "right": 430, "top": 6, "bottom": 206}  # the axes' rectangle, in SVG units
