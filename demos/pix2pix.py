@@ -196,11 +196,12 @@ def first_sight(example: str | None) -> tuple[dict | None, tuple]:
     """The canvas value and the live view (output, heatmap, status) shown before any click: a held-out example.
 
     A canvas that opens with a background already has its pen selected (Gradio picks the draw tool whenever a
-    value is loaded); an empty one opens on the image tool.
+    value is loaded); an empty one opens on the image tool. The empty drawing layer matters: without it, strokes
+    on a canvas that opened with a value fire no change event (Gradio 6.31), and the view would never update.
     """
     if example is None:
         return None, (None, None, DRAW_HINT)
-    value = {"background": example, "layers": [], "composite": None}
+    value = {"background": example, "layers": [Image.new("RGBA", CANVAS_SIZE, (0, 0, 0, 0))], "composite": None}
     if zerogpu.active():  # no GPU outside a request: the first stroke or example computes the view
         return value, (None, None, DRAW_HINT)
     return value, draw(value, "gan", False, 0)
