@@ -2,7 +2,8 @@
 
 `build()` is called at the end of the VAE tab's build; the model and its trainer live in models/vae_live.py.
 After every UPDATE_SECONDS of training the section redraws the loss curves, the encoder's map of 1,000 test
-digits and the decoder on a grid of the latent plane.
+digits and the decoder on a grid of the latent plane; during Play the next update trains while the current one
+is drawn and sent.
 
 Classroom safety. Trainings run in their own concurrency group (LIVE_QUEUE: at most MAX_LIVE_TRAININGS at
 once, the others wait in Gradio's queue with their position shown), never in demos.TORCH_QUEUE, so the other
