@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, tab_sections, tab_text
+from demos import LATEX_DELIMITERS, BenchCase, markdown
 from demos.validation import choice, friendly_errors, integer, number
 from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
 
@@ -379,15 +379,14 @@ def build() -> None:
         gr.Plot(estimates_figure(first), label="estimates", show_label=False, elem_id="estimators-estimates")
 
     with gr.Accordion("Homework questions (predict first, then reveal)", open=False):
-        texts = tab_sections("estimators", "homework")
         reveals, answers = {}, {}
         for key in PRESETS:
-            gr.Markdown(texts[f"{key}_question"], latex_delimiters=LATEX_DELIMITERS)
+            markdown("estimators", "homework", f"{key}_question")
             reveals[key] = gr.Button("Show answer", size="sm")
-            answers[key] = gr.Markdown(texts[f"{key}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
+            answers[key] = markdown("estimators", "homework", f"{key}_answer", visible=False)
         numbers = gr.Markdown(homework_numbers(first), latex_delimiters=LATEX_DELIMITERS)
     with gr.Accordion("How the estimators work", open=True):
-        gr.Markdown(tab_text("estimators", "explanation"), latex_delimiters=LATEX_DELIMITERS)
+        markdown("estimators", "explanation")
 
     controls = [f, m, mu, n, repeats, seed]
     figures_json = gr.Textbox(visible=False)

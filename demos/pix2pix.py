@@ -14,7 +14,7 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from demos import LATEX_DELIMITERS, TORCH_QUEUE, BenchCase, show_unavailable, tab_sections, tab_text, zerogpu
+from demos import TORCH_QUEUE, BenchCase, markdown, show_unavailable, zerogpu
 from demos.validation import ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.pix2pix import GENERATORS, SketchResult, load_models, sketch_to_image
@@ -262,16 +262,12 @@ def build() -> None:
             )
     examples = gr.Examples(examples_list, inputs=canvas, label="Held-out sketches (never seen in training)")
     with gr.Accordion("Homework questions (predict first, then reveal)", open=False, elem_id="pix2pix-homework"):
-        texts = tab_sections("pix2pix", "homework")
         reveals, answers = {}, {}
         for key in PRESETS:
-            gr.Markdown(texts[f"{key}_question"], latex_delimiters=LATEX_DELIMITERS)
+            markdown("pix2pix", "homework", f"{key}_question")
             reveals[key] = gr.Button("Show answer", size="sm")
-            answers[key] = gr.Markdown(texts[f"{key}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
-    gr.Markdown(
-        tab_text("pix2pix", "explanation"),
-        latex_delimiters=LATEX_DELIMITERS,
-    )
+            answers[key] = markdown("pix2pix", "homework", f"{key}_answer", visible=False)
+    markdown("pix2pix", "explanation")
 
     inputs = [canvas, model, stochastic, seed]
     live_view = {

@@ -30,7 +30,7 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, tab_text
+from demos import BenchCase, markdown
 from demos.validation import choice, friendly_errors, integer, log, number
 from models.mnist import MnistDataError, load_mnist
 from models.vae_live import REGULARIZERS, LiveTrainer, Snapshot, map_subset
@@ -348,7 +348,7 @@ def build() -> None:
         except MnistDataError as exc:
             gr.Markdown(f"⚠️ **Live training is unavailable.** {exc}")
             return
-        gr.Markdown(tab_text("vae_live", "intro"), latex_delimiters=LATEX_DELIMITERS)
+        markdown("vae_live", "intro")
         with gr.Row():
             regularizer = gr.Radio([("KL", "kl"), ("Cauchy–Schwarz", "cs")], value="kl", label="Regularizer")
             lam = gr.Slider(*LAMBDAS, value=1.0, step=0.1, label="λ (weight of the regularizer)")

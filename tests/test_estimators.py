@@ -17,6 +17,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import integrate, stats
 
 from demos import estimators as tab
+from demos import tab_sections, tab_text
 from models.estimators import (
     ESTIMATORS,
     OBJECTIVES,
@@ -411,7 +412,7 @@ def press(key):
 
 
 def test_every_question_has_an_answer_and_a_valid_preset():
-    texts = tab.tab_sections("estimators", "homework")
+    texts = tab_sections("estimators", "homework")
     assert set(texts) == {f"{key}_{part}" for key in tab.PRESETS for part in ("question", "answer")}
     for key, preset in tab.PRESETS.items():
         controls, *_ = press(key)
@@ -457,7 +458,7 @@ def test_pathwise_answer_square_is_not_zero_and_flat_in_mu():
     controls, by_mu, table, _ = press("pathwise")
     expected = 4 * controls["m"] ** 4 / controls["n"]
     assert table.loc["pathwise", "exact_variance"] == pytest.approx(expected, rel=1e-6) and expected > 0
-    assert f"{expected:.4g}" in tab.tab_sections("estimators", "homework")["pathwise_answer"]
+    assert f"{expected:.4g}" in tab_sections("estimators", "homework")["pathwise_answer"]
     pathwise_line = next(trace for trace in by_mu["data"] if trace["name"] == "pathwise")
     np.testing.assert_allclose(decoded(pathwise_line["y"]), expected, rtol=1e-9)
 
@@ -503,8 +504,8 @@ def test_no_retired_wrong_claim_in_the_tabs_texts():
     import models.estimators
 
     texts = {
-        "explanation": tab.tab_text("estimators", "explanation"),
-        **tab.tab_sections("estimators", "homework"),
+        "explanation": tab_text("estimators", "explanation"),
+        **tab_sections("estimators", "homework"),
         "models docstrings": models.estimators.__doc__ + models.estimators.exact_variances.__doc__,
         **{f"numbers for {key}": press(key)[3] for key in tab.PRESETS},
     }
