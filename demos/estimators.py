@@ -272,7 +272,7 @@ PLOTS = ("by_n", "by_mu", "estimates")  # the tab's plots, also the suffixes of 
 
 
 @friendly_errors
-def update_view(f, m, mu, n, repeats, seed, dragging=False, live_plot="by_n", released=False):
+def update_view(f, m, mu, n, repeats, seed, homework_open=True, dragging=False, live_plot="by_n", released=False):
     """The tab's own update: (figures as JSON, table, homework numbers), the public endpoint's figures and table.
 
     Gradio's Plot rebuilds its whole Plotly chart (a new DOM subtree, a full layout) on every new value, which a
@@ -284,6 +284,8 @@ def update_view(f, m, mu, n, repeats, seed, dragging=False, live_plot="by_n", re
     result = run_experiment(*validate(f, m, mu, n, repeats, seed))
     live = {"table", live_plot}
     wanted = live if dragging else {*PLOTS, "table", "numbers"} - live if released else {*PLOTS, "table", "numbers"}
+    if not homework_open:  # its formulas cost the browser a KaTeX pass; the panel computes them when opened
+        wanted.discard("numbers")
     draw = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "estimates": estimates_figure}
     figures = ", ".join(f'"{name}": {draw[name](result).to_json()}' for name in PLOTS if name in wanted)
     return (
@@ -309,16 +311,22 @@ FIGURES_JS = """
 
 
 @friendly_errors
-def update_view_from_log_slider(f, m, mu, log_n, repeats, seed, dragging=False, released=False):
+def update_view_from_log_slider(f, m, mu, log_n, repeats, seed, homework_open=True, dragging=False, released=False):
     """Moving log₁₀ N: N and the view in one request; N changes the variance-vs-μ curves, so that plot is live."""
     n = n_from_log_slider(log_n)
-    return n, *update_view(f, m, mu, n, repeats, seed, dragging, live_plot="by_mu", released=released)
+    return n, *update_view(f, m, mu, n, repeats, seed, homework_open, dragging, live_plot="by_mu", released=released)
 
 
 @friendly_errors
-def update_view_from_box(f, m, mu, n, repeats, seed):
+def update_view_from_box(f, m, mu, n, repeats, seed, homework_open=True):
     """Typing N: the view, and the log slider moved to match, in one request."""
-    return log_slider_from_n(n), *update_view(f, m, mu, n, repeats, seed)
+    return log_slider_from_n(n), *update_view(f, m, mu, n, repeats, seed, homework_open)
+
+
+@friendly_errors
+def show_homework_numbers(f, m, mu, n, repeats, seed):
+    """Opening the homework panel: mark it open and fill its numbers for the current settings."""
+    return True, homework_numbers(run_experiment(*validate(f, m, mu, n, repeats, seed)))
 
 
 def show_answer(key: str):
@@ -378,14 +386,14 @@ def build() -> None:
         gr.Plot(variance_vs_mu_figure(first), label="variance vs μ", show_label=False, elem_id="estimators-by_mu")
         gr.Plot(estimates_figure(first), label="estimates", show_label=False, elem_id="estimators-estimates")
 
-    with gr.Accordion("Homework questions (predict first, then reveal)", open=False):
+    with gr.Accordion("Homework questions (predict first, then reveal)", open=False) as homework:
         reveals, answers = {}, {}
         for key in PRESETS:
             markdown("estimators", "homework", f"{key}_question")
             reveals[key] = gr.Button("Show answer", size="sm")
             answers[key] = markdown("estimators", "homework", f"{key}_answer", visible=False)
         numbers = gr.Markdown(homework_numbers(first), latex_delimiters=LATEX_DELIMITERS)
-    with gr.Accordion("How the estimators work", open=True):
+    with gr.Accordion("How the estimators work", open=False):
         markdown("estimators", "explanation")
 
     controls = [f, m, mu, n, repeats, seed]
@@ -393,16 +401,20 @@ def build() -> None:
     figures_json.change(None, figures_json, None, js=FIGURES_JS)
     views = [figures_json, shown_table, numbers]
     dragging = gr.Checkbox(False, visible=False)
+    homework_open = gr.Checkbox(False, visible=False)
+    controls_and_panel = [*controls, homework_open]
     # Raw payloads (preprocess=False), so that NaN, strings or None reach our validators and get their sentence
     # (Gradio's own Number preprocessing would fail on them without one). always_last: while a request runs, only
     # the newest slider value waits, so the view follows the hand instead of a queue of stale values.
     live = {"api_visibility": "private", "preprocess": False, "show_progress": "hidden", "trigger_mode": "always_last"}
-    gr.on([f.input, seed.input], update_view, controls, views, **live)
-    n.input(update_view_from_box, controls, [log_n, *views], **live)
+    gr.on([f.input, seed.input], update_view, controls_and_panel, views, **live)
+    n.input(update_view_from_box, controls_and_panel, [log_n, *views], **live)
+    homework.expand(show_homework_numbers, controls, [homework_open, numbers], **live)
+    homework.collapse(None, None, homework_open, js="() => false")
     for slider in (m, mu, repeats):
-        slider.input(update_view, [*controls, dragging], views, js=DRAGGING_JS, **live)
-        slider.release(functools.partial(update_view, released=True), controls, views, **live)
-    log_inputs = [f, m, mu, log_n, repeats, seed]
+        slider.input(update_view, [*controls_and_panel, dragging], views, js=DRAGGING_JS, **live)
+        slider.release(functools.partial(update_view, released=True), controls_and_panel, views, **live)
+    log_inputs = [f, m, mu, log_n, repeats, seed, homework_open]
     log_n.input(update_view_from_log_slider, [*log_inputs, dragging], [n, *views], js=DRAGGING_JS, **live)
     log_n.release(functools.partial(update_view_from_log_slider, released=True), log_inputs, [n, *views], **live)
     for key, button in reveals.items():

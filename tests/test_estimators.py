@@ -367,6 +367,9 @@ def test_dragging_redraws_the_table_and_one_plot_with_the_full_updates_numbers()
     figures, shown_table, numbers = sent(tab.update_view(**tab.DEFAULTS, released=True))  # mouse-up: the rest
     assert figures == {name: full_figures[name] for name in ("by_mu", "estimates")}
     assert shown_table == gr.skip() and numbers == full_numbers
+    # With the homework panel closed its numbers are not sent; opening it fills them.
+    assert tab.update_view(**tab.DEFAULTS, homework_open=False)[2] == gr.skip()
+    assert tab.show_homework_numbers(**tab.DEFAULTS) == (True, full_numbers)
     others = {k: v for k, v in tab.DEFAULTS.items() if k != "n"}
     n, *update = tab.update_view_from_log_slider(**others, log_n=1, dragging=True)
     assert n == 10 and sent(update)[0] == {"by_mu": full_figures["by_mu"]}
