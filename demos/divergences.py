@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demos import LATEX_DELIMITERS, BenchCase, tab_sections, tab_text
+from demos import BenchCase, markdown
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
 
@@ -164,10 +164,10 @@ def render(result: dv.Comparison, mu1, sigma1, mu2, sigma2, **_) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The page's view: the API's curves and numbers, drawn as SVG and HTML on the server. A Plotly figure costs the
-# browser 50–150 ms of main-thread work per update (mostly axes, tick labels and automatic margins: Chrome's CPU
-# profile), so three of them capped a drag at two or three updates a second; the browser patches these small
-# documents in place in a few milliseconds.
+# The page's view: the API's curves and numbers, drawn as SVG and HTML on the server. One Plotly figure update cost
+# the browser 80–460 ms of main-thread work on this 2-core machine (mostly axes, tick labels and automatic margins,
+# by Chrome's CPU profile), so three of them let a drag render about one step in twenty; the browser patches these
+# small documents in place in a few milliseconds.
 
 SVG_WIDTH, SVG_HEIGHT = 440, 240
 BOX = {"left": 44, "right": 430, "top": 6, "bottom": 206}  # the axes' rectangle, in SVG units
@@ -505,7 +505,6 @@ BENCH_CASES = [
 
 def build() -> None:
     view_a, view_b, view_c, view_table = live_view(**DEFAULTS)
-    homework = tab_sections("divergences", "homework")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=250):
             gr.Markdown("**p = N(μ₁, σ₁²)**")
@@ -532,11 +531,11 @@ def build() -> None:
         gr.Markdown("**Cases to show**")
         with gr.Row():
             preset_buttons = {name: gr.Button(name, size="sm", min_width=200) for name in PRESETS}
-        gr.Markdown(homework["intro"], latex_delimiters=LATEX_DELIMITERS)
+        markdown("divergences", "homework", "intro")
         for question, case in QUESTIONS.items():
-            gr.Markdown(homework[f"{question}_question"], latex_delimiters=LATEX_DELIMITERS)
+            markdown("divergences", "homework", f"{question}_question")
             button = gr.Button("Show answer", size="sm")
-            answer = gr.Markdown(homework[f"{question}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
+            answer = markdown("divergences", "homework", f"{question}_answer", visible=False)
             button.click(
                 functools.partial(show_answer, question),
                 None,
@@ -544,7 +543,7 @@ def build() -> None:
                 api_visibility="private",
                 show_progress="hidden",
             )
-    gr.Markdown(tab_text("divergences", "explanation"), latex_delimiters=LATEX_DELIMITERS)
+    markdown("divergences", "explanation")
 
     for name, button in preset_buttons.items():
         button.click(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, tab_sections, tab_text
+from demos import LATEX_DELIMITERS, BenchCase, markdown
 from demos.validation import choice, friendly_errors, integer, number
 from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
 
@@ -146,7 +146,7 @@ def variance_traces(x_line, exact, x_markers, empirical) -> list[dict]:
 
 def variance_vs_n_figure(result: EstimatorsResult) -> go.Figure:
     traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n)
-    title = f"Variance vs N at μ = {result.mu:g} (dotted: N = {result.n:,})"
+    title = f"Variance vs N at μ = {result.mu:g}<br>(dotted: N = {result.n:,})"
     x_axis = {"title": {"text": "N (samples per estimate)"}, "type": "log"}
     return figure(traces, title, x_axis=x_axis, marked_x=result.n)
 
@@ -154,7 +154,7 @@ def variance_vs_n_figure(result: EstimatorsResult) -> go.Figure:
 def variance_vs_mu_figure(result: EstimatorsResult) -> go.Figure:
     traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu)
     title = f"Variance vs μ at N = {result.n:,}" + (
-        " (exact only: N × R too large to sample live)" if result.empirical_by_mu is None else ""
+        "<br>(exact only: N × R too large to sample live)" if result.empirical_by_mu is None else ""
     )
     return figure(traces, title, x_axis={"title": {"text": "μ"}}, marked_x=result.mu)
 
@@ -173,7 +173,7 @@ def estimates_figure(result: EstimatorsResult) -> go.Figure:
         for name in ESTIMATORS
     ]
     eta = result.true_gradient
-    title = f"The {result.repeats:,} estimates per estimator (dashed: true gradient η = {eta:.4g})"
+    title = f"The {result.repeats:,} estimates per estimator<br>(dashed: true gradient η = {eta:.4g})"
     y_axis = {"title": {"text": "estimate of η"}}
     true_line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": eta, "y1": eta, "line": {"dash": "dash"}}
     return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False)
@@ -198,14 +198,23 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
         # No template: plotly.py's default one is ~7 kB of JSON per figure; the few styles we use follow.
         "template": {},
         "plot_bgcolor": "#f5f7fa",
-        "title": {"text": title, "font": {"size": 14}},
+        "title": {"text": title, "font": {"size": 14}},  # two short lines: a 390-px phone shows them whole
         "height": PLOT_HEIGHT,
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 90 if showlegend else 40},  # the legend sits below the axis
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 120 if showlegend else 40},  # the legend sits below the axis
         "xaxis": x_axis or {},
         "yaxis": y_axis or {"title": {"text": "variance"}, "type": "log"},
         "shapes": shapes,
         "showlegend": showlegend,
-        "legend": {"orientation": "h", "y": -0.3, "yanchor": "top"},
+        # Two columns of legend entries under the axis title, whatever the width: a phone shows them unclipped.
+        "legend": {
+            "orientation": "h",
+            "x": -0.1,
+            "y": -0.32,
+            "yanchor": "top",
+            "entrywidth": 0.5,
+            "entrywidthmode": "fraction",
+            "font": {"size": 11},
+        },
     }
     # Without validation: it costs ~6 ms per figure, more than the whole experiment; these specs are fixed in code
     # and tests/test_estimators.py rebuilds every figure with validation on.
@@ -259,28 +268,44 @@ def substitute(template: str, values: dict[str, str]) -> str:
     return template
 
 
-VIEWS = ("by_n", "by_mu", "estimates", "table", "numbers")  # what the tab's own events update, in order
+PLOTS = ("by_n", "by_mu", "estimates")  # the tab's plots, also the suffixes of their elem_ids
 
 
 @friendly_errors
 def update_view(f, m, mu, n, repeats, seed, dragging=False, live_plot="by_n", released=False):
-    """The tab's own update: the public endpoint's figures and table, plus the homework panel's numbers.
+    """The tab's own update: (figures as JSON, table, homework numbers), the public endpoint's figures and table.
 
-    A browser on a small machine cannot redraw three Plotly figures ten times a second, so a slider drag is split:
-    while the mouse holds a slider (`dragging`), only the table and `live_plot` are redrawn; on mouse-up
-    (`released`) the rest. Keys, typing and presets redraw everything at once. Skipped outputs keep their value.
+    Gradio's Plot rebuilds its whole Plotly chart (a new DOM subtree, a full layout) on every new value, which a
+    small machine cannot do ten times a second. So the tab's own events send the figures as JSON to a hidden
+    text box, and the browser hands them to Plotly.react on the charts already drawn (FIGURES_JS), which only
+    redraws what changed. A slider drag is split as well: while the mouse holds a slider (`dragging`), only the
+    table and `live_plot`; on mouse-up (`released`) the rest. Keys, typing and presets send everything at once.
     """
     result = run_experiment(*validate(f, m, mu, n, repeats, seed))
     live = {"table", live_plot}
-    wanted = live if dragging else set(VIEWS) - live if released else set(VIEWS)
-    draw = {
-        "by_n": variance_vs_n_figure,
-        "by_mu": variance_vs_mu_figure,
-        "estimates": estimates_figure,
-        "table": table,
-        "numbers": homework_numbers,
-    }
-    return tuple(draw[name](result) if name in wanted else gr.skip() for name in VIEWS)
+    wanted = live if dragging else {*PLOTS, "table", "numbers"} - live if released else {*PLOTS, "table", "numbers"}
+    draw = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "estimates": estimates_figure}
+    figures = ", ".join(f'"{name}": {draw[name](result).to_json()}' for name in PLOTS if name in wanted)
+    return (
+        "{" + figures + "}",
+        table(result) if "table" in wanted else gr.skip(),
+        homework_numbers(result) if "numbers" in wanted else gr.skip(),
+    )
+
+
+# Draws the figures that update_view sent, on the charts Gradio drew at page load (same config as Gradio's Plot).
+FIGURES_JS = """
+(text) => {
+  if (!text || !window.Plotly) return;
+  for (const [name, figure] of Object.entries(JSON.parse(text))) {
+    const chart = document.querySelector(`#estimators-${name} .js-plotly-plot`);
+    if (!chart) continue;
+    figure.layout.autosize = true;
+    figure.layout.margin = {...figure.layout.margin, autoexpand: true};
+    window.Plotly.react(chart, figure.data, figure.layout, {responsive: true});
+  }
+}
+"""
 
 
 @friendly_errors
@@ -323,7 +348,7 @@ DRAGGING_JS = "(...values) => [...values.slice(0, -1), document.querySelector('i
 
 
 def build() -> None:
-    first = update_view(**DEFAULTS)  # the page opens with results, no request needed
+    first = run_experiment(**DEFAULTS)  # the page opens with results, no request needed
     # Controls beside the plot they drive (stacked above it on a phone), the other plots below, texts last.
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
@@ -341,31 +366,32 @@ def build() -> None:
                 n = gr.Number(value=DEFAULTS["n"], precision=0, label="N (1 … 10,000)", min_width=120)
                 seed = gr.Number(value=DEFAULTS["seed"], precision=0, label="seed", min_width=120)
         with gr.Column(scale=2, min_width=300):
-            by_n = gr.Plot(first[0], label="variance vs N", show_label=False)
-            table = gr.Dataframe(
-                first[3],
+            gr.Plot(variance_vs_n_figure(first), label="variance vs N", show_label=False, elem_id="estimators-by_n")
+            shown_table = gr.Dataframe(
+                table(first),
                 headers=TABLE_HEADERS,
                 label="at the current settings (exact variance: closed form or quadrature)",
                 interactive=False,
                 wrap=False,
             )
     with gr.Row():
-        by_mu = gr.Plot(first[1], label="variance vs μ", show_label=False)
-        spread = gr.Plot(first[2], label="estimates", show_label=False)
+        gr.Plot(variance_vs_mu_figure(first), label="variance vs μ", show_label=False, elem_id="estimators-by_mu")
+        gr.Plot(estimates_figure(first), label="estimates", show_label=False, elem_id="estimators-estimates")
 
     with gr.Accordion("Homework questions (predict first, then reveal)", open=False):
-        texts = tab_sections("estimators", "homework")
         reveals, answers = {}, {}
         for key in PRESETS:
-            gr.Markdown(texts[f"{key}_question"], latex_delimiters=LATEX_DELIMITERS)
+            markdown("estimators", "homework", f"{key}_question")
             reveals[key] = gr.Button("Show answer", size="sm")
-            answers[key] = gr.Markdown(texts[f"{key}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
-        numbers = gr.Markdown(first[4], latex_delimiters=LATEX_DELIMITERS)
+            answers[key] = markdown("estimators", "homework", f"{key}_answer", visible=False)
+        numbers = gr.Markdown(homework_numbers(first), latex_delimiters=LATEX_DELIMITERS)
     with gr.Accordion("How the estimators work", open=True):
-        gr.Markdown(tab_text("estimators", "explanation"), latex_delimiters=LATEX_DELIMITERS)
+        markdown("estimators", "explanation")
 
     controls = [f, m, mu, n, repeats, seed]
-    views = [by_n, by_mu, spread, table, numbers]
+    figures_json = gr.Textbox(visible=False)
+    figures_json.change(None, figures_json, None, js=FIGURES_JS)
+    views = [figures_json, shown_table, numbers]
     dragging = gr.Checkbox(False, visible=False)
     # Raw payloads (preprocess=False), so that NaN, strings or None reach our validators and get their sentence
     # (Gradio's own Number preprocessing would fail on them without one). always_last: while a request runs, only
@@ -387,13 +413,14 @@ def build() -> None:
             **live,
         )
 
-    # The public endpoint /estimators: the same figures and table as the tab, without the homework numbers.
-    # It hangs on a hidden button because the tab's own events also update the homework panel.
+    # The public endpoint /estimators: the same figures and table as the tab shows, as Plotly figures and a
+    # table. It hangs on a hidden button with hidden outputs: the tab's own events send JSON to the browser.
     api = gr.Button(visible=False)
+    api_plots = [gr.Plot(visible=False, label=label) for label in ("variance vs N", "variance vs μ", "estimates")]
     api.click(
         compare_estimators,
         controls,
-        views[:4],
+        [*api_plots, gr.Dataframe(visible=False, headers=TABLE_HEADERS, label="at the current settings")],
         api_name="estimators",
         api_visibility="public",
         preprocess=False,

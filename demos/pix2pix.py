@@ -14,7 +14,7 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from demos import LATEX_DELIMITERS, TORCH_QUEUE, BenchCase, show_unavailable, tab_sections, tab_text, zerogpu
+from demos import TORCH_QUEUE, BenchCase, markdown, show_unavailable, zerogpu
 from demos.validation import ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.pix2pix import GENERATORS, SketchResult, load_models, sketch_to_image
@@ -196,11 +196,12 @@ def first_sight(example: str | None) -> tuple[dict | None, tuple]:
     """The canvas value and the live view (output, heatmap, status) shown before any click: a held-out example.
 
     A canvas that opens with a background already has its pen selected (Gradio picks the draw tool whenever a
-    value is loaded); an empty one opens on the image tool.
+    value is loaded); an empty one opens on the image tool. The empty drawing layer matters: without it, strokes
+    on a canvas that opened with a value fire no change event (Gradio 6.31), and the view would never update.
     """
     if example is None:
         return None, (None, None, DRAW_HINT)
-    value = {"background": example, "layers": [], "composite": None}
+    value = {"background": example, "layers": [Image.new("RGBA", CANVAS_SIZE, (0, 0, 0, 0))], "composite": None}
     if zerogpu.active():  # no GPU outside a request: the first stroke or example computes the view
         return value, (None, None, DRAW_HINT)
     return value, draw(value, "gan", False, 0)
@@ -261,16 +262,12 @@ def build() -> None:
             )
     examples = gr.Examples(examples_list, inputs=canvas, label="Held-out sketches (never seen in training)")
     with gr.Accordion("Homework questions (predict first, then reveal)", open=False, elem_id="pix2pix-homework"):
-        texts = tab_sections("pix2pix", "homework")
         reveals, answers = {}, {}
         for key in PRESETS:
-            gr.Markdown(texts[f"{key}_question"], latex_delimiters=LATEX_DELIMITERS)
+            markdown("pix2pix", "homework", f"{key}_question")
             reveals[key] = gr.Button("Show answer", size="sm")
-            answers[key] = gr.Markdown(texts[f"{key}_answer"], latex_delimiters=LATEX_DELIMITERS, visible=False)
-    gr.Markdown(
-        tab_text("pix2pix", "explanation"),
-        latex_delimiters=LATEX_DELIMITERS,
-    )
+            answers[key] = markdown("pix2pix", "homework", f"{key}_answer", visible=False)
+    markdown("pix2pix", "explanation")
 
     inputs = [canvas, model, stochastic, seed]
     live_view = {

@@ -2,7 +2,8 @@
 
 `build()` is called at the end of the VAE tab's build; the model and its trainer live in models/vae_live.py.
 After every UPDATE_SECONDS of training the section redraws the loss curves, the encoder's map of 1,000 test
-digits and the decoder on a grid of the latent plane.
+digits and the decoder on a grid of the latent plane; during Play the next update trains while the current one
+is drawn and sent.
 
 Classroom safety. Trainings run in their own concurrency group (LIVE_QUEUE: at most MAX_LIVE_TRAININGS at
 once, the others wait in Gradio's queue with their position shown), never in demos.TORCH_QUEUE, so the other
@@ -23,13 +24,13 @@ import functools
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, tab_text
+from demos import BenchCase, markdown
 from demos.validation import choice, friendly_errors, integer, log, number
 from models.mnist import MnistDataError, load_mnist
 from models.vae_live import REGULARIZERS, LiveTrainer, Snapshot, map_subset
@@ -110,9 +111,10 @@ class LiveSession:
         """Train `steps` minibatches (or for `seconds`) on a low-priority training thread; wait for the snapshot."""
         return TRAINING_THREADS.submit(self._advance, steps, seconds).result()
 
-    def advance_one_update(self) -> Snapshot:
-        """Train for UPDATE_SECONDS, at most to the end of the epoch: a steady update rate on any machine."""
-        return self.advance(self.trainer.steps_to_epoch_end(), UPDATE_SECONDS)
+    def start_update(self) -> Future:
+        """Start training for UPDATE_SECONDS, at most to the end of the epoch (a steady update rate on any
+        machine), on a low-priority training thread; the future's result is the snapshot."""
+        return TRAINING_THREADS.submit(self._advance, self.trainer.steps_to_epoch_end(), UPDATE_SECONDS)
 
     def snapshot(self) -> Snapshot:
         with self.lock:
@@ -290,10 +292,13 @@ def play(session, regularizer, lam, seed):
         session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
     session.set_objective(regularizer, lam)
     stop_at = time.monotonic() + PLAY_SECONDS
-    snapshot = session.advance_one_update()
-    while time.monotonic() < stop_at:
+    update = session.start_update()
+    while True:
+        snapshot = update.result()
+        if time.monotonic() >= stop_at:
+            break
+        update = session.start_update()  # the next update trains while this one is drawn and sent
         yield session, *_views(snapshot, "Training…")
-        snapshot = session.advance_one_update()
     note = f"Paused after {PLAY_SECONDS} s so that others get a turn: press Play to go on."
     yield session, *_views(snapshot, note)
 
@@ -306,7 +311,7 @@ def step_epoch(session, regularizer, lam, seed):
         session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
     session.set_objective(regularizer, lam)
     while True:
-        snapshot = session.advance_one_update()
+        snapshot = session.start_update().result()
         if session.trainer.step % session.trainer.steps_per_epoch == 0:
             yield session, *_views(snapshot, "Paused at the end of the epoch.")
             return
@@ -343,7 +348,7 @@ def build() -> None:
         except MnistDataError as exc:
             gr.Markdown(f"⚠️ **Live training is unavailable.** {exc}")
             return
-        gr.Markdown(tab_text("vae_live", "intro"), latex_delimiters=LATEX_DELIMITERS)
+        markdown("vae_live", "intro")
         with gr.Row():
             regularizer = gr.Radio([("KL", "kl"), ("Cauchy–Schwarz", "cs")], value="kl", label="Regularizer")
             lam = gr.Slider(*LAMBDAS, value=1.0, step=0.1, label="λ (weight of the regularizer)")

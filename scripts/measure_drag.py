@@ -3,6 +3,7 @@
     python -m scripts.measure_drag                                  # prints the table
     python -m scripts.measure_drag --write docs/live_sliders.md     # also writes it there (with the command)
     python -m scripts.measure_drag --sliders "μ" "μ₁" --runs 3      # some sliders only, several drags each
+    python -m scripts.measure_drag --sliders "μ" --runs 1 --profile # also where the page's CPU time goes
 
 The app runs in its own process (scripts/bench.py's start_server); the page is 1280×900 CSS px. Each slider is
 dragged with the mouse by DRAG_MOVES moves over DRAG_SECONDS s (each move at least one slider step), so a
@@ -15,12 +16,14 @@ Columns:
   updates/s                        those table states per second of drag;
   mouse-up → final view            from mouse-up to the last redraw of any plot or table (the view then stays
                                    unchanged for QUIET_MS); 0 when nothing is redrawn after mouse-up;
-  plot redraws                     redraw bursts of the tab's plots during the drag, all plots together;
-  Plotly.react per plot            median main-thread time of one Plotly.react call during the drag;
+  drag took                        from the first move to mouse-up: 2 s when the page keeps up; longer when
+                                   a busy page delays the mouse events themselves;
+  Plotly.react                     calls during the drag (all plots together) and the median time of one;
   long tasks                       total and share of the drag spent in long tasks.
 """
 
 import argparse
+import collections
 import os
 import statistics
 import sys
@@ -90,8 +93,12 @@ def chromium_args() -> list[str]:
     return CHROMIUM_ARGS
 
 
-def drag(page, tab: str, label: str) -> dict:
-    """Drag one slider by DRAG_MOVES mouse moves over DRAG_SECONDS; return the row's measurements."""
+def drag(page, tab: str, label: str, profile: bool = False) -> dict:
+    """Drag one slider by DRAG_MOVES mouse moves over DRAG_SECONDS; return the row's measurements.
+
+    With `profile`, Chrome's sampling CPU profiler runs from the first move until the view is final, and the row
+    gets "profile": self time in ms per script (or native activity) and per function.
+    """
     page.get_by_role("tab", name=tab).click()
     panel = page.get_by_role("tabpanel").filter(visible=True).first
     slider = panel.get_by_label(f"range slider for {label}", exact=True)
@@ -110,6 +117,11 @@ def drag(page, tab: str, label: str) -> dict:
     move_px = max(MIN_MOVE_PX, box["width"] * step / (high - low) * 1.05)
     direction = 1 if fraction < 0.5 else -1
     slider.evaluate(OBSERVE)
+    if profile:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 500})
+        cdp.send("Profiler.start")
 
     page.mouse.move(x, y)
     page.mouse.down()
@@ -128,7 +140,22 @@ def drag(page, tab: str, label: str) -> dict:
         last = max([event["t"] for event in log["plots"] + log["tables"]] or [released])
         if page.evaluate("performance.now()") - max(last, released) > QUIET_MS:
             break
-    return summarize(log, started, released)
+    row = summarize(log, started, released)
+    if profile:
+        row["profile"] = self_times(cdp.send("Profiler.stop")["profile"])
+    return row
+
+
+def self_times(profile: dict) -> dict:
+    """Self time (ms) of a CDP CPU profile, by script file (or native activity such as layout) and by function."""
+    nodes = {node["id"]: node["callFrame"] for node in profile["nodes"]}
+    by_script, by_function = collections.Counter(), collections.Counter()
+    for sample, delta_us in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        frame = nodes[sample]
+        script = frame["url"].rsplit("/", 1)[-1] or frame["functionName"]
+        by_script[script] += delta_us / 1000
+        by_function[f"{frame['functionName'] or '(anonymous)'} {script}:{frame['lineNumber']}"] += delta_us / 1000
+    return {"by_script": by_script.most_common(10), "by_function": by_function.most_common(15)}
 
 
 def summarize(log: dict, started: float, released: float) -> dict:
@@ -139,11 +166,6 @@ def summarize(log: dict, started: float, released: float) -> dict:
         if event["text"] != previous:
             states += 1
             previous = event["text"]
-    bursts, last_t = 0, -1e9
-    for event in during(log["plots"]):
-        if event["t"] - last_t > 16:  # mutations within one frame belong to one redraw
-            bursts += 1
-        last_t = event["t"]
     after = [event["t"] for event in log["plots"] + log["tables"] if event["t"] > released]
     long_ms = sum(entry["d"] for entry in log["long"] if started <= entry["t"] <= released)
     duration_s = (released - started) / 1000
@@ -152,14 +174,15 @@ def summarize(log: dict, started: float, released: float) -> dict:
         "rendered": min(states, len(values)),
         "updates_per_s": states / duration_s,
         "final_ms": (max(after) - released) if after else 0.0,
-        "plot_redraws": bursts,
+        "drag_s": duration_s,
+        "react_calls": len(during(log["react"])),
         "long_ms": long_ms,
         "busy": long_ms / (released - started),
         "react_ms": statistics.median([e["d"] for e in during(log["react"])] or [0.0]),
     }
 
 
-def measure(sliders, runs: int) -> list[tuple[str, str, list[dict]]]:
+def measure(sliders, runs: int, profile: bool = False) -> list[tuple[str, str, list[dict]]]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -178,9 +201,13 @@ def measure(sliders, runs: int) -> list[tuple[str, str, list[dict]]]:
                 for _ in range(runs):  # a fresh page per drag: no observers or state left over
                     page = browser.new_page(viewport=VIEWPORT)
                     page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
-                    results.append(drag(page, tab, label))
+                    results.append(drag(page, tab, label, profile))
                     page.close()
                 rows.append((tab, label, results))
+                for result in results:
+                    for kind, top in result.pop("profile", {}).items():
+                        print(f"CPU profile of {tab} / {label}, self time {kind}:")
+                        print("\n".join(f"  {ms:8.0f} ms  {name}" for name, ms in top))
                 print(f"  {tab} / {label}: {results}", file=sys.stderr)
             browser.close()
     finally:
@@ -197,8 +224,8 @@ def spread(values, fmt: str) -> str:
 
 def table(rows) -> str:
     lines = [
-        "| tab | slider | inputs rendered during the drag | updates/s | mouse-up → final view | plot redraws "
-        "during the drag | Plotly.react per plot | long tasks during the drag |",
+        "| tab | slider | inputs rendered during the drag | updates/s | mouse-up → final view | drag took | "
+        "Plotly.react calls during the drag, median time | long tasks during the drag |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for tab, label, results in rows:
@@ -210,7 +237,8 @@ def table(rows) -> str:
             f"| {tab} | {label.split(' (')[0]} | {rendered} of {inputs} | "
             f"{spread([r['updates_per_s'] for r in results], '.1f')} | "
             f"{spread([r['final_ms'] for r in results], '.0f')} ms | "
-            f"{spread([r['plot_redraws'] for r in results], 'd')} | "
+            f"{spread([r['drag_s'] for r in results], '.1f')} s | "
+            f"{spread([r['react_calls'] for r in results], 'd')}, "
             f"{statistics.median(r['react_ms'] for r in results):.0f} ms | {long_ms:.0f} ms ({busy:.0%}) |"
         )
     return "\n".join(lines)
@@ -222,13 +250,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="drags per slider (default 3); the table gives min–max")
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
     parser.add_argument("--title", default="Slider drag", help="heading of the written file")
+    parser.add_argument("--profile", action="store_true", help="print a CPU profile of each drag (CDP Profiler)")
     args = parser.parse_args()
 
     if not os.path.exists(CHROMIUM):
         sys.exit(f"{CHROMIUM} is missing (apt-get install chromium).")
     chosen = [s for s in SLIDERS if not args.sliders or s[1].split(" (")[0] in args.sliders or s[1] in args.sliders]
     started = time.time()
-    rows = measure(chosen, args.runs)
+    rows = measure(chosen, args.runs, args.profile)
     text = table(rows)
     load = os.getloadavg()
     note = (

@@ -4,11 +4,14 @@ other tabs' previews.
     python -m scripts.measure_live_training                 # starts the app on loopback
     python -m scripts.measure_live_training --trainings 5 --calls 60
 
-1. One live training through `/vae_train_live` (5 epochs, KL, λ = 1): when each update reaches the client, and
+1. The section's Play (demos.vae_live.play, in this process, one torch thread as in the app; every update's
+   figures serialized to JSON and its grid encoded to PNG as Gradio does, the transport excluded) for 30 s: the
+   update rate and when the map becomes readable.
+2. One live training through `/vae_train_live` (5 epochs, KL, λ = 1): when each update reaches the client, and
    how readable the map is at each epoch — the leave-one-out 5-nearest-neighbour accuracy of the digits' labels
    from their 2-D codes (chance 0.1). "Readable" means ≥ READABLE_ACCURACY; the shipped 2-D conv VAE
    (checkpoints/vae_kl_2d, 30 epochs) scores about 0.63 on the same 1,000 digits.
-2. The previews' latency (`/vae_sample`, `/vae_traverse`, alternating, one client) alone, then while K live
+3. The previews' latency (`/vae_sample`, `/vae_traverse`, alternating, one client) alone, then while K live
    trainings stream at once (at most demos.vae_live.MAX_LIVE_TRAININGS run, the others wait in the queue).
 """
 
@@ -18,6 +21,7 @@ import json
 import os
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -26,12 +30,19 @@ from scripts.bench import free_port, percentiles, start_server
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 READABLE_ACCURACY = 0.5
+PLAY_SECONDS = 30
 NEIGHBOURS = 5
 PREVIEWS = [
     ("/vae_sample", {"model": "kl", "n": 64, "temperature": 1.0, "seed": 0}),
     ("/vae_traverse", {"model": "kl", "digit_index": 0, "span": 3.0}),
 ]
 TRAINING = {"regularizer": "kl", "lam": 1.0, "epochs": 5, "seed": 0}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc): what the work costs whatever the load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _array(values) -> np.ndarray:
@@ -58,14 +69,44 @@ def neighbour_accuracy(codes: np.ndarray, labels: np.ndarray, k: int = NEIGHBOUR
     return float((predicted == labels).mean())
 
 
-def one_training(client) -> list[tuple[float, float, dict]]:
-    """(seconds since submit, epoch, map plot) for every update of one /vae_train_live stream."""
-    started = time.perf_counter()
+def play_in_process(seconds: float) -> list[tuple]:
+    """(seconds since Play, CPU seconds of this process since Play, epoch, codes, labels) for every update of the
+    section's Play during `seconds`."""
+    import io
+
+    import torch
+    from PIL import Image
+
+    from demos import vae_live
+
+    torch.set_num_threads(1)
+    # What the app does once at its start: load the digits, draw the section's first (untrained) views.
+    vae_live.map_figure(vae_live.LiveSession("kl", 1.0, 0).snapshot()).to_json()
+    updates = []
+    started, cpu_started = time.perf_counter(), cpu_seconds(os.getpid())
+    stream = vae_live.play(None, **{key: TRAINING[key] for key in ("regularizer", "lam", "seed")})
+    for session, loss_plot, map_plot, grid, _ in stream:
+        loss_plot.to_json()  # what gr.Plot sends, as gradio_client receives it
+        plot = {"type": "plotly", "plot": map_plot.to_json()}
+        Image.fromarray(grid).save(io.BytesIO(), format="png")  # what gr.Image writes
+        cpu = cpu_seconds(os.getpid()) - cpu_started
+        updates.append((time.perf_counter() - started, cpu, session.trainer.epoch, plot))
+        if updates[-1][0] >= seconds:
+            break
+    stream.close()
+    return [(seconds, cpu, epoch, *map_points(plot)) for seconds, cpu, epoch, plot in updates]  # read back untimed
+
+
+def one_training(client, server_pid: int) -> list[tuple]:
+    """(seconds since submit, CPU seconds of the server since submit, epoch, codes, labels) for every update of
+    one /vae_train_live stream."""
+    started, cpu_started = time.perf_counter(), cpu_seconds(server_pid)
     job = client.submit(**TRAINING, api_name="/vae_train_live")
     updates = []
     for table, plot, _ in job:
-        updates.append((time.perf_counter() - started, table["data"][-1][0], plot))
-    return updates
+        cpu = cpu_seconds(server_pid) - cpu_started
+        updates.append((time.perf_counter() - started, cpu, table["data"][-1][0], plot))
+    return [(seconds, cpu, epoch, *map_points(plot)) for seconds, cpu, epoch, plot in updates]
 
 
 def previews(client, calls: int) -> list[float]:
@@ -112,6 +153,27 @@ def previews_under_load(url: str, client, trainings: int, calls: int) -> tuple[l
     return samples, updates, seconds
 
 
+def print_progress(title: str, updates: list[tuple]) -> None:
+    """Update rate, and the map's readability every 5 s, of (seconds, CPU seconds, epoch, codes, labels) updates."""
+    times = np.array([update[0] for update in updates])
+    gaps = np.diff(times)
+    print(f"## {title}\n")
+    print(f"{len(updates)} updates; the first after {times[0]:.2f} s, then {len(gaps) / (times[-1] - times[0]):.2f}")
+    print(f"updates/s (gap p50 {np.percentile(gaps, 50) * 1000:.0f} ms, p95 {np.percentile(gaps, 95) * 1000:.0f} ms)\n")
+    print(f"| seconds | CPU seconds | epoch | map {NEIGHBOURS}-NN accuracy |")
+    print("|---|---|---|---|")
+    readable_at, next_row = None, 0.0
+    for index, (seconds, cpu, epoch, codes, labels) in enumerate(updates):
+        accuracy = neighbour_accuracy(codes, labels)
+        if readable_at is None and accuracy >= READABLE_ACCURACY:
+            readable_at = (seconds, cpu)
+        if seconds >= next_row or index == len(updates) - 1:
+            print(f"| {seconds:.1f} | {cpu:.1f} | {epoch:.2f} | {accuracy:.3f} |")
+            next_row = seconds + 5.0
+    reached = "not reached" if readable_at is None else "after {:.1f} s ({:.1f} CPU seconds)".format(*readable_at)
+    print(f"\nReadable map ({NEIGHBOURS}-NN accuracy ≥ {READABLE_ACCURACY}): {reached}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trainings", type=int, default=5, help="concurrent live trainings in part 2 (default 5)")
@@ -124,12 +186,13 @@ def main() -> None:
     from gradio_client import Client
 
     load_before = os.getloadavg()[0]
+    played = play_in_process(PLAY_SECONDS)
     port = free_port()
     process, _ = start_server(["app.py", "--port", str(port)], port)
     url = f"http://127.0.0.1:{port}/"
     try:
         client = Client(url, verbose=False, analytics_enabled=False)
-        updates = one_training(client)
+        updates = one_training(client, process.pid)
         quiet, loaded, received, loaded_seconds = [], [], 0, 0.0
         per_round = max(1, args.calls // args.rounds)
         for _ in range(args.rounds):
@@ -142,25 +205,11 @@ def main() -> None:
         process.terminate()
         process.wait(timeout=30)
 
-    arrivals = np.array([seconds for seconds, _, _ in updates])
-    gaps = np.diff(arrivals)
-    print(f"## One live training ({TRAINING}), {os.cpu_count()} CPUs")
-    print(f"(1-minute load average {load_before:.1f} before the app started, {os.getloadavg()[0]:.1f} at the end)\n")
     print(
-        f"{len(updates)} updates; first after {arrivals[0]:.2f} s; then {len(gaps) / (arrivals[-1] - arrivals[0]):.2f}"
+        f"{os.cpu_count()} CPUs; 1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end\n"
     )
-    print(f"updates/s (gap p50 {np.percentile(gaps, 50) * 1000:.0f} ms, p95 {np.percentile(gaps, 95) * 1000:.0f} ms)\n")
-    print(f"| epoch | seconds since submit | map {NEIGHBOURS}-NN accuracy |")
-    print("|---|---|---|")
-    readable_at = None
-    for seconds, epoch, plot in updates:
-        accuracy = neighbour_accuracy(*map_points(plot))
-        if readable_at is None and accuracy >= READABLE_ACCURACY:
-            readable_at = seconds
-        if abs(epoch - round(epoch)) < 1e-6 or epoch in (0.1, 0.5):
-            print(f"| {epoch:.1f} | {seconds:.1f} | {accuracy:.3f} |")
-    reached = f"{readable_at:.1f} s" if readable_at is not None else "not within the run"
-    print(f"\nReadable map ({NEIGHBOURS}-NN accuracy ≥ {READABLE_ACCURACY}): {reached}\n")
+    print_progress(f"Play in the section ({PLAY_SECONDS} s, in process)", played)
+    print_progress(f"One training through the server ({TRAINING})", updates)
 
     print(f"## Previews ({', '.join(name for name, _ in PREVIEWS)} alternating; {len(quiet)} calls per row,")
     print(f"in {args.rounds} rounds of quiet then loaded)\n")

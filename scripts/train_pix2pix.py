@@ -299,7 +299,9 @@ class Trainer:
             progress.update(1)
             if meta["step"] % args.log_every == 0:  # the only read-back: once every log_every steps
                 means = (sums / window).tolist()
-                progress.set_postfix(l1=f"{means[2]:.3f}", d=f"{means[0]:.3f}", lr_factor=f"{1 - self.progress():.2f}")
+                progress.set_postfix(
+                    l1=f"{means[2]:.3f}", d=f"{means[0]:.3f}", lr=f"{learning_rate_factor(self.progress()):.2f}x"
+                )
             if self.finished() or stop.requested or time.time() - chunk_started > 60 * args.checkpoint_minutes:
                 break
         if self.device.type == "cuda":  # charge the work still queued on the GPU to the training time

@@ -305,7 +305,8 @@ def test_rendering_never_calls_models(monkeypatch):
         if callable(getattr(dv, name)) and not isinstance(getattr(dv, name), type):
             monkeypatch.setattr(dv, name, lambda *args, _name=name, **kwargs: pytest.fail(f"render called dv.{_name}"))
     figures_and_table = tab.render(result, d["mu1"], d["sigma1"], d["mu2"], d["sigma2"])
-    assert len(figures_and_table) == 4
+    page = tab.page_view(result, **{**d, "mixture": False})
+    assert len(figures_and_table) == len(page) == 4
 
 
 def test_comparison_closed_forms_are_computed_once(monkeypatch):
@@ -339,6 +340,7 @@ def test_cs_is_below_both_kls_for_every_pair_of_gaussians():
     assert np.max(cs[different] / smallest[different]) < 1
     # ... and no constant below 1 works: the "narrow p far from a wider q" case comes close (the text says ≈ 0.97).
     assert dv.cs_gaussians(-5.0, 0.1, 5.0, 0.8) / _min_kl(-5.0, 0.1, 5.0, 0.8) == pytest.approx(0.97, abs=0.005)
+    assert dv.cs_gaussians(-50.0, 0.01, 50.0, 1.0) / _min_kl(-50.0, 0.01, 50.0, 1.0) > 0.999  # "tends to 1"
 
 
 def test_variance_terms_of_the_proof():
@@ -629,6 +631,7 @@ def test_dragging_a_slider_updates_the_table(browser, app_url):
 
 
 def _open_tab(page, title="KL vs Cauchy–Schwarz"):
+    page.get_by_role("tablist").first.wait_for()  # the app has mounted
     tab = page.get_by_role("tab", name=title)
     if tab.count() and tab.first.is_visible():
         tab.first.click()

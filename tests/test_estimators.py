@@ -4,6 +4,8 @@ Statistical tests use fixed seeds, so they are deterministic; their tolerances a
 would pass with probability ≈ 1 − 1e-4 per check, so a failure means a wrong formula, not bad luck.
 """
 
+import base64
+import json
 import math
 import re
 
@@ -15,6 +17,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy import integrate, stats
 
 from demos import estimators as tab
+from demos import tab_sections, tab_text
 from models.estimators import (
     ESTIMATORS,
     OBJECTIVES,
@@ -336,20 +339,37 @@ def test_figures_are_valid_plotly_specs():
             go.Figure(figure.to_dict())  # raises on any invalid property
 
 
+def sent(update) -> tuple[dict, object, object]:
+    """A tab update as the browser gets it: ({plot name: figure JSON as a dict}, table, homework numbers)."""
+    figures, shown_table, numbers = update
+    return json.loads(figures), shown_table, numbers
+
+
+def as_dict(figure) -> dict:
+    return json.loads(figure.to_json())
+
+
+def decoded(array) -> np.ndarray:
+    """An array of a figure's JSON: plotly sends NumPy arrays as base64 typed arrays."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    return np.asarray(array)
+
+
 def test_dragging_redraws_the_table_and_one_plot_with_the_full_updates_numbers():
-    full = tab.update_view(**tab.DEFAULTS)
-    light = tab.update_view(**tab.DEFAULTS, dragging=True)
-    assert light[0].to_json() == full[0].to_json()  # the live plot: the same figure as the full update
-    assert light[1] == light[2] == light[4] == gr.skip()  # the others wait for mouse-up
-    assert light[3].equals(full[3])
-    settled = tab.update_view(**tab.DEFAULTS, released=True)  # mouse-up: the rest, as the full update has them
-    assert settled[0] == settled[3] == gr.skip()
-    assert [settled[i].to_json() for i in (1, 2)] == [full[i].to_json() for i in (1, 2)] and settled[4] == full[4]
+    public = tab.compare_estimators(**tab.DEFAULTS)  # what API callers get
+    full_figures, full_table, full_numbers = sent(tab.update_view(**tab.DEFAULTS))
+    assert full_figures == dict(zip(tab.PLOTS, map(as_dict, public[:3]), strict=True))  # the same figures
+    assert full_table.equals(public[3])
+    figures, shown_table, numbers = sent(tab.update_view(**tab.DEFAULTS, dragging=True))
+    assert figures == {"by_n": full_figures["by_n"]} and shown_table.equals(full_table)  # the live plot and table
+    assert numbers == gr.skip()  # the rest waits for mouse-up
+    figures, shown_table, numbers = sent(tab.update_view(**tab.DEFAULTS, released=True))  # mouse-up: the rest
+    assert figures == {name: full_figures[name] for name in ("by_mu", "estimates")}
+    assert shown_table == gr.skip() and numbers == full_numbers
     others = {k: v for k, v in tab.DEFAULTS.items() if k != "n"}
-    n, *by_log = tab.update_view_from_log_slider(**others, log_n=1, dragging=True)
-    assert n == 10 and by_log[1].to_json() == full[1].to_json() and by_log[0] == gr.skip()
-    public = tab.compare_estimators(**tab.DEFAULTS)  # what API callers get: the same numbers
-    assert public[3].equals(full[3]) and [fig.to_json() for fig in public[:3]] == [fig.to_json() for fig in full[:3]]
+    n, *update = tab.update_view_from_log_slider(**others, log_n=1, dragging=True)
+    assert n == 10 and sent(update)[0] == {"by_mu": full_figures["by_mu"]}
 
 
 def test_bench_cases_are_valid_calls_with_fixed_height_figures():
@@ -361,7 +381,7 @@ def test_bench_cases_are_valid_calls_with_fixed_height_figures():
 
 def test_typed_n_moves_the_log_slider_in_the_same_request():
     log_n, *views = tab.update_view_from_box(**{**tab.DEFAULTS, "n": 100})
-    assert log_n == pytest.approx(2.0) and len(views) == 5
+    assert log_n == pytest.approx(2.0) and len(views) == 3
     assert tab.n_from_log_slider(tab.log_slider_from_n(1234)) == 1234
     assert tab.log_slider_from_n("many") == gr.update()  # bad N: the slider stays, the endpoint says why
     with pytest.raises(gr.Error, match="n must be a number"):
@@ -372,7 +392,7 @@ def test_dragging_log_n_sets_n_and_the_view_in_one_request():
     n, *views = tab.update_view_from_log_slider(**{k: v for k, v in tab.DEFAULTS.items() if k != "n"}, log_n=3)
     assert (
         n == 1000
-        and views[3]["exact_variance"].tolist()
+        and views[1]["exact_variance"].tolist()
         == tab.compare_estimators(**{**tab.DEFAULTS, "n": 1000})[3]["exact_variance"].tolist()
     )
 
@@ -387,12 +407,12 @@ def press(key):
     reveal, *rest = tab.show_answer(key)
     assert reveal == gr.update(visible=True)
     controls = dict(zip(CONTROL_NAMES, rest[: len(CONTROL_NAMES)], strict=True))
-    by_n, by_mu, spread, table, numbers = rest[len(CONTROL_NAMES) :]
-    return controls, by_mu, table.set_index("estimator"), numbers
+    figures, table, numbers = sent(rest[len(CONTROL_NAMES) :])
+    return controls, figures["by_mu"], table.set_index("estimator"), numbers
 
 
 def test_every_question_has_an_answer_and_a_valid_preset():
-    texts = tab.tab_sections("estimators", "homework")
+    texts = tab_sections("estimators", "homework")
     assert set(texts) == {f"{key}_{part}" for key in tab.PRESETS for part in ("question", "answer")}
     for key, preset in tab.PRESETS.items():
         controls, *_ = press(key)
@@ -438,9 +458,9 @@ def test_pathwise_answer_square_is_not_zero_and_flat_in_mu():
     controls, by_mu, table, _ = press("pathwise")
     expected = 4 * controls["m"] ** 4 / controls["n"]
     assert table.loc["pathwise", "exact_variance"] == pytest.approx(expected, rel=1e-6) and expected > 0
-    assert f"{expected:.4g}" in tab.tab_sections("estimators", "homework")["pathwise_answer"]
-    pathwise_line = next(trace for trace in by_mu.data if trace.name == "pathwise")
-    np.testing.assert_allclose(pathwise_line.y, expected, rtol=1e-9)
+    assert f"{expected:.4g}" in tab_sections("estimators", "homework")["pathwise_answer"]
+    pathwise_line = next(trace for trace in by_mu["data"] if trace["name"] == "pathwise")
+    np.testing.assert_allclose(decoded(pathwise_line["y"]), expected, rtol=1e-9)
 
 
 def test_sign_answer_score_estimates_average_plus_eta():
@@ -484,8 +504,8 @@ def test_no_retired_wrong_claim_in_the_tabs_texts():
     import models.estimators
 
     texts = {
-        "explanation": tab.tab_text("estimators", "explanation"),
-        **tab.tab_sections("estimators", "homework"),
+        "explanation": tab_text("estimators", "explanation"),
+        **tab_sections("estimators", "homework"),
         "models docstrings": models.estimators.__doc__ + models.estimators.exact_variances.__doc__,
         **{f"numbers for {key}": press(key)[3] for key in tab.PRESETS},
     }

@@ -63,3 +63,35 @@ def test_drag_updates_the_table_live_and_everything_on_release(browser, app_url)
         timeout=20_000,
     )
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "viewport", "scale"),
+    [("projector", {"width": 853, "height": 480}, 1.5), ("phone", {"width": 390, "height": 844}, 2)],
+)
+def test_controls_sit_beside_or_above_the_plot_they_drive(browser, app_url, artifacts_dir, name, viewport, scale):
+    """Projector: 1280×720 at 150 % zoom (853×480 CSS px); the first screen shows the sliders and the live plot
+    beside them. Phone (390 px): the plot starts right below the controls, within one screen of the μ slider."""
+    page = browser.new_page(viewport=viewport, device_scale_factor=scale)
+    page.goto(app_url, wait_until="networkidle")
+    panel = page.get_by_role("tabpanel").filter(visible=True).first
+    plot = panel.locator('[data-testid="plotly"]').first
+    plot.locator(".main-svg").first.wait_for()
+    page.screenshot(path=str(artifacts_dir / f"estimators-{name}.png"))
+    sliders = [panel.get_by_label(f"range slider for {label}", exact=True) for label in ("μ", "log₁₀ N (drag)")]
+    plot_box = plot.bounding_box()
+    if name == "projector":
+        assert plot_box["y"] < viewport["height"] / 2  # the plot starts in the upper half of the first screen
+        for slider in sliders:
+            box = slider.bounding_box()
+            assert box["y"] + box["height"] <= viewport["height"], "a slider is below the first screen"
+            assert box["x"] + box["width"] <= plot_box["x"], "the slider is not beside the plot"
+    else:
+        mu_box = sliders[0].bounding_box()
+        assert mu_box["y"] < plot_box["y"] < mu_box["y"] + viewport["height"]
+        assert plot_box["width"] <= viewport["width"]
+        # Titles are not clipped: each title line fits inside the plot's width.
+        for each_plot in panel.locator('[data-testid="plotly"]').all():
+            outer, title = each_plot.bounding_box(), each_plot.locator(".gtitle").bounding_box()
+            assert outer["x"] - 1 <= title["x"] and title["x"] + title["width"] <= outer["x"] + outer["width"] + 1
+    page.close()

@@ -157,6 +157,26 @@ def test_an_epoch_visits_every_training_digit_once(digits):
     assert vae_live.LiveSession("kl", 1.0, 0).trainer.steps_per_epoch == 80  # the app: all 8,000, ten updates
 
 
+@pytest.mark.slow  # four trainings of two epochs
+def test_what_the_section_says_about_lambda_and_cs(one_thread):
+    """The intro's claims: λ = 0 lets σ collapse and the codes spread, a large λ pulls them in and widens σ, and at
+    equal λ the CS posteriors end up narrower than the KL ones."""
+
+    def trained(regularizer, lam):  # the section's own model and data, two epochs
+        trainer = vae_live.LiveSession(regularizer, lam, seed=0).trainer
+        trainer.advance(2 * trainer.steps_per_epoch)
+        with torch.no_grad():
+            mu, logvar = trainer.model.encode(trainer.map_images)
+        return mu.pow(2).sum(dim=1).mean().sqrt(), (0.5 * logvar).exp().median()
+
+    (spread_0, sigma_0), (spread_1, sigma_1), (spread_5, sigma_5) = (trained("kl", lam) for lam in (0.0, 1.0, 5.0))
+    assert spread_0 > spread_1 > spread_5
+    assert sigma_0 < 0.5 * sigma_1 and sigma_1 < sigma_5
+    assert (
+        trained("cs", 1.0)[1] < sigma_1
+    )  # measured: median σ 0.007, 0.115, 0.313 (KL, λ = 0, 1, 5); 0.073 (CS, λ = 1)
+
+
 # ---------------------------------------------------------------------------------------------------
 # The section's views and endpoint
 
