@@ -93,10 +93,11 @@ def build_app() -> gr.Blocks:
                     tab.module.build()
                     linked[tab.name] = classroom.linked_tabs(demo, [tab.name])[tab.name]
                     classroom.add_link_controls(linked[tab.name])
-        gr.Markdown(
-            f"Generative Models Lab v{__version__} · running on **{device_label(select_device())}** · [API](?view=api)",
+        footer = gr.Markdown(
+            f"Generative Models Lab v{__version__} · {device_label(select_device())} · [API](?view=api)",
             elem_classes="gml-footer",
         )
+        footer.gml_untranslated = True  # a version, a device name and a link: the same in every language
         lecture.change(None, lecture, None, js=classroom.LECTURE_JS, api_visibility="private")
         switch.input(None, switch, None, js=SWITCH_JS, api_visibility="private")
         texts = [block for block in demo.blocks.values() if hasattr(block, "gml_text")]

@@ -59,7 +59,8 @@ def component_strings(demo: gr.Blocks) -> list[tuple[object, str, str]]:
             if isinstance(text, str) and text.strip() and not text.startswith("__i18n__"):  # not catalogued already
                 found.append((block, prop, text))
         text = getattr(block, "value", None) if isinstance(block, gr.Markdown) else None
-        if isinstance(text, str) and text.strip() and not hasattr(block, "gml_text") and id(block) not in computed:
+        skip = hasattr(block, "gml_text") or getattr(block, "gml_untranslated", False) or id(block) in computed
+        if isinstance(text, str) and text.strip() and not text.startswith("__i18n__") and not skip:
             found.append((block, "value", text))
     return found
 
