@@ -90,9 +90,15 @@ class Loaded(NamedTuple):
     test_labels: torch.Tensor
 
 
+RECORD_SECTIONS = ("training", "test", "sample_quality", "latent_activity")  # what the tab reads from a record
+
+
 def _load(name: str, device: torch.device) -> tuple[ConvVAE, dict]:
     try:
         model, record = load_model(ConvVAE, name)
+        missing = [section for section in RECORD_SECTIONS if section not in record]
+        if missing:
+            raise CheckpointError(f"The record of checkpoint {name} lacks {', '.join(missing)}.")
     except CheckpointError as exc:
         raise CheckpointError(f"{exc} Train it with `{RETRAIN_COMMANDS[name]}`.") from exc
     return model.to(device), record

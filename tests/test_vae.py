@@ -2,7 +2,9 @@
 the homework presets and the public API."""
 
 import copy
+import json
 import math
+import shutil
 
 import gradio as gr
 import pytest
@@ -12,7 +14,15 @@ from PIL import Image
 
 from demos import tab_sections
 from demos import vae as vae_tab
-from models.checkpoints import load_model, read_record, save_checkpoint
+from models.checkpoints import (
+    CHECKPOINT_DIR,
+    CHECKPOINT_DIR_ENV,
+    RETRAIN_COMMANDS,
+    CheckpointError,
+    load_model,
+    read_record,
+    save_checkpoint,
+)
 from models.divergences import kl_to_standard_normal_torch
 from models.mnist import binarize, load_mnist
 from models.vae import (
@@ -379,3 +389,15 @@ def test_bad_inputs_are_answered_with_the_endpoints_own_sentence(endpoint, argum
 def test_bad_input_through_the_api(client):
     with pytest.raises(AppError, match=r"temperature must be in \[0\.1, 3\], got -1\."):
         client.predict(model="kl", n=8, temperature=-1.0, seed=0, api_name="/vae_sample")
+
+
+def test_a_record_without_its_test_report_names_the_retrain_command(tmp_path, monkeypatch):
+    for suffix in ("safetensors", "json"):
+        shutil.copy(CHECKPOINT_DIR / f"vae_kl.{suffix}", tmp_path / f"vae_kl.{suffix}")
+    record = json.loads((tmp_path / "vae_kl.json").read_text())
+    del record["sample_quality"]
+    (tmp_path / "vae_kl.json").write_text(json.dumps(record))
+    monkeypatch.setenv(CHECKPOINT_DIR_ENV, str(tmp_path))
+    with pytest.raises(CheckpointError, match="lacks sample_quality") as raised:
+        vae_tab._load("vae_kl", torch.device("cpu"))
+    assert RETRAIN_COMMANDS["vae_kl"] in str(raised.value)
