@@ -142,9 +142,9 @@ def test_encoder_decoder_shapes(latent_dim, blocks):
 
 def test_transposed_convolution_overlap_is_even_for_k4_and_a_checkerboard_for_k3():
     even = transposed_conv_overlap(kernel=4, stride=2)
-    assert even.shape == (10, 10) and (even[1:-1, 1:-1] % 2 == 0).all() and (even[2:-2, 2:-2] == 4).all()
+    assert even.shape == (10, 10) and (even[2:-2, 2:-2] == 4).all()  # uneven only in the 2-px border
     uneven = transposed_conv_overlap(kernel=3, stride=2)
-    assert set(uneven.unique().tolist()) == {1, 2, 4}
+    assert set(uneven[2:-2, 2:-2].unique().tolist()) == {1, 2, 4}  # uneven everywhere
     assert uneven[2, 2] == 4 and uneven[2, 3] == 2 and uneven[3, 3] == 1  # alternating, like a checkerboard
     # The same counts as a scatter-add written out by hand: each input pixel adds a k × k block at s·(i, j).
     by_hand = torch.zeros(9, 9, dtype=torch.int64)
@@ -268,7 +268,7 @@ def test_texts_quote_the_records_and_leave_no_placeholder():
     for key in ("kl", "cs"):
         activity = torch.tensor(records[f"vae_{key}"]["latent_activity"])
         assert values[f"{key}_inactive"] == str(int((activity < 0.06).sum()))
-    traversal = vae_tab.filled(tab_sections("vae", "explanation")["traversal"], values)
+    traversal = " ".join(vae_tab.filled(tab_sections("vae", "explanation")["traversal"], values).split())
     assert (
         f"{values['kl_inactive']} of the KL-VAE's 16 dimensions and {values['cs_inactive']} of the CS-VAE's"
         in traversal
