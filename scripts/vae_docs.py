@@ -140,7 +140,7 @@ def main() -> None:
         "metrics_sanity": sanity_table(),
     }
     text = DOC.read_text(encoding="utf-8")
-    missing = set(tables) - {match[1] for match in GENERATED.finditer(text)}
+    missing = set(tables) - {match[2] for match in GENERATED.finditer(text)}
     if missing:
         raise SystemExit(f"{DOC} has no marker for {sorted(missing)}.")
     DOC.write_text(
