@@ -1,8 +1,9 @@
-"""Tab: VAE explorer — what a convolutional VAE trained on real MNIST learned, KL- or CS-regularized.
+"""Tab `vae`: what a convolutional VAE trained on binarized MNIST learned, KL- or CS-regularized.
 
-Prior samples, latent traversals, interpolations, reconstructions, the 2-D latent map and a sample-quality
-readout (FID, IS, precision/recall on MNIST-classifier features). The networks live in models/vae.py;
-this module only loads them once and turns their outputs into pictures.
+Prior samples, latent traversals, interpolations, reconstructions, the 2-D latent map, the likelihood of each
+model, the sample-quality metrics (FID, IS, precision/recall, PRD, PPL on MNIST-classifier features) and the
+homework questions. Every computation is one call into models/vae_pipeline.py; this module validates the
+inputs, makes that call and draws the result. Long texts are in demos/texts/vae/.
 
 Public API. Images are RGB uint8 grids of 28 px digits with a 2 px gap around each, upscaled ×k by nearest
 neighbour: R rows and C columns make an image k·(30·R + 2) px high and k·(30·C + 2) px wide.
@@ -12,40 +13,41 @@ neighbour: R rows and C columns make an image k·(30·R + 2) px high and k·(30�
 """
 
 import functools
+import json
 import math
+import threading
+from collections import OrderedDict
 from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 import torch
-from scipy.stats import norm
 
-from demos import LATEX_DELIMITERS, METRICS_QUEUE, TORCH_QUEUE, BenchCase, show_unavailable
+from demos import LATEX_DELIMITERS, METRICS_QUEUE, TORCH_QUEUE, BenchCase, show_unavailable, tab_sections
 from demos.validation import choice, friendly_errors, integer, number
-from models.checkpoints import CheckpointError, load_state_into, read_record
+from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
+from models.classifier import CLASSIFIER_NAME
 from models.device import select_device
-from models.metrics import MnistEvaluator
-from models.mnist import MnistDataError, load_mnist
-from models.vae import (
-    ConvVAE,
-    build_model,
+from models.metrics import MnistEvaluator, PrdCurve
+from models.mnist import MnistDataError, binarized_test_split
+from models.vae import ConvVAE, transposed_conv_overlap, transposed_conv_shapes
+from models.vae_pipeline import (
+    QUALITY_SAMPLES,
+    LatentMap,
+    QualityReport,
+    digit_terms,
+    interpolate,
     latent_activity,
+    latent_map,
+    quality_report,
     reconstruct,
-    reconstruction_fid,
     sample_images,
-    sample_quality,
-    transposed_conv_shapes,
+    traverse,
 )
 
 MODELS = {"kl": ("KL-VAE", "vae_kl"), "cs": ("CS-VAE", "vae_cs")}  # API value → (label, checkpoint)
 MAP_CHECKPOINT = "vae_kl_2d"
-CLASSIFIER_COMMAND = ".venv/bin/python -m scripts.train_classifier"
-TRAIN_COMMANDS = {
-    "vae_kl": ".venv/bin/python -m scripts.train_vae --regularizer kl --latent 16",
-    "vae_cs": ".venv/bin/python -m scripts.train_vae --regularizer cs --latent 16 --lam 1",
-    "vae_kl_2d": ".venv/bin/python -m scripts.train_vae --regularizer kl --latent 2",
-}
 
 SCALE = 4  # nearest-neighbour upscaling: a 28 px digit becomes 112 px, readable on a projector
 TRAVERSE_SCALE = 2  # the 16 × 9 traversal is large already: at ×2 it fits one screen (964 × 544 px)
@@ -62,7 +64,19 @@ INTERPOLATION_STEPS = 8
 RECONSTRUCTIONS = 8
 MAP_STEPS = 15  # the 2-D manifold is decoded on a 15 × 15 grid of prior quantiles
 METRICS_SAMPLES = (100, 5000)
-METRIC_ROWS = ("FID samples", "FID reconstructions", "IS samples", "precision", "recall")
+METRIC_ROWS = (
+    "FID samples",
+    "FID reconstructions",
+    "IS samples",
+    "precision",
+    "recall",
+    "PPL",
+    "PPL standard error",
+    "F8 (PRD)",
+    "F1/8 (PRD)",
+)
+QUALITY_CACHE_SIZE = 64  # distinct (model, n, seed) reports kept; a classroom mostly asks for the defaults
+DIGIT_IMPORTANCE_SAMPLES = 500  # per digit, for the live decomposition of the homework's question 2b
 
 
 class Loaded(NamedTuple):
@@ -70,36 +84,57 @@ class Loaded(NamedTuple):
     records: dict[str, dict]  # checkpoint name → JSON record
     activity_order: dict[str, torch.Tensor]  # latent dims, most active first
     map_model: ConvVAE
+    latent_map: LatentMap
     evaluator: MnistEvaluator
-    test_images: torch.Tensor
+    test_images: torch.Tensor  # the fixed binarization of the test split: what the models were scored on
     test_labels: torch.Tensor
 
 
-def _load_checkpoint(name: str, device: torch.device) -> tuple[ConvVAE, dict]:
+RECORD_SECTIONS = ("training", "test", "sample_quality", "latent_activity")  # what the tab reads from a record
+
+
+def _load(name: str, device: torch.device) -> tuple[ConvVAE, dict]:
     try:
-        record = read_record(name)
-        return load_state_into(build_model(record["config"]), name).to(device).eval(), record
-    except (CheckpointError, KeyError) as exc:
-        raise CheckpointError(f"{exc} Train it with `{TRAIN_COMMANDS[name]}`.") from exc
+        model, record = load_model(ConvVAE, name)
+        missing = [section for section in RECORD_SECTIONS if section not in record]
+        if missing:
+            raise CheckpointError(f"The record of checkpoint {name} lacks {', '.join(missing)}.")
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc} Train it with `{RETRAIN_COMMANDS[name]}`.") from exc
+    return model.to(device), record
 
 
 @functools.cache
 def loaded() -> Loaded:
     """Models, evaluator and test split, loaded once per process (raises CheckpointError / MnistDataError)."""
     device = select_device()
-    test_images, test_labels = load_mnist("test")
+    test_images, test_labels = binarized_test_split()
     models, records = {}, {}
     for key, (_, name) in MODELS.items():
-        models[key], records[name] = _load_checkpoint(name, device)
-    map_model, records[MAP_CHECKPOINT] = _load_checkpoint(MAP_CHECKPOINT, device)
+        models[key], records[name] = _load(name, device)
+    map_model, records[MAP_CHECKPOINT] = _load(MAP_CHECKPOINT, device)
     activity_order = {
         key: latent_activity(model, test_images).argsort(descending=True) for key, model in models.items()
     }
     try:
         evaluator = MnistEvaluator.load(device=device)
     except CheckpointError as exc:
-        raise CheckpointError(f"{exc} The sample-quality metrics need it: `{CLASSIFIER_COMMAND}` rebuilds it.") from exc
-    return Loaded(models, records, activity_order, map_model, evaluator, test_images, test_labels)
+        raise CheckpointError(
+            f"{exc} The sample-quality metrics need it: `{RETRAIN_COMMANDS[CLASSIFIER_NAME]}` rebuilds it."
+        ) from exc
+    state = Loaded(
+        models,
+        records,
+        activity_order,
+        map_model,
+        latent_map(map_model, test_images, test_labels, MAP_STEPS),
+        evaluator,
+        test_images,
+        test_labels,
+    )
+    for key, (_, name) in MODELS.items():  # the default report of each model is its record's: no computation
+        _quality_cache[(key, QUALITY_SAMPLES, 0)] = report_from_record(records[name])
+    return state
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -121,122 +156,15 @@ def tile(images: torch.Tensor, columns: int, marked_columns=(), scale: int = SCA
     return canvas.repeat(scale, axis=0).repeat(scale, axis=1)
 
 
-def _model(model) -> ConvVAE:
-    return loaded().models[choice(model, "model", MODELS)]
-
-
-def _test_index(value, name: str) -> int:
-    return integer(value, name, 0, len(loaded().test_images) - 1)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Public endpoints
-
-
-@friendly_errors
-def vae_sample(model, n, temperature, seed) -> np.ndarray:
-    """n ∈ [1, 64] digits decoded from z = temperature·ε, ε ~ N(0, I); temperature ∈ [0.1, 3]; seed ∈ [0, 2³¹−1]."""
-    vae = _model(model)
-    n = integer(n, "n", 1, MAX_SAMPLES)
-    temperature = number(temperature, "temperature", *TEMPERATURES)
-    seed = integer(seed, "seed", 0, MAX_SEED)
-    return tile(sample_images(vae, n, temperature, seed), columns=min(n, SAMPLE_COLUMNS))
-
-
-@friendly_errors
-@torch.no_grad()
-def vae_traverse(model, digit_index, span) -> tuple[np.ndarray, np.ndarray]:
-    """Decode μ(x) + offset·e_d for test digit x (index ∈ [0, 1999]) and offsets −span…+span (span ∈ [0.5, 5]).
-
-    Rows are the latent dims, most active first; the marked middle column is offset 0.
-    """
-    vae = _model(model)
-    index = _test_index(digit_index, "digit_index")
-    span = number(span, "span", *SPANS)
-    state = loaded()
-    digit = state.test_images[index : index + 1]
-    mu, _ = vae.encode(digit.to(next(vae.parameters()).device))
-    directions = torch.eye(vae.latent_dim, device=mu.device)[state.activity_order[model]]  # (dims, latent)
-    offsets = torch.linspace(-span, span, TRAVERSE_STEPS, device=mu.device)
-    codes = mu + offsets[None, :, None] * directions[:, None, :]  # (dims, steps, latent)
-    images = torch.sigmoid(vae.decode(codes.reshape(-1, vae.latent_dim)))
-    grid = tile(images, TRAVERSE_STEPS, marked_columns=[TRAVERSE_STEPS // 2], scale=TRAVERSE_SCALE)
-    return grid, tile(digit, 1)
-
-
-@functools.cache
-def test_reconstruction_fid(model: str) -> float:
-    """FID of a model's test-split reconstructions: the same for every request, so computed once."""
-    state = loaded()
-    return reconstruction_fid(state.models[model], state.evaluator, state.test_images)
-
-
-@friendly_errors
-def vae_metrics(model, n, seed) -> list[list]:
-    """FID/IS/precision/recall of n ∈ [100, 5000] prior samples, and FID of the test split's reconstructions."""
-    vae = _model(model)
-    n = integer(n, "n", *METRICS_SAMPLES)
-    seed = integer(seed, "seed", 0, MAX_SEED)
-    quality = sample_quality(vae, loaded().evaluator, n=n, seed=seed)
-    quality["FID reconstructions"] = test_reconstruction_fid(model)
-    return [[row, round(quality[row], 4)] for row in METRIC_ROWS]  # rows of the `metric, value` table
-
-
-# ---------------------------------------------------------------------------------------------------
-# Interactive-only views (not public API)
-
-
-@friendly_errors
-@torch.no_grad()
-def interpolate(model, first_index, second_index) -> np.ndarray:
-    """Decode the straight line from μ(first) to μ(second); the originals frame it, marked."""
-    vae = _model(model)
-    first, second = _test_index(first_index, "first digit"), _test_index(second_index, "second digit")
-    ends = loaded().test_images[[first, second]]
-    mu, _ = vae.encode(ends.to(next(vae.parameters()).device))
-    t = torch.linspace(0, 1, INTERPOLATION_STEPS, device=mu.device)[:, None]
-    path = torch.sigmoid(vae.decode((1 - t) * mu[0] + t * mu[1])).cpu()
-    row = torch.cat([ends[:1], path, ends[1:]])
-    return tile(row, len(row), marked_columns=[0, len(row) - 1])
-
-
-@friendly_errors
-def reconstructions(model, seed) -> np.ndarray:
-    """Random test digits (top row) and their reconstructions at z = μ(x) (bottom row)."""
-    vae = _model(model)
-    seed = integer(seed, "seed", 0, MAX_SEED)
-    test_images = loaded().test_images
-    picked = torch.randperm(len(test_images), generator=torch.Generator().manual_seed(seed))[:RECONSTRUCTIONS]
-    originals = test_images[picked]
-    return tile(torch.cat([originals, reconstruct(vae, originals).cpu()]), RECONSTRUCTIONS)
-
-
-def random_index() -> int:
-    return int(np.random.default_rng().integers(len(loaded().test_images)))
-
-
-def random_seed() -> int:
-    return int(np.random.default_rng().integers(MAX_SEED))
-
-
-# ---------------------------------------------------------------------------------------------------
-# The 2-D model: decoded manifold and encodings, fixed, so computed once at build
-
-
-@torch.no_grad()
-def latent_map(state: Loaded) -> tuple[np.ndarray, go.Figure]:
-    vae = state.map_model
-    device = next(vae.parameters()).device
-    # Equally spaced prior quantiles: each cell covers the same prior mass (Kingma & Welling, 2014, fig. 4).
-    quantiles = torch.tensor(norm.ppf(np.linspace(0.05, 0.95, MAP_STEPS)), dtype=torch.float32, device=device)
-    z1, z2 = torch.meshgrid(quantiles, quantiles.flip(0), indexing="xy")  # z₂ grows upwards, like the scatter
-    manifold = torch.sigmoid(vae.decode(torch.stack([z1, z2], dim=-1).reshape(-1, 2)))
-    mu, _ = vae.encode(state.test_images.to(device))
-    mu, labels = mu.cpu().numpy(), state.test_labels.numpy()
+def latent_map_figure(result: LatentMap) -> go.Figure:
     figure = go.Figure(
         [
             go.Scattergl(
-                x=mu[labels == digit, 0], y=mu[labels == digit, 1], mode="markers", name=str(digit), marker={"size": 4}
+                x=result.codes[result.labels == digit, 0],
+                y=result.codes[result.labels == digit, 1],
+                mode="markers",
+                name=str(digit),
+                marker={"size": 4},
             )
             for digit in range(10)
         ]
@@ -249,49 +177,235 @@ def latent_map(state: Loaded) -> tuple[np.ndarray, go.Figure]:
         height=520,
         margin={"l": 40, "r": 10, "t": 40, "b": 40},
     )
-    return tile(manifold, MAP_STEPS, scale=2), figure
+    return figure
+
+
+def prd_figure(label: str, report: QualityReport) -> go.Figure:
+    prd = report.prd
+    figure = go.Figure(
+        go.Scatter(
+            x=prd.recall.tolist(),
+            y=prd.precision.tolist(),
+            mode="lines",
+            name=f"{label}: F8 {prd.f8:.3f}, F1/8 {prd.f1_8:.3f}",
+        )
+    )
+    figure.update_layout(
+        title="PRD curve of the samples against the test digits (Sajjadi et al. 2018)",
+        xaxis={"title": "recall β", "range": [0, 1.02]},
+        yaxis={"title": "precision α", "range": [0, 1.02]},
+        height=400,
+        showlegend=True,
+        legend={"x": 0.02, "y": 0.02},
+        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+    )
+    return figure
+
+
+def _model_key(model) -> str:
+    return choice(model, "model", MODELS)
+
+
+def _test_index(value, name: str) -> int:
+    return integer(value, name, 0, len(loaded().test_images) - 1)
 
 
 # ---------------------------------------------------------------------------------------------------
-# Explanations
+# Sample quality: computed once per (model, n, seed), the defaults read from the checkpoint records
 
 
-THEORY = r"""
-**The evidence lower bound.** The encoder outputs $q_\phi(z\mid x)=\mathcal N(\mu_\phi(x),\operatorname{diag}\sigma^2_\phi(x))$,
-the decoder Bernoulli probabilities $\hat x=\operatorname{sigmoid}(\text{logits}_\theta(z))$ for the 784 pixels. For every $x$,
-$$\log p_\theta(x)\;\ge\;\mathbb E_{q_\phi(z\mid x)}\big[\log p_\theta(x\mid z)\big]-\mathrm{KL}\big(q_\phi(z\mid x)\,\|\,\mathcal N(0,I)\big)=\mathrm{ELBO}(x),$$
-and $-\log p_\theta(x\mid z)=-\sum_{i=1}^{784}\big[x_i\log\hat x_i+(1-x_i)\log(1-\hat x_i)\big]$ is the BCE summed over pixels.
-The expectation is estimated with $z=\mu+\sigma\odot\varepsilon$, $\varepsilon\sim\mathcal N(0,I)$ (the reparameterization trick), so
-gradients reach $\phi$.
+_quality_cache: OrderedDict[tuple[str, int, int], QualityReport] = OrderedDict()
+_quality_lock = threading.Lock()
 
-**KL in closed form.** In one dimension, with $q=\mathcal N(\mu,\sigma^2)$ and $p=\mathcal N(0,1)$,
-$$\mathrm{KL}(q\|p)=\mathbb E_q\Big[-\tfrac12\log 2\pi\sigma^2-\tfrac{(z-\mu)^2}{2\sigma^2}+\tfrac12\log 2\pi+\tfrac{z^2}{2}\Big]
-=-\tfrac12\log\sigma^2-\tfrac12+\tfrac12(\sigma^2+\mu^2),$$
-because $\mathbb E_q[(z-\mu)^2]=\sigma^2$ and $\mathbb E_q[z^2]=\sigma^2+\mu^2$. Independent dimensions add up:
-$$\mathrm{KL}\big(q_\phi(z\mid x)\,\|\,\mathcal N(0,I)\big)=-\tfrac12\sum_{j}\big(1+\log\sigma_j^2-\mu_j^2-\sigma_j^2\big).$$
 
-**The Cauchy–Schwarz regularizer.** $D_{\mathrm{CS}}(q,p)=-\log\int qp+\tfrac12\log\int q^2+\tfrac12\log\int p^2$ needs only
-integrals of products of Gaussians, $\int\mathcal N(z;a,A)\,\mathcal N(z;b,B)\,dz=\mathcal N(a;b,A+B)$, so per dimension
-$$D_{\mathrm{CS}}\big(\mathcal N(\mu,\sigma^2),\mathcal N(0,1)\big)=\frac{\mu^2}{2(\sigma^2+1)}+\frac12\log\frac{\sigma^2+1}{2\sigma},$$
-summed over $j$. The CS-VAE minimizes $\text{BCE}+\lambda\,D_{\mathrm{CS}}$: not a bound on $\log p_\theta(x)$, so its
-**true** negative ELBO (with the KL term) is reported beside the KL-VAE's. For small $\sigma$ it penalizes $-\tfrac12\log\sigma$
-where KL penalizes $-\log\sigma$: a weaker pull of the posteriors towards the prior at $\lambda=1$.
-"""
+def report_from_record(record: dict) -> QualityReport:
+    """The default report (n = 2,000, seed 0) exactly as the training script stored it."""
+    quality = record["sample_quality"]
+    curve = quality["prd_curve"]
+    prd = PrdCurve(
+        torch.tensor(curve["precision"]), torch.tensor(curve["recall"]), quality["F8 (PRD)"], quality["F1/8 (PRD)"]
+    )
+    return QualityReport({row: quality[row] for row in METRIC_ROWS}, prd)
 
-METRICS_NOTE = (
-    "**FID** (Fréchet distance between Gaussians fitted to the features of the lab's MNIST classifier, not "
-    "Inception-v3) is low only when the samples are both realistic and as diverse as the 2,000 real test digits: "
-    "it compares means *and* covariances. It is biased upwards for small n (noisy covariances), so compare models "
-    "at the same n. IS rewards confidently classified, class-balanced samples (10 at best); precision is the share "
-    "of samples that look like real digits, recall the share of real digits the samples cover."
-)
+
+def recorded_reconstruction_fid(model: str) -> float:
+    """FID of a model's test-split reconstructions: deterministic, so the training script's value is the one."""
+    return loaded().records[MODELS[model][1]]["sample_quality"]["FID reconstructions"]
+
+
+def quality(model: str, n: int, seed: int) -> QualityReport:
+    key = (model, n, seed)
+    with _quality_lock:
+        if key in _quality_cache:
+            _quality_cache.move_to_end(key)
+            return _quality_cache[key]
+    state = loaded()
+    report = quality_report(state.models[model], state.evaluator, n, seed, recorded_reconstruction_fid(model))
+    with _quality_lock:
+        _quality_cache[key] = report
+        while len(_quality_cache) > QUALITY_CACHE_SIZE + len(MODELS):
+            _quality_cache.popitem(last=False)
+    return report
+
+
+def _quality_arguments(model, n, seed) -> tuple[str, int, int]:
+    return _model_key(model), integer(n, "n", *METRICS_SAMPLES), integer(seed, "seed", 0, MAX_SEED)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Public endpoints
+
+
+@friendly_errors
+def vae_sample(model, n, temperature, seed) -> np.ndarray:
+    """n ∈ [1, 64] digits decoded from z = temperature·ε, ε ~ N(0, I); temperature ∈ [0.1, 3]; seed ∈ [0, 2³¹−1]."""
+    key = _model_key(model)
+    n = integer(n, "n", 1, MAX_SAMPLES)
+    temperature = number(temperature, "temperature", *TEMPERATURES)
+    seed = integer(seed, "seed", 0, MAX_SEED)
+    return tile(sample_images(loaded().models[key], n, temperature, seed), columns=min(n, SAMPLE_COLUMNS))
+
+
+@friendly_errors
+def vae_traverse(model, digit_index, span) -> tuple[np.ndarray, np.ndarray]:
+    """Decode μ(x) + offset·e_d for test digit x (index ∈ [0, 1999]) and offsets −span…+span (span ∈ [0.5, 5]).
+
+    Rows are the latent dims, most active first; the marked middle column is offset 0.
+    """
+    key = _model_key(model)
+    index = _test_index(digit_index, "digit_index")
+    span = number(span, "span", *SPANS)
+    state = loaded()
+    result = traverse(
+        state.models[key], state.test_images[index : index + 1], state.activity_order[key], span, TRAVERSE_STEPS
+    )
+    grid = tile(result.images, TRAVERSE_STEPS, marked_columns=[TRAVERSE_STEPS // 2], scale=TRAVERSE_SCALE)
+    return grid, tile(result.digit, 1)
+
+
+@friendly_errors
+def vae_metrics(model, n, seed) -> list[list]:
+    """FID/IS/precision/recall/PPL/PRD of n ∈ [100, 5000] prior samples, and FID of the test reconstructions."""
+    report = quality(*_quality_arguments(model, n, seed))
+    return [[row, round(report.rows[row], 4)] for row in METRIC_ROWS]  # rows of the `metric, value` table
+
+
+# ---------------------------------------------------------------------------------------------------
+# Interactive-only views (not public API)
+
+
+@friendly_errors
+def metrics_plot(model, n, seed) -> go.Figure:
+    """The PRD curve of the report that vae_metrics just produced (from the cache: nothing is recomputed)."""
+    key, n, seed = _quality_arguments(model, n, seed)
+    return prd_figure(MODELS[key][0], quality(key, n, seed))
+
+
+@friendly_errors
+def interpolation(model, first_index, second_index) -> np.ndarray:
+    """The decoded straight line from μ(first) to μ(second); the originals frame it, marked."""
+    key = _model_key(model)
+    first, second = _test_index(first_index, "first digit"), _test_index(second_index, "second digit")
+    row = interpolate(loaded().models[key], loaded().test_images[[first, second]], INTERPOLATION_STEPS)
+    return tile(row, len(row), marked_columns=[0, len(row) - 1])
+
+
+@friendly_errors
+def reconstructions(model, seed) -> np.ndarray:
+    """Random test digits (top row) and their reconstructions at z = μ(x) (bottom row)."""
+    key = _model_key(model)
+    seed = integer(seed, "seed", 0, MAX_SEED)
+    test_images = loaded().test_images
+    picked = torch.randperm(len(test_images), generator=torch.Generator().manual_seed(seed))[:RECONSTRUCTIONS]
+    originals = test_images[picked]
+    return tile(torch.cat([originals, reconstruct(loaded().models[key], originals)]), RECONSTRUCTIONS)
+
+
+@friendly_errors
+def decomposition(model, digit_index) -> tuple[np.ndarray, list[list]]:
+    """The terms of E_q[log p(x|z)] = log p(x) − KL(q‖p(z|x)) + KL(q‖p(z)) for one test digit (homework 2b)."""
+    key = _model_key(model)
+    index = _test_index(digit_index, "digit_index")
+    state = loaded()
+    digit = state.test_images[index : index + 1]
+    terms = digit_terms(state.models[key], digit, DIGIT_IMPORTANCE_SAMPLES)
+    test = state.records[MODELS[key][1]]["test"]
+    rows = [
+        ["E_q[log p(x|z)]", -terms.reconstruction, -test["reconstruction_nats"]],
+        ["log p(x) (IWAE estimate)", -terms.negative_log_likelihood, -test["iwae_negative_log_likelihood"]],
+        ["KL(q(z|x) ‖ p(z|x)) ≈ log p(x) − ELBO", terms.kl_posterior, test["elbo_gap"]],
+        ["KL(q(z|x) ‖ p(z))", terms.kl_prior, test["kl"]],
+        ["D_CS(q(z|x) ‖ p(z))", terms.cs_prior, test["cs"]],
+        ["KL(q‖p(z)) − λ·D_CS(q‖p(z)), λ = 1", terms.kl_prior - terms.cs_prior, test["kl"] - test["cs"]],
+    ]
+    return tile(digit, 1), [[name, round(value, 2), round(mean, 2)] for name, value, mean in rows]
+
+
+def random_index() -> int:
+    return int(np.random.default_rng().integers(len(loaded().test_images)))
+
+
+def random_seed() -> int:
+    return int(np.random.default_rng().integers(MAX_SEED))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Explanations built from the models (the prose is in demos/texts/vae/)
+
+INACTIVE_BELOW = 0.06  # latent activity under which a dimension counts as unused (collapsed to the prior)
+SANITY_RECORD = "mnist_metrics_sanity"  # written by `python -m scripts.metrics_sanity`; its rows' keys:
+SANITY_TEST, SANITY_ONE_CLASS, SANITY_COLLAPSE = "test", "class_1_only", "one_digit_per_class"
+
+
+def facts(records: dict[str, dict], sanity: dict | None) -> dict[str, str]:
+    """Every number the tab's prose quotes, formatted from the checkpoint records (never typed by hand)."""
+    kl, cs = records["vae_kl"], records["vae_cs"]
+    values = {}
+    for key, record in (("kl", kl), ("cs", cs)):
+        activity = torch.tensor(record["latent_activity"])
+        test, quality = record["test"], record["sample_quality"]
+        values |= {
+            f"{key}_inactive": f"{int((activity < INACTIVE_BELOW).sum())}",
+            f"{key}_least_active": f"{activity.min().item():.2f}",
+            f"{key}_kl": f"{test['kl']:.1f}",
+            f"{key}_cs": f"{test['cs']:.1f}",
+            f"{key}_bracket": f"{test['kl'] - test['cs']:.1f}",
+            f"{key}_gap": f"{test['elbo_gap']:.1f}",
+            f"{key}_excess": f"{test['kl'] - test['cs'] - test['elbo_gap']:.1f}",
+            f"{key}_elbo": f"{test['negative_elbo']:.1f}",
+            f"{key}_recon": f"{test['reconstruction_nats']:.1f}",
+            f"{key}_iwae": f"{test['iwae_negative_log_likelihood']:.1f}",
+            f"{key}_fid_recon": f"{quality['FID reconstructions']:.0f}",
+            f"{key}_fid_samples": f"{quality['FID samples']:.0f}",
+        }
+    rows = {row["key"]: row for row in (sanity or {}).get("rows", [])}
+    one_class, collapse = rows.get(SANITY_ONE_CLASS), rows.get(SANITY_COLLAPSE)
+    values["sanity_one_class"] = (
+        f"{one_class['images']:,} training digits of class 1 alone score IS {one_class['IS']:.2f} "
+        f"(FID {one_class['FID']:.0f}, recall {one_class['recall']:.2f})"
+        if one_class
+        else "(run `python -m scripts.metrics_sanity` for the one-class row)"
+    )
+    values["sanity_collapse"] = (
+        f"one training digit per class, each repeated {collapse['images'] // 10} times, scores IS "
+        f"{collapse['IS']:.2f} against {rows[SANITY_TEST]['IS']:.2f} for the real test digits "
+        f"(FID {collapse['FID']:.0f}, recall {collapse['recall']:.3f})"
+        if collapse and SANITY_TEST in rows
+        else "(run `python -m scripts.metrics_sanity` for the collapse row)"
+    )
+    return values
+
+
+def filled(text: str, values: dict[str, str]) -> str:
+    """Replace each {{name}} of a text with its value (plain replacement: LaTeX braces stay untouched)."""
+    for name, value in values.items():
+        text = text.replace("{{" + name + "}}", value)
+    return text
 
 
 def transposed_conv_markdown(model: ConvVAE) -> str:
     """The output-size formula, evaluated on each ConvTranspose2d of the decoder as it is built."""
     lines = [
-        r"**Upsampling with ConvTranspose2d.** The decoder maps $z$ through two linear layers to "
-        f"{'×'.join(map(str, model.feature_shape))} features, then each transposed convolution applies",
         r"$$h_{\text{out}}=(h_{\text{in}}-1)\cdot s-2p+k+\text{output\_padding}$$",
         "(stride $s$, padding $p$, kernel $k$); on this decoder's real layers:",
     ]
@@ -305,21 +419,108 @@ def transposed_conv_markdown(model: ConvVAE) -> str:
     return "\n".join(lines)
 
 
-def results_markdown(records: dict[str, dict]) -> str:
-    """The shipped models' test-split numbers, read from their JSON records."""
+def likelihood_markdown(records: dict[str, dict]) -> str:
+    """Each shipped model's test likelihood, read from its JSON record: −ELBO beside the IWAE −log p(x)."""
     lines = [
-        "| model | latent | λ | test −ELBO (nats) | reconstruction MSE / pixel | FID samples | FID reconstructions | training |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| model | latent | regularizer, λ | test −ELBO (nats) | IWAE −log p(x) (nats) | ELBO gap | reconstruction + KL | training |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, record in records.items():
-        config, test, quality, training = record["config"], record["test"], record["sample_quality"], record["training"]
+        test, training = record["test"], record["training"]
         lines.append(
-            f"| `{name}` ({config['regularizer'].upper()}) | {config['latent_dim']} | {config['lam']:g} | "
-            f"{test['negative_elbo']:.1f} ± {test['negative_elbo_standard_error']:.1f} | {test['reconstruction_mse']:.4f} | "
-            f"{quality['FID samples']:.2f} | {quality['FID reconstructions']:.2f} | "
-            f"{training['epochs']} epochs, {training['seconds']:.0f} s |"
+            f"| `{name}` | {record['config']['latent_dim']} | {training['regularizer'].upper()}, {training['lam']:g} | "
+            f"{test['negative_elbo']:.2f} ± {test['negative_elbo_standard_error']:.2f} | "
+            f"{test['iwae_negative_log_likelihood']:.2f} ± {test['iwae_negative_log_likelihood_standard_error']:.2f} | "
+            f"{test['elbo_gap']:.2f} ± {test['elbo_gap_standard_error']:.2f} | "
+            f"{test['reconstruction_nats']:.1f} + {test['kl']:.1f} | "
+            f"{training['epochs']} epochs, {training['seconds'] / 60:.0f} min, {training['device']} |"
         )
     return "\n".join(lines)
+
+
+def overlap_markdown(kernel: int, stride: int) -> str:
+    counts = transposed_conv_overlap(kernel, stride).tolist()
+    header = f"**k = {kernel}, s = {stride}**: taps per output pixel\n\n|" + " |" * len(counts[0]) + "\n|"
+    return header + "---|" * len(counts[0]) + "\n" + "\n".join("| " + " | ".join(map(str, r)) + " |" for r in counts)
+
+
+def sanity_record() -> dict | None:
+    """The metrics' sanity rows, or None where the record is missing (the answers then name its command)."""
+    try:
+        return json.loads(checkpoint_paths(SANITY_RECORD)[1].read_text())
+    except (OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Homework questions: one sentence each, a "Show answer" that reveals the answer and sets the controls
+
+
+class Controls(NamedTuple):
+    model: gr.Radio
+    digit_index: gr.Number
+    metrics_n: gr.Slider
+    metrics_seed: gr.Number
+    metrics_table: gr.Dataframe
+    prd_plot: gr.Plot
+
+
+def homework_q2b(digit_index):
+    """Answer 2b: the CS-VAE's own terms for the chosen digit. Returns (model, answer, digit, terms table)."""
+    digit, rows = decomposition("cs", digit_index)
+    return "cs", gr.Column(visible=True), digit, rows
+
+
+def homework_model(model: str):
+    """Answers shown beside a model's metrics at their defaults: (model, n, seed, metrics table, PRD plot, answer).
+
+    The default report is the checkpoint record's, so the table matches the numbers the answer quotes."""
+    table, figure = vae_metrics(model, QUALITY_SAMPLES, 0), metrics_plot(model, QUALITY_SAMPLES, 0)
+    return model, QUALITY_SAMPLES, 0, table, figure, gr.Column(visible=True)
+
+
+def build_homework(controls: Controls, values: dict[str, str]) -> None:
+    text = tab_sections("vae", "homework")
+
+    def question(key: str):
+        gr.Markdown(filled(text[f"{key}_question"], values), latex_delimiters=LATEX_DELIMITERS)
+        button = gr.Button("Show answer", size="sm")
+        answer = gr.Column(visible=False)
+        with answer:
+            gr.Markdown(filled(text[f"{key}_answer"], values), latex_delimiters=LATEX_DELIMITERS)
+        return button, answer
+
+    with gr.Accordion("Homework questions", open=False):
+        button, answer = question("q2b")
+        with answer, gr.Row():
+            terms_digit = gr.Image(label="Test digit (binarized)", format="png", scale=1)
+            terms_table = gr.Dataframe(
+                headers=["term (nats)", "this digit", "test-split mean"], interactive=False, scale=3
+            )
+        button.click(
+            homework_q2b,
+            controls.digit_index,
+            [controls.model, answer, terms_digit, terms_table],
+            api_visibility="private",
+            **METRICS_QUEUE,
+        )
+        sets_model = [
+            controls.model,
+            controls.metrics_n,
+            controls.metrics_seed,
+            controls.metrics_table,
+            controls.prd_plot,
+        ]
+        for key in ("q3_elbo", "q3_transposed", "q3_fid_gap", "q3_is", "q3_metrics"):
+            button, answer = question(key)
+            if key == "q3_transposed":
+                with answer, gr.Row():
+                    gr.Markdown(overlap_markdown(4, 2))
+                    gr.Markdown(overlap_markdown(3, 2))
+            if key == "q3_is":  # nothing to set: the numbers are the sanity table's
+                button.click(lambda: gr.Column(visible=True), None, answer, api_visibility="private")
+            else:  # the KL-VAE with the metrics at their defaults: the table beside the answer matches its text
+                button.click(lambda: homework_model("kl"), None, [*sets_model, answer], api_visibility="private")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -332,14 +533,10 @@ def build() -> None:
     except (CheckpointError, MnistDataError) as exc:
         show_unavailable(str(exc))
         return
+    values = facts(state.records, sanity_record())
+    text = {key: filled(body, values) for key, body in tab_sections("vae", "explanation").items()}
 
-    gr.Markdown(
-        "A variational autoencoder compresses each 28×28 digit into a 16-number code $z$ and learns to decode "
-        "codes drawn from the prior $\\mathcal N(0, I)$ back into digits. Compare the usual **KL**-regularized VAE "
-        "with one regularized by the **Cauchy–Schwarz** divergence: walk along latent directions, sample, "
-        "reconstruct, and score the samples.",
-        latex_delimiters=LATEX_DELIMITERS,
-    )
+    gr.Markdown(text["intro"], latex_delimiters=LATEX_DELIMITERS)
     index_input = functools.partial(gr.Number, precision=0, minimum=0, maximum=len(state.test_images) - 1)
     model = gr.Radio([(label, key) for key, (label, _) in MODELS.items()], value="kl", label="Model")
 
@@ -354,10 +551,7 @@ def build() -> None:
                 regenerate = gr.Button("Regenerate (new seed)")
         sample_image = gr.Image(vae_sample("kl", 32, 1.0, 0), label="Samples", format="png", scale=2)
 
-    gr.Markdown(
-        "### Latent traversal\nRows: the 16 latent dimensions, most active first (variance of μ over the test "
-        "digits). Columns: offsets from −span to +span added to the digit's own code; the orange column is offset 0."
-    )
+    gr.Markdown(text["traversal"], latex_delimiters=LATEX_DELIMITERS)
     traversal, digit = vae_traverse("kl", 0, 3.0)
     with gr.Row():
         with gr.Column(scale=1):
@@ -365,47 +559,48 @@ def build() -> None:
             random_digit = gr.Button("Random digit")
             span = gr.Slider(*SPANS, value=3.0, step=0.5, label="span")
             traverse_button = gr.Button("Traverse", variant="primary")
-            digit_image = gr.Image(digit, label="Test digit", format="png")
+            digit_image = gr.Image(digit, label="Test digit (binarized)", format="png")
         traverse_image = gr.Image(traversal, label="Traversal", format="png", scale=3)
 
-    gr.Markdown(
-        "### Interpolation between two test digits\nThe decoded straight line from μ(first) to μ(second), framed by the two originals."
-    )
+    gr.Markdown(text["interpolation"], latex_delimiters=LATEX_DELIMITERS)
     other_class = int((state.test_labels != state.test_labels[0]).nonzero()[0])  # open on two different digits
     with gr.Row():
         first_index = index_input(0, label="first digit index")
         second_index = index_input(other_class, label="second digit index")
-    interpolation_image = gr.Image(interpolate("kl", 0, other_class), label="Interpolation", format="png")
+    interpolation_image = gr.Image(interpolation("kl", 0, other_class), label="Interpolation", format="png")
 
-    gr.Markdown("### Reconstructions\nRandom test digits (top) and their reconstructions at z = μ(x) (bottom).")
+    gr.Markdown(text["reconstructions"], latex_delimiters=LATEX_DELIMITERS)
     with gr.Row():
         reconstruction_seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="seed")
         new_digits = gr.Button("New digits")
     reconstruction_image = gr.Image(reconstructions("kl", 0), label="Originals and reconstructions", format="png")
 
-    gr.Markdown(
-        f"### 2-D latent map\nA separate VAE with a 2-D latent (`{MAP_CHECKPOINT}`, KL): left, the decoder on a "
-        f"{MAP_STEPS}×{MAP_STEPS} grid of prior quantiles; right, where the encoder puts each test digit."
-    )
-    manifold, scatter = latent_map(state)
+    gr.Markdown(text["latent_map"], latex_delimiters=LATEX_DELIMITERS)
     with gr.Row():
-        gr.Image(manifold, label="Decoded manifold", format="png")
-        gr.Plot(scatter, label="Test encodings")
+        gr.Image(tile(state.latent_map.manifold, MAP_STEPS, scale=2), label="Decoded manifold", format="png")
+        gr.Plot(latent_map_figure(state.latent_map), label="Test encodings")
 
-    gr.Markdown("### Sample quality")
+    gr.Markdown(text["likelihood"], latex_delimiters=LATEX_DELIMITERS)
+    gr.Markdown(likelihood_markdown(state.records))
+
+    gr.Markdown(text["quality"], latex_delimiters=LATEX_DELIMITERS)
     with gr.Row():
         with gr.Column(scale=1):
-            metrics_n = gr.Slider(*METRICS_SAMPLES, value=2000, step=100, label="n (prior samples)")
+            metrics_n = gr.Slider(*METRICS_SAMPLES, value=QUALITY_SAMPLES, step=100, label="n (prior samples)")
             metrics_seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="seed")
             metrics_button = gr.Button("Compute metrics", variant="primary")
-        with gr.Column(scale=2):
-            metrics_table = gr.Dataframe(headers=["metric", "value"], label="Metrics", interactive=False)
-            gr.Markdown(METRICS_NOTE)
+            metrics_table = gr.Dataframe(
+                vae_metrics("kl", QUALITY_SAMPLES, 0), headers=["metric", "value"], label="Metrics", interactive=False
+            )
+        with gr.Column(scale=1):
+            prd_plot = gr.Plot(metrics_plot("kl", QUALITY_SAMPLES, 0), label="PRD curve")
+    gr.Markdown(text["metrics_note"], latex_delimiters=LATEX_DELIMITERS)
 
     with gr.Accordion("The math: ELBO, KL, Cauchy–Schwarz, transposed convolutions", open=False):
-        gr.Markdown(THEORY, latex_delimiters=LATEX_DELIMITERS)
+        gr.Markdown(text["math"], latex_delimiters=LATEX_DELIMITERS)
         gr.Markdown(transposed_conv_markdown(state.models["kl"]), latex_delimiters=LATEX_DELIMITERS)
-        gr.Markdown("**The shipped models** (test split; `checkpoints/*.json`):\n\n" + results_markdown(state.records))
+
+    build_homework(Controls(model, digit_index, metrics_n, metrics_seed, metrics_table, prd_plot), values)
 
     gr.on(
         [sample_button.click, model.change, n.release, temperature.release, seed.submit],
@@ -433,7 +628,7 @@ def build() -> None:
     )
     gr.on(
         [model.change, first_index.submit, second_index.submit],
-        interpolate,
+        interpolation,
         [model, first_index, second_index],
         interpolation_image,
         api_visibility="private",
@@ -450,15 +645,15 @@ def build() -> None:
     new_digits.click(random_seed, None, reconstruction_seed, api_visibility="private").then(
         reconstructions, [model, reconstruction_seed], reconstruction_image, api_visibility="private", **TORCH_QUEUE
     )
-    model.change(lambda: None, None, metrics_table, api_visibility="private")  # old numbers belong to the other model
-    metrics_button.click(
+    gr.on(
+        [metrics_button.click, model.change],
         vae_metrics,
         [model, metrics_n, metrics_seed],
         metrics_table,
         api_name="vae_metrics",
         preprocess=False,
         **METRICS_QUEUE,
-    )
+    ).then(metrics_plot, [model, metrics_n, metrics_seed], prd_plot, api_visibility="private", **METRICS_QUEUE)
 
 
 BENCH_CASES = [

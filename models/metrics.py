@@ -8,13 +8,23 @@
 - Improved precision and recall (Kynkäänniemi et al. 2019): the real and generated manifolds are each
   approximated by balls around every sample reaching its k-th nearest neighbour; precision is the share of
   generated samples inside the real manifold, recall the share of real samples inside the generated one.
+- PRD curves (Sajjadi et al. 2018): both feature sets are clustered together by k-means; the two histograms
+  over the clusters give a whole curve of (precision, recall) pairs, summarised by F_8 (recall-like) and
+  F_1/8 (precision-like).
+- Perceptual path length (Karras et al. 2019, §3.2): how much the decoded image changes, in feature space, per
+  small step along a latent interpolation. LPIPS (the paper's perceptual space) needs downloaded VGG weights,
+  unavailable offline; the classifier's features stand in for it here.
 
 The reference (real) side is the test split: its features, mean and covariance are computed once by
 scripts/train_classifier.py and stored in checkpoints/mnist_reference_stats.safetensors.
 """
 
+import copy
 import hashlib
+import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -26,6 +36,10 @@ from models.device import select_device
 REFERENCE_NAME = "mnist_reference_stats"
 INCEPTION_SPLITS = 10
 NEAREST_NEIGHBOURS = 3
+PRD_CLUSTERS = 20  # Sajjadi et al.'s defaults: 20 clusters, 10 clusterings averaged, 1,001 slopes
+PRD_RUNS = 10
+PRD_ANGLES = 1001
+PPL_EPSILON = 1e-4  # Karras et al.'s step
 MIN_IMAGES = max(INCEPTION_SPLITS, NEAREST_NEIGHBOURS + 1)
 
 
@@ -116,6 +130,134 @@ def precision_recall(
     return precision, recall
 
 
+def kmeans_labels(points: torch.Tensor, clusters: int, generator: torch.Generator, iterations: int = 30):
+    """Cluster index of each point after Lloyd's algorithm from a k-means++ start (Arthur & Vassilvitskii 2007).
+
+    Squared distances by one matrix product, the k-means++ distances updated one new centre at a time, and Lloyd
+    stopped once no label changes (its fixed point); float32 is ample to compare distances. About 10 times faster
+    than torch.cdist in float64 each step."""
+    points = points.float()
+    squared_norms = points.square().sum(dim=1)
+    first = points[torch.randint(len(points), (1,), generator=generator)]
+    centres = [first[0]]
+    nearest = (points - first).square().sum(dim=1)  # squared distance to the nearest centre so far
+    for _ in range(1, clusters):  # each next centre drawn with probability ∝ squared distance to the nearest one
+        if nearest.sum() == 0:  # fewer distinct points than clusters: reuse one
+            centres.append(centres[0])
+            continue
+        centre = points[torch.multinomial(nearest, 1, generator=generator)][0]
+        centres.append(centre)
+        nearest = torch.minimum(nearest, (points - centre).square().sum(dim=1))
+    centres = torch.stack(centres)
+    labels = None
+    for _ in range(iterations + 1):
+        distances = squared_norms[:, None] - 2.0 * points @ centres.T + centres.square().sum(dim=1)
+        new_labels = distances.argmin(dim=1)
+        if labels is not None and torch.equal(new_labels, labels):
+            break
+        labels = new_labels
+        sums = torch.zeros_like(centres).index_add_(0, labels, points)
+        counts = torch.bincount(labels, minlength=clusters).unsqueeze(1)
+        centres = torch.where(counts > 0, sums / counts.clamp_min(1), centres)
+    return new_labels
+
+
+class PrdCurve(NamedTuple):
+    precision: torch.Tensor  # (angles,) α(λ), one per slope λ
+    recall: torch.Tensor  # (angles,) β(λ)
+    f8: float  # max F_8 over the curve: high when the samples cover the real data (recall-like)
+    f1_8: float  # max F_1/8: high when the samples lie where real data is (precision-like)
+
+
+def prd_from_histograms(reference: torch.Tensor, model: torch.Tensor, angles: int = PRD_ANGLES):
+    """α(λ) = Σ min(λ·P, Q) and β(λ) = α(λ)/λ for λ = tan θ, θ in (0, π/2): the PRD curve of Sajjadi et al.
+
+    P is the reference (real) histogram, Q the model's. Identical histograms reach (1, 1) at λ = 1; histograms
+    with no common cluster give (0, 0) everywhere.
+    """
+    reference, model = reference.double(), model.double()
+    slopes = torch.tan(torch.linspace(1e-10, math.pi / 2 - 1e-10, angles, dtype=torch.float64))
+    precision = torch.minimum(reference[None, :] * slopes[:, None], model[None, :]).sum(dim=1)
+    return precision.clamp(0, 1), (precision / slopes).clamp(0, 1)
+
+
+def max_f_beta(precision: torch.Tensor, recall: torch.Tensor, beta: float) -> float:
+    """max over the curve of F_β = (1 + β²)·p·r / (β²·p + r)."""
+    return ((1 + beta**2) * precision * recall / (beta**2 * precision + recall + 1e-10)).max().item()
+
+
+def prd_curve(
+    real_features: torch.Tensor,
+    fake_features: torch.Tensor,
+    clusters: int = PRD_CLUSTERS,
+    runs: int = PRD_RUNS,
+    seed: int = 0,
+) -> PrdCurve:
+    """The PRD curve (Sajjadi et al. 2018) of fake against real features, averaged over `runs` k-means clusterings
+    of both sets together. The larger set is subsampled (seeded) to the smaller one's size, as the reference
+    implementation requires equal sizes."""
+    generator = torch.Generator().manual_seed(seed)
+    size = min(len(real_features), len(fake_features))
+    real = real_features[torch.randperm(len(real_features), generator=generator)[:size]]
+    fake = fake_features[torch.randperm(len(fake_features), generator=generator)[:size]]
+    precisions, recalls = [], []
+    for _ in range(runs):
+        labels = kmeans_labels(torch.cat([real, fake]), clusters, generator)
+        reference = torch.bincount(labels[:size], minlength=clusters).double() / size
+        model = torch.bincount(labels[size:], minlength=clusters).double() / size
+        precision, recall = prd_from_histograms(reference, model)
+        precisions.append(precision)
+        recalls.append(recall)
+    precision, recall = torch.stack(precisions).mean(dim=0), torch.stack(recalls).mean(dim=0)
+    return PrdCurve(precision, recall, max_f_beta(precision, recall, 8.0), max_f_beta(precision, recall, 1 / 8))
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Great-circle interpolation between rows of a and b at fractions t (Karras et al.'s path in Z).
+
+    Unlike StyleGAN's code the points are not first projected onto the unit sphere: a VAE's decoder does not
+    normalise its input, and N(0, I) puts its mass near radius √d, where slerp between two draws stays.
+    """
+    cos_angle = ((a * b).sum(dim=1) / (a.norm(dim=1) * b.norm(dim=1))).clamp(-1, 1)
+    angle = torch.acos(cos_angle)[:, None]
+    t = t[:, None]
+    return (torch.sin((1 - t) * angle) * a + torch.sin(t * angle) * b) / torch.sin(angle)
+
+
+class PathLength(NamedTuple):
+    mean: float  # PPL: mean of the kept distances
+    standard_error: float
+    distances: torch.Tensor  # (n,) every pair's d(t)/ε², before the percentile filter
+    kept: int  # pairs inside the 1st–99th percentile
+
+
+@torch.no_grad()
+def perceptual_path_length(
+    decode: Callable[[torch.Tensor], torch.Tensor],
+    features: Callable[[torch.Tensor], torch.Tensor],
+    latent_dim: int,
+    n: int,
+    seed: int = 0,
+    epsilon: float = PPL_EPSILON,
+    batch_size: int = 500,
+) -> PathLength:
+    """PPL (Karras et al. 2019, eq. 3): E ‖f(g(slerp(z₁, z₂; t))) − f(g(slerp(z₁, z₂; t + ε)))‖² / ε², with
+    z₁, z₂ ~ N(0, I), t ~ U(0, 1), g the decoder and f the feature map. As in the StyleGAN code, pairs outside the
+    1st–99th percentile are dropped before averaging. Run it in float64: the differences are ε-small."""
+    generator = torch.Generator().manual_seed(seed)
+    first = torch.randn(n, latent_dim, generator=generator, dtype=torch.float64)
+    second = torch.randn(n, latent_dim, generator=generator, dtype=torch.float64)
+    t = torch.rand(n, generator=generator, dtype=torch.float64) * (1 - epsilon)
+    distances = []
+    for a, b, s in zip(first.split(batch_size), second.split(batch_size), t.split(batch_size), strict=True):
+        here, there = features(decode(slerp(a, b, s))), features(decode(slerp(a, b, s + epsilon)))
+        distances.append((here - there).flatten(1).square().sum(dim=1) / epsilon**2)
+    distances = torch.cat(distances).cpu()
+    low, high = torch.quantile(distances, torch.tensor([0.01, 0.99], dtype=distances.dtype))
+    kept = distances[(distances >= low) & (distances <= high)]
+    return PathLength(kept.mean().item(), (kept.std() / math.sqrt(len(kept))).item(), distances, len(kept))
+
+
 @torch.inference_mode()
 def extract_features(
     classifier: DigitClassifier, images: torch.Tensor, device: torch.device, batch_size: int = 256
@@ -185,8 +327,10 @@ class MnistEvaluator:
             )
         return cls(classifier, reference, device)
 
-    def evaluate(self, images: torch.Tensor) -> dict[str, float]:
-        """FID (MNIST-classifier features), inception score and precision/recall of images (N, 1, 28, 28) in [0, 1]."""
+    def evaluate(self, images: torch.Tensor, seed: int = 0) -> dict:
+        """FID (MNIST-classifier features), inception score, precision/recall and the PRD curve of images
+        (N, 1, 28, 28) in [0, 1] against the test split: {"fid", "inception_score", "precision", "recall",
+        "f8", "f1_8", "prd"}. `seed` drives the k-means of the PRD curve."""
         if not isinstance(images, torch.Tensor) or images.ndim != 4 or tuple(images.shape[1:]) != (1, 28, 28):
             shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
             raise ValueError(f"Images must be a tensor of shape (N, 1, 28, 28), got {shape}.")
@@ -197,9 +341,22 @@ class MnistEvaluator:
         features, probs = extract_features(self.classifier, images, self.device)
         mean, covariance = feature_statistics(features)
         precision, recall = precision_recall(self.reference_features, features)
+        prd = prd_curve(self.reference_features, features, seed=seed)
         return {
             "fid": frechet_distance(mean, covariance, self.reference_mean, self.reference_covariance),
             "inception_score": inception_score(probs)[0],
             "precision": precision,
             "recall": recall,
+            "f8": prd.f8,
+            "f1_8": prd.f1_8,
+            "prd": prd,
         }
+
+    def path_length(self, decode: Callable[[torch.Tensor], torch.Tensor], latent_dim: int, n: int, seed: int = 0):
+        """PPL of a decoder (latent codes → images in [0, 1]) in this classifier's feature space, in float64.
+
+        `decode` must accept float64 codes (e.g. a float64 copy of the network)."""
+        classifier = copy.deepcopy(self.classifier).double().eval()
+        return perceptual_path_length(
+            decode, lambda images: classifier.features_and_logits(images)[0], latent_dim, n, seed=seed
+        )

@@ -76,3 +76,34 @@ def load_mnist(
     images = torch.from_numpy(arrays[f"{split}_images"]).unsqueeze(1).float() / 255.0
     labels = torch.from_numpy(arrays[f"{split}_labels"].astype(np.int64))  # a copy: callers may not edit the cache
     return images, labels
+
+
+# Binary digits for the VAE's Bernoulli likelihood. Training draws a fresh binarization every batch; evaluation
+# uses this one fixed draw of the test split, so every model is scored on the same binary digits.
+TEST_BINARIZATION_SEED = 0
+VALIDATION_DIGITS = 1000  # held out of the 8,000 training digits to choose models; the test split is never used
+VALIDATION_SEED = 0
+
+
+def binarize(images: torch.Tensor, seed: int) -> torch.Tensor:
+    """One fixed binarization: each pixel is 1 with probability equal to its grey level (Bernoulli), seeded."""
+    return torch.bernoulli(images, generator=torch.Generator().manual_seed(seed))
+
+
+def binarized_test_split() -> tuple[torch.Tensor, torch.Tensor]:
+    """The test split binarized once with TEST_BINARIZATION_SEED: the digits every likelihood is reported on."""
+    images, labels = load_mnist("test")
+    return binarize(images, TEST_BINARIZATION_SEED), labels
+
+
+def train_validation_split() -> tuple[torch.Tensor, torch.Tensor]:
+    """The 8,000 training digits divided into 7,000 to train on and VALIDATION_DIGITS to choose models by
+    (a fixed seeded permutation): grey images (7000, 1, 28, 28) and (1000, 1, 28, 28)."""
+    images, _ = load_mnist("train")
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(VALIDATION_SEED))
+    return images[order[VALIDATION_DIGITS:]], images[order[:VALIDATION_DIGITS]]
+
+
+def mnist_sha256(card_path: Path = MNIST_CARD_PATH) -> str:
+    """The recorded SHA-256 of the arrays (data/mnist.json): what a checkpoint's provenance names as its data."""
+    return json.loads(Path(card_path).read_text())["sha256"]

@@ -27,6 +27,7 @@ from models.metrics import (
     feature_statistics,
     frechet_distance,
     inception_score,
+    prd_curve,
     precision_recall,
 )
 from models.mnist import load_mnist
@@ -85,7 +86,11 @@ def main() -> None:
     torchmetrics_full()  # leaves the fake sums of these images for timing compute() alone
 
     rows = [  # (label, timed call, whether the call returns a FID)
-        ("ours: evaluate() = features + FID + IS + precision/recall", lambda: evaluator.evaluate(images)["fid"], True),
+        (
+            "ours: evaluate() = features + FID + IS + precision/recall + PRD",
+            lambda: evaluator.evaluate(images)["fid"],
+            True,
+        ),
         (
             "ours: feature extraction only",
             lambda: extract_features(evaluator.classifier, images, evaluator.device),
@@ -97,6 +102,11 @@ def main() -> None:
             True,
         ),
         ("ours: inception score (10 splits)", lambda: inception_score(probs), False),
+        (
+            "ours: PRD curve (20 clusters, 10 k-means runs)",
+            lambda: prd_curve(evaluator.reference_features, features),
+            False,
+        ),
         (
             "ours: precision/recall (k = 3, 2,000 vs 2,000)",
             lambda: precision_recall(evaluator.reference_features, features),

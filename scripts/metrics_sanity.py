@@ -1,6 +1,9 @@
-"""Sanity table for FID (MNIST-classifier features), IS and precision/recall, printed as Markdown.
+"""Sanity table for FID (MNIST-classifier features), IS, precision/recall and PRD, printed as Markdown.
 
-    .venv/bin/python -m scripts.metrics_sanity
+    python -m scripts.metrics_sanity
+
+Also writes checkpoints/mnist_metrics_sanity.json (one entry per row, keyed, with provenance): the VAE tab's
+homework answers quote its rows from there.
 
 Every row is scored against the stored statistics of the 2,000-image test split, except the last one,
 which compares two disjoint random 2,000-image draws from the train split with each other. FID is biased
@@ -9,17 +12,22 @@ floor a perfect generator would reach with 2,000 samples.
 """
 
 import argparse
+import json
 import math
 import statistics
 
 import torch
 from torchvision.transforms.functional import gaussian_blur
 
+from models.checkpoints import checkpoint_paths, provenance
+from models.device import device_label
 from models.metrics import MnistEvaluator, extract_features, feature_statistics, frechet_distance
-from models.mnist import load_mnist
+from models.mnist import load_mnist, mnist_sha256
 
 BLUR_SIGMAS = (0.5, 1.0, 1.5, 2.0, 3.0)
 DRAW_SIZE = 2000
+RECORD_NAME = "mnist_metrics_sanity"
+COLLAPSE_COPIES = 200  # one digit per class, each repeated: mode collapse within every class
 
 
 def blurred(images: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -27,10 +35,25 @@ def blurred(images: torch.Tensor, sigma: float) -> torch.Tensor:
     return gaussian_blur(images, [kernel_size, kernel_size], [sigma, sigma])
 
 
-def row(label: str, count: int, scores: dict) -> str:
+def row(key: str, label: str, images: torch.Tensor, evaluator: MnistEvaluator) -> dict:
+    scores = evaluator.evaluate(images)
+    return {
+        "key": key,
+        "label": label,
+        "images": len(images),
+        "FID": scores["fid"],
+        "IS": scores["inception_score"],
+        "precision": scores["precision"],
+        "recall": scores["recall"],
+        "F8": scores["f8"],
+        "F1/8": scores["f1_8"],
+    }
+
+
+def markdown_row(entry: dict) -> str:
     return (
-        f"| {label} | {count} | {scores['fid']:.2f} | {scores['inception_score']:.2f} "
-        f"| {scores['precision']:.3f} | {scores['recall']:.3f} |"
+        f"| {entry['label']} | {entry['images']} | {entry['FID']:.2f} | {entry['IS']:.2f} | {entry['precision']:.3f} "
+        f"| {entry['recall']:.3f} | {entry['F8']:.3f} | {entry['F1/8']:.3f} |"
     )
 
 
@@ -45,20 +68,40 @@ def main() -> None:
     train_images, train_labels = load_mnist("train")
     test_images, _ = load_mnist("test")
 
-    print("| compared with the test split (2,000) | images | FID | IS | precision | recall |")
-    print("|---|---:|---:|---:|---:|---:|")
-    print(row("test split itself", len(test_images), evaluator.evaluate(test_images)))
-    print(row("train split (noise floor)", len(train_images), evaluator.evaluate(train_images)))
-    blur_fids = []
+    rows = [
+        row("test", "test split itself", test_images, evaluator),
+        row("train", "train split (noise floor)", train_images, evaluator),
+    ]
     for sigma in BLUR_SIGMAS:
-        scores = evaluator.evaluate(blurred(test_images, sigma))
-        blur_fids.append(scores["fid"])
-        print(row(f"test split, Gaussian blur sigma = {sigma:g} px", len(test_images), scores))
+        rows.append(
+            row(
+                f"blur_{sigma:g}",
+                f"test split, Gaussian blur sigma = {sigma:g} px",
+                blurred(test_images, sigma),
+                evaluator,
+            )
+        )
     for digit in (1, 0):
         # Train-split digits: a test digit would lie inside the reference set and count as "precise" trivially.
         only_digit = train_images[train_labels == digit]
-        print(row(f"train digits of class {digit} only", len(only_digit), evaluator.evaluate(only_digit)))
-    print(row("uniform noise in [0, 1]", DRAW_SIZE, evaluator.evaluate(torch.rand(DRAW_SIZE, 1, 28, 28))))
+        rows.append(row(f"class_{digit}_only", f"train digits of class {digit} only", only_digit, evaluator))
+    first_of_each_class = torch.stack([train_images[train_labels == digit][0] for digit in range(10)])
+    rows.append(
+        row(
+            "one_digit_per_class",
+            f"one train digit per class, each repeated {COLLAPSE_COPIES} times",
+            # Classes interleaved (0, 1, …, 9, 0, 1, …): IS scores splits of consecutive images, and 200 copies of one
+            # digit in a row would make each split one class.
+            first_of_each_class.repeat(COLLAPSE_COPIES, 1, 1, 1),
+            evaluator,
+        )
+    )
+    rows.append(row("noise", "uniform noise in [0, 1]", torch.rand(DRAW_SIZE, 1, 28, 28), evaluator))
+    print("| compared with the test split (2,000) | images | FID | IS | precision | recall | F8 (PRD) | F1/8 (PRD) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for entry in rows:
+        print(markdown_row(entry))
+    blur_fids = [entry["FID"] for entry in rows if entry["key"].startswith("blur_")]
 
     train_features, _ = extract_features(evaluator.classifier, train_images, evaluator.device)
     draw_fids = []
@@ -73,6 +116,12 @@ def main() -> None:
     )
     monotonic = all(a < b for a, b in zip(blur_fids, blur_fids[1:], strict=False))
     print(f"FID grows monotonically with the blur: {'yes' if monotonic else 'NO'}.")
+    record = {
+        "rows": rows,
+        "small_sample_fid": {"draw_size": DRAW_SIZE, "repeats": args.repeats, "fids": draw_fids},
+        "provenance": provenance(mnist_sha256(), device_label(evaluator.device)),
+    }
+    checkpoint_paths(RECORD_NAME)[1].write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":

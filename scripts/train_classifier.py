@@ -9,7 +9,6 @@ accuracy, and writes
 """
 
 import argparse
-import json
 import math
 import time
 
@@ -21,7 +20,7 @@ from models.checkpoints import checkpoint_paths, provenance, save_checkpoint
 from models.classifier import CLASSIFIER_NAME, DigitClassifier
 from models.device import device_label, select_device
 from models.metrics import REFERENCE_NAME, ReferenceStats, extract_features, file_sha256
-from models.mnist import MNIST_CARD_PATH, load_mnist
+from models.mnist import load_mnist, mnist_sha256
 
 
 def augment(images: torch.Tensor, max_degrees: float, max_shift: float, max_zoom: float) -> torch.Tensor:
@@ -85,7 +84,7 @@ def main() -> None:
         model,
         CLASSIFIER_NAME,
         {
-            "provenance": provenance(json.loads(MNIST_CARD_PATH.read_text())["sha256"], device_label(device)),
+            "provenance": provenance(mnist_sha256(), device_label(device)),
             "training": {**vars(args), "optimizer": "AdamW, one-cycle schedule", "augmentation": augmentation},
             "train_accuracy": train_accuracy,
             "test_accuracy": test_accuracy,

@@ -18,9 +18,26 @@ from models.metrics import (
     file_sha256,
     frechet_distance,
     inception_score,
+    kmeans_labels,
+    max_f_beta,
+    perceptual_path_length,
+    prd_curve,
+    prd_from_histograms,
     precision_recall,
+    slerp,
 )
-from models.mnist import MNIST_CARD_PATH, MNIST_PATH, REBUILD_COMMAND, MnistDataError, load_mnist, read_arrays
+from models.mnist import (
+    MNIST_CARD_PATH,
+    MNIST_PATH,
+    REBUILD_COMMAND,
+    VALIDATION_DIGITS,
+    MnistDataError,
+    binarize,
+    binarized_test_split,
+    load_mnist,
+    read_arrays,
+    train_validation_split,
+)
 from scripts.build_mnist import stratified_test_counts
 from scripts.metrics_sanity import blurred
 
@@ -126,6 +143,129 @@ def test_a_set_compared_with_itself_has_perfect_precision_and_recall():
 
 
 # --- Data -------------------------------------------------------------------------------------------------------
+
+
+# --- PRD curves (Sajjadi et al. 2018) ---------------------------------------------------------------------------
+
+
+def test_prd_of_identical_histograms_reaches_one_one():
+    histogram = torch.tensor([0.1, 0.2, 0.3, 0.4])
+    precision, recall = prd_from_histograms(histogram, histogram)
+    best = (precision + recall).argmax()
+    assert precision[best] == pytest.approx(1.0, abs=1e-6) and recall[best] == pytest.approx(1.0, abs=1e-6)
+    assert max_f_beta(precision, recall, 8) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_prd_of_disjoint_histograms_is_zero_everywhere():
+    precision, recall = prd_from_histograms(torch.tensor([0.5, 0.5, 0.0, 0.0]), torch.tensor([0.0, 0.0, 0.3, 0.7]))
+    assert precision.max() == 0 and recall.max() == 0
+
+
+def test_prd_of_half_the_modes_has_full_precision_and_half_recall():
+    # The model covers 2 of 4 equally likely clusters: α(λ) = min(λ·P, Q) summed, max precision 1, recall ½.
+    precision, recall = prd_from_histograms(torch.full((4,), 0.25), torch.tensor([0.5, 0.5, 0.0, 0.0]))
+    assert precision.max() == pytest.approx(1.0, abs=1e-6)
+    assert recall.max() == pytest.approx(0.5, abs=1e-6)
+    assert recall[precision > 0.999].max() == pytest.approx(0.5, abs=1e-3)
+
+
+def test_prd_curve_from_features_identical_and_disjoint_sets():
+    generator = torch.Generator().manual_seed(0)
+    real = torch.randn(400, 8, generator=generator)
+    same = prd_curve(real, real.clone(), runs=3)
+    assert same.f8 == pytest.approx(1.0, abs=1e-6) and same.f1_8 == pytest.approx(1.0, abs=1e-6)
+    far = prd_curve(real, real + 100.0, runs=3)  # every cluster holds points of one set only
+    assert far.precision.max() == 0 and far.recall.max() == 0 and far.f8 == 0
+
+
+def test_kmeans_finds_well_separated_clusters():
+    generator = torch.Generator().manual_seed(1)
+    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    points = centres.repeat_interleave(50, dim=0) + 0.1 * torch.randn(150, 2, generator=generator)
+    labels = kmeans_labels(points, 3, generator)
+    for block in labels.split(50):  # each true cluster gets one label of its own
+        assert (block == block[0]).all()
+    assert len(set(labels.tolist())) == 3
+
+
+# --- Perceptual path length (Karras et al. 2019) ------------------------------------------------------------------
+
+
+def test_slerp_ends_and_keeps_equal_norms():
+    generator = torch.Generator().manual_seed(2)
+    a, b = (
+        torch.randn(5, 4, generator=generator, dtype=torch.float64),
+        torch.randn(5, 4, generator=generator, dtype=torch.float64),
+    )
+    b = b / b.norm(dim=1, keepdim=True) * a.norm(dim=1, keepdim=True)
+    assert torch.allclose(slerp(a, b, torch.zeros(5, dtype=torch.float64)), a)
+    assert torch.allclose(slerp(a, b, torch.ones(5, dtype=torch.float64)), b)
+    middle = slerp(a, b, torch.full((5,), 0.3, dtype=torch.float64))
+    assert torch.allclose(middle.norm(dim=1), a.norm(dim=1))
+
+
+def test_path_length_of_a_linear_decoder_matches_the_closed_form():
+    # Decoder g(z) = A z, identity features: d(t)/ε² → ‖A ż(t)‖², with the slerp derivative in closed form
+    # ż(t) = θ/sin θ · (−cos((1 − t)θ)·z₁ + cos(tθ)·z₂), θ the angle between z₁ and z₂.
+    a_matrix = torch.randn(5, 6, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    result = perceptual_path_length(lambda z: z @ a_matrix.T, lambda images: images, latent_dim=6, n=300, seed=4)
+    generator = torch.Generator().manual_seed(4)  # the draws the function made, in its order
+    first = torch.randn(300, 6, generator=generator, dtype=torch.float64)
+    second = torch.randn(300, 6, generator=generator, dtype=torch.float64)
+    t = (torch.rand(300, generator=generator, dtype=torch.float64) * (1 - 1e-4))[:, None]
+    angle = torch.acos((first * second).sum(1) / (first.norm(dim=1) * second.norm(dim=1)))[:, None]
+    velocity = angle / torch.sin(angle) * (-torch.cos((1 - t) * angle) * first + torch.cos(t * angle) * second)
+    expected = (velocity @ a_matrix.T).square().sum(dim=1)
+    assert torch.allclose(result.distances, expected, rtol=1e-3)
+    kept = expected[(expected >= expected.quantile(0.01)) & (expected <= expected.quantile(0.99))]
+    assert result.kept == len(kept) == 294
+    assert result.mean == pytest.approx(kept.mean().item(), rel=1e-3)
+    assert result.standard_error == pytest.approx((kept.std() / len(kept) ** 0.5).item(), rel=1e-2)
+
+
+def test_path_length_of_an_isometry_on_an_arc_is_radius_times_angle_squared():
+    # Equal norms r: the path is a circular arc, ‖ż‖ = r·θ at every t, so PPL = r²θ² exactly (A orthogonal).
+    q, _ = torch.linalg.qr(torch.randn(4, 4, generator=torch.Generator().manual_seed(5), dtype=torch.float64))
+    generator = torch.Generator().manual_seed(6)
+    first = torch.randn(200, 4, generator=generator, dtype=torch.float64)
+    second = torch.randn(200, 4, generator=generator, dtype=torch.float64)
+    second = second / second.norm(dim=1, keepdim=True) * first.norm(dim=1, keepdim=True)
+    t = torch.rand(200, generator=generator, dtype=torch.float64) * 0.9
+    step = 1e-4
+    moved = (slerp(first, second, t + step) @ q.T - slerp(first, second, t) @ q.T).square().sum(1) / step**2
+    angle = torch.acos((first * second).sum(1) / first.norm(dim=1) ** 2)
+    assert torch.allclose(moved, first.norm(dim=1) ** 2 * angle**2, rtol=1e-6)
+
+
+def test_path_length_of_a_constant_decoder_is_zero():
+    result = perceptual_path_length(lambda z: torch.zeros(len(z), 3, dtype=z.dtype), lambda x: x, 4, n=50)
+    assert result.mean == 0.0
+
+
+# --- Binarized digits and the validation split ---------------------------------------------------------------------
+
+
+def test_binarization_is_fixed_by_its_seed_and_matches_the_grey_levels_on_average():
+    images = load_mnist("test")[0]
+    binary, again = binarize(images, 0), binarize(images, 0)
+    assert torch.equal(binary, again) and set(binary.unique().tolist()) <= {0.0, 1.0}
+    assert not torch.equal(binary, binarize(images, 1))
+    # E[binary] = grey level: the pixel sums agree within 4 standard errors of the Bernoulli draws.
+    difference = (binary - images).sum()
+    standard_error = (images * (1 - images)).sum().sqrt()
+    assert abs(difference) < 4 * standard_error
+    assert torch.equal(binarized_test_split()[0], binary)
+
+
+def test_validation_digits_are_held_out_of_the_training_digits():
+    train, validation = train_validation_split()
+    assert len(validation) == VALIDATION_DIGITS and len(train) + len(validation) == 8000
+    everything = load_mnist("train")[0].flatten(1)
+    keys = {row.numpy().tobytes() for row in everything}
+    assert len(
+        {row.numpy().tobytes() for row in train.flatten(1)} & {row.numpy().tobytes() for row in validation.flatten(1)}
+    ) <= len(everything) - len(keys)
+    assert {row.numpy().tobytes() for row in validation.flatten(1)} <= keys
 
 
 @pytest.mark.parametrize(("split", "size"), [("train", 8000), ("test", 2000)])

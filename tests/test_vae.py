@@ -1,6 +1,10 @@
-"""VAE explorer: the KL closed form, network shapes, a short training run, checkpoints and the public API."""
+"""VAE tab: the likelihood and its bounds, the network, training, the inference pipeline, the texts' numbers,
+the homework presets and the public API."""
 
+import copy
+import json
 import math
+import shutil
 
 import gradio as gr
 import pytest
@@ -8,16 +12,50 @@ import torch
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from demos import tab_sections
 from demos import vae as vae_tab
-from models.checkpoints import load_state_into, save_checkpoint
+from models.checkpoints import (
+    CHECKPOINT_DIR,
+    CHECKPOINT_DIR_ENV,
+    RETRAIN_COMMANDS,
+    CheckpointError,
+    load_model,
+    read_record,
+    save_checkpoint,
+)
 from models.divergences import kl_to_standard_normal_torch
-from models.mnist import load_mnist
-from models.vae import ConvVAE, build_model, loss_per_image, train, transposed_conv_shapes
+from models.mnist import binarize, load_mnist
+from models.vae import (
+    ConvVAE,
+    TrainingSettings,
+    evaluate_likelihood,
+    learning_rate,
+    reconstruction_nats,
+    regularizer_weight,
+    shift_images,
+    train,
+    train_epoch,
+    transposed_conv_overlap,
+    transposed_conv_shapes,
+)
+from models.vae_pipeline import digit_terms, interpolate, quality_report, reconstruction_fid, traverse
 
 
 def grid_size(rows: int, columns: int, scale: int) -> tuple[int, int]:
     """(width, height) of a documented digit grid: 28 px digits, 2 px gaps, upscaled ×scale."""
     return scale * (30 * columns + 2), scale * (30 * rows + 2)
+
+
+@pytest.fixture
+def one_thread():
+    # A few tiny steps: more threads only contend for the shared CI cores (three times slower there).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+# --- The likelihood ---------------------------------------------------------------------------------------------
 
 
 def test_kl_closed_form_matches_monte_carlo():
@@ -34,9 +72,66 @@ def test_kl_closed_form_matches_monte_carlo():
     assert abs(log_ratio.mean() - closed_form) < 4 * standard_error
 
 
-@pytest.mark.parametrize("latent_dim", [16, 2])
-def test_encoder_decoder_shapes(latent_dim):
-    model = ConvVAE(latent_dim=latent_dim)
+def test_reconstruction_term_is_the_bernoulli_log_probability():
+    logits = torch.randn(3, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    x = torch.bernoulli(torch.sigmoid(logits), generator=torch.Generator().manual_seed(1))
+    exact = -torch.distributions.Bernoulli(logits=logits).log_prob(x).flatten(1).sum(dim=1)
+    assert torch.allclose(reconstruction_nats(logits, x), exact, atol=1e-3)
+
+
+def model_whose_decoder_ignores_z(posterior_mean: float) -> ConvVAE:
+    """p(x|z) = p(x) for every z (so p(z|x) = p(z)); q(z|x) = N(posterior_mean, I) for every x."""
+    torch.manual_seed(0)
+    model = ConvVAE(latent_dim=4, channels=4, hidden=8, blocks=0)
+    with torch.no_grad():
+        model.decoder[0].weight.zero_()
+        for head in (model.to_mu, model.to_logvar):
+            head.weight.zero_()
+            head.bias.zero_()
+        model.to_mu.bias.fill_(posterior_mean)
+    return model.eval()
+
+
+def test_iwae_and_elbo_are_exact_when_q_is_the_true_posterior():
+    # q = N(0, I) = p(z) = p(z|x): every importance weight equals p(x), so IWAE = −ELBO = −log p(x) for any k.
+    model = model_whose_decoder_ignores_z(0.0)
+    x = binarize(load_mnist("test")[0][:20], seed=0)
+    with torch.no_grad():
+        exact = reconstruction_nats(model.decode(torch.zeros(20, 4)), x).mean().item()
+    result = evaluate_likelihood(model, x, importance_samples=7)
+    assert result["iwae_negative_log_likelihood"] == pytest.approx(exact, rel=1e-6)
+    assert result["negative_elbo"] == pytest.approx(exact, rel=1e-6)
+    assert result["kl"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_iwae_lies_between_the_true_likelihood_and_the_elbo():
+    # q = N(1, I) ≠ p(z|x) = N(0, I): −ELBO = −log p(x) + KL(q‖p) exactly (KL = 4·½ = 2 nats); with k = 200
+    # the IWAE value is far closer to −log p(x), and never below it by more than its standard error.
+    model = model_whose_decoder_ignores_z(1.0)
+    x = binarize(load_mnist("test")[0][:50], seed=0)
+    with torch.no_grad():
+        exact = reconstruction_nats(model.decode(torch.zeros(50, 4)), x).mean().item()
+    result = evaluate_likelihood(model, x, importance_samples=200, seed=3)
+    assert result["negative_elbo"] - exact == pytest.approx(2.0, abs=1e-4)
+    assert exact - 4 * result["elbo_gap_standard_error"] <= result["iwae_negative_log_likelihood"]
+    assert result["iwae_negative_log_likelihood"] - exact < 0.1 * (result["negative_elbo"] - exact)
+    assert result["elbo_gap"] > 1.8
+
+
+def test_shipped_models_report_iwae_below_the_negative_elbo():
+    for name in ("vae_kl", "vae_cs", "vae_kl_2d"):
+        test = read_record(name)["test"]
+        assert test["importance_samples"] >= 100 and test["digits"] == 2000
+        assert test["iwae_negative_log_likelihood"] < test["negative_elbo"]
+        assert test["elbo_gap"] > 4 * test["elbo_gap_standard_error"]
+
+
+# --- Network, augmentation, schedule, training -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("latent_dim", "blocks"), [(16, 1), (2, 0)])
+def test_encoder_decoder_shapes(latent_dim, blocks):
+    model = ConvVAE(latent_dim=latent_dim, blocks=blocks)
     mu, logvar = model.encode(torch.rand(5, 1, 28, 28))
     assert mu.shape == logvar.shape == (5, latent_dim)
     assert model.decode(mu).shape == (5, 1, 28, 28)
@@ -45,40 +140,182 @@ def test_encoder_decoder_shapes(latent_dim):
     assert all(row["h_out_formula"] == row["h_out_measured"] for row in shapes)
 
 
-@pytest.fixture
-def one_thread():
-    # A few tiny steps: more threads only contend for the shared CI cores (three times slower there).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def test_transposed_convolution_overlap_is_even_for_k4_and_a_checkerboard_for_k3():
+    even = transposed_conv_overlap(kernel=4, stride=2)
+    assert even.shape == (10, 10) and (even[2:-2, 2:-2] == 4).all()  # uneven only in the 2-px border
+    uneven = transposed_conv_overlap(kernel=3, stride=2)
+    assert set(uneven[2:-2, 2:-2].unique().tolist()) == {1, 2, 4}  # uneven everywhere
+    assert uneven[2, 2] == 4 and uneven[2, 3] == 2 and uneven[3, 3] == 1  # alternating, like a checkerboard
+    # The same counts as a scatter-add written out by hand: each input pixel adds a k × k block at s·(i, j).
+    by_hand = torch.zeros(9, 9, dtype=torch.int64)
+    for i in range(4):
+        for j in range(4):
+            by_hand[2 * i : 2 * i + 3, 2 * j : 2 * j + 3] += 1
+    assert torch.equal(uneven, by_hand)
+
+
+def test_shifts_move_digits_by_at_most_max_shift_and_keep_their_ink():
+    images = load_mnist("test")[0][:64]
+    shifted = shift_images(images, 1, torch.Generator().manual_seed(0))
+    assert torch.allclose(shifted.sum(dim=(1, 2, 3)), images.sum(dim=(1, 2, 3)))  # MNIST's border is empty
+    moved = 0
+    for original, result in zip(images, shifted, strict=True):
+        candidates = [torch.roll(original, (dy, dx), dims=(1, 2)) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+        assert any(torch.equal(result, candidate) for candidate in candidates)
+        moved += not torch.equal(result, original)
+    assert moved > 32  # 8 of 9 offsets move the digit
+    assert shift_images(images, 0, torch.Generator()) is images
+
+
+def test_schedule_and_warm_up():
+    settings = TrainingSettings(lr=1e-3, lam=2.0, warmup_epochs=4)
+    assert learning_rate(settings, 0, 100) == pytest.approx(1e-3)
+    assert learning_rate(settings, 50, 100) == pytest.approx(5e-4)
+    assert learning_rate(settings, 100, 100) == pytest.approx(0.0, abs=1e-12)
+    assert regularizer_weight(settings, 0.0) == 0.0
+    assert regularizer_weight(settings, 1.0) == pytest.approx(0.5)
+    assert regularizer_weight(settings, 10.0) == 2.0
+    with pytest.raises(ValueError, match="regularizer"):
+        TrainingSettings(regularizer="mmd")
 
 
 @pytest.mark.parametrize("regularizer", ["kl", "cs"])
-def test_short_training_lowers_the_loss(regularizer, one_thread):
+def test_short_training_lowers_the_negative_elbo(regularizer, one_thread):
     images = load_mnist("train")[0][:256]
+    binary = binarize(images, seed=5)
     torch.manual_seed(0)
-    model = ConvVAE()
-
-    def losses():  # the same ε for both evaluations, so the difference is the training's alone
-        torch.manual_seed(1)
-        with torch.no_grad():
-            return loss_per_image(model, images, regularizer, lam=1.0)
-
-    before = losses()
-    train(model, images, regularizer=regularizer, lam=1.0, epochs=2, batch_size=64, progress=False)
-    drop = before - losses()
-    assert drop.mean() > 4 * drop.std() / math.sqrt(len(drop))
+    model = ConvVAE(channels=8, hidden=32)
+    before = evaluate_likelihood(model, binary, importance_samples=1, seed=1)
+    train(model, images, TrainingSettings(regularizer, epochs=3, batch_size=32, warmup_epochs=0), progress=False)
+    after = evaluate_likelihood(model, binary, importance_samples=1, seed=1)
+    drop = before["negative_elbo"] - after["negative_elbo"]
+    assert drop > 4 * math.hypot(before["negative_elbo_standard_error"], after["negative_elbo_standard_error"])
 
 
-def test_checkpoint_round_trip_is_exact(tmp_path):
-    config = {"latent_dim": 16, "channels": 32, "hidden": 256, "regularizer": "kl", "lam": 1.0}
+def test_a_resumed_run_trains_exactly_like_an_uninterrupted_one(one_thread):
+    images = load_mnist("train")[0][:96]
+    settings = TrainingSettings(epochs=2, batch_size=32, warmup_epochs=1)
     torch.manual_seed(0)
-    model = build_model(config)
-    save_checkpoint(model, "vae_round_trip", {"config": config}, directory=tmp_path)
-    restored = load_state_into(build_model(config), "vae_round_trip", directory=tmp_path)
+    straight = ConvVAE(channels=4, hidden=16, blocks=0)
+    resumed = copy.deepcopy(straight)
+    train(straight, images, settings, progress=False)
+    optimizer = torch.optim.Adam(resumed.parameters())
+    train_epoch(resumed, optimizer, images, settings, epoch=1)
+    restarted = copy.deepcopy(resumed)  # "a new process": fresh objects, the saved weights and Adam state
+    restarted_optimizer = torch.optim.Adam(restarted.parameters())
+    restarted_optimizer.load_state_dict(optimizer.state_dict())
+    train(restarted, images, settings, optimizer=restarted_optimizer, start_epoch=2, progress=False)
+    for (key, a), b in zip(straight.state_dict().items(), restarted.state_dict().values(), strict=True):
+        assert torch.equal(a, b), key
+
+
+def test_checkpoint_round_trip_through_the_one_loader(tmp_path):
+    torch.manual_seed(0)
+    model = ConvVAE(latent_dim=3, channels=8, hidden=16, blocks=2)
+    save_checkpoint(model, "vae_round_trip", {"training": {"regularizer": "kl"}}, directory=tmp_path)
+    restored, record = load_model(ConvVAE, "vae_round_trip", directory=tmp_path)
+    assert record["config"] == {"latent_dim": 3, "channels": 8, "hidden": 16, "blocks": 2}
     for (key, saved), loaded in zip(model.state_dict().items(), restored.state_dict().values(), strict=True):
         assert torch.equal(saved, loaded), key
+
+
+def test_shipped_records_hold_training_settings_and_provenance():
+    for name in ("vae_kl", "vae_cs", "vae_kl_2d"):
+        record = read_record(name)
+        assert set(record["config"]) == {"latent_dim", "channels", "hidden", "blocks"}
+        assert {"regularizer", "lam", "epochs", "seed", "seconds", "device", "curve"} <= set(record["training"])
+        assert record["provenance"]["data_sha256"] == "ad2aadbd432661bcbaa1610a1c9e8bc1a683dd2a278d980a4bf4c02b09dad220"
+        assert record["training"]["validation_digits"] == 1000 and record["training"]["train_digits"] == 7000
+
+
+# --- Pipeline --------------------------------------------------------------------------------------------------
+
+
+def test_traversal_and_interpolation_pass_through_the_digits_code():
+    model, _ = load_model(ConvVAE, "vae_kl")
+    digits = binarize(load_mnist("test")[0][:2], seed=0)
+    result = traverse(model, digits[:1], torch.arange(16), span=2.0, steps=5)
+    assert result.images.shape == (16 * 5, 1, 28, 28)
+    with torch.no_grad():
+        centre = torch.sigmoid(model.decode(model.encode(digits[:1])[0]))
+    assert torch.allclose(result.images[2], centre[0], atol=1e-6)  # middle column: offset 0
+    assert result.offsets.tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    row = interpolate(model, digits, steps=4)
+    assert row.shape == (6, 1, 28, 28) and torch.equal(row[0], digits[0]) and torch.equal(row[-1], digits[1])
+    assert torch.allclose(row[1], centre[0], atol=1e-6)  # t = 0 decodes μ(first)
+
+
+def test_digit_terms_satisfy_the_decomposition():
+    model, _ = load_model(ConvVAE, "vae_cs")
+    digit = binarize(load_mnist("test")[0][:1], seed=0)
+    terms = digit_terms(model, digit, importance_samples=200)
+    # E_q[log p(x|z)] = log p(x) − KL(q‖p(z|x)) + KL(q‖p(z)), with KL(q‖p(z|x)) ≥ 0 up to the IWAE's slack.
+    assert -terms.reconstruction == pytest.approx(
+        -terms.negative_log_likelihood - terms.kl_posterior + terms.kl_prior, abs=1e-3
+    )
+    assert terms.kl_posterior > -0.5
+
+
+# --- Texts generated from the records ----------------------------------------------------------------------------
+
+
+def test_texts_quote_the_records_and_leave_no_placeholder():
+    records = {name: read_record(name) for name in ("vae_kl", "vae_cs", "vae_kl_2d")}
+    values = vae_tab.facts(records, vae_tab.sanity_record())
+    for part in ("explanation", "homework"):
+        for body in tab_sections("vae", part).values():
+            assert "{{" not in vae_tab.filled(body, values)
+    for key in ("kl", "cs"):
+        activity = torch.tensor(records[f"vae_{key}"]["latent_activity"])
+        assert values[f"{key}_inactive"] == str(int((activity < 0.06).sum()))
+    traversal = " ".join(vae_tab.filled(tab_sections("vae", "explanation")["traversal"], values).split())
+    assert (
+        f"{values['kl_inactive']} of the KL-VAE's 16 dimensions and {values['cs_inactive']} of the CS-VAE's"
+        in traversal
+    )
+
+
+def test_the_cs_objective_exceeds_log_likelihood_as_the_q2b_answer_says():
+    test = read_record("vae_cs")["test"]
+    bracket = test["kl"] - test["cs"]  # KL(q‖p(z)) − λ·D_CS(q‖p(z)), λ = 1
+    assert bracket > test["elbo_gap"] + 4 * test["elbo_gap_standard_error"]
+
+
+def test_reconstruction_fid_is_below_sample_fid_as_the_q3c_answer_says():
+    for name in ("vae_kl", "vae_cs"):
+        quality = read_record(name)["sample_quality"]
+        assert quality["FID reconstructions"] < quality["FID samples"]
+
+
+def test_q3d_sanity_rows_show_inception_score_blind_to_collapse():
+    rows = {row["key"]: row for row in vae_tab.sanity_record()["rows"]}
+    collapse, one_class, test = rows["one_digit_per_class"], rows["class_1_only"], rows["test"]
+    assert one_class["IS"] < 1.1 and collapse["IS"] > 0.9 * test["IS"]
+    assert collapse["FID"] > 100 * max(test["FID"], 1.0) and collapse["recall"] < 0.05
+
+
+# --- Homework presets --------------------------------------------------------------------------------------------
+
+
+def test_q2b_preset_picks_the_cs_vae_and_shows_consistent_terms():
+    model, answer, digit, rows = vae_tab.homework_q2b(7)
+    assert model == "cs" and answer.visible is True and digit.shape == (128, 128, 3)
+    values = {name: (here, mean) for name, here, mean in rows}
+    kl_prior, cs_prior = values["KL(q(z|x) ‖ p(z))"], values["D_CS(q(z|x) ‖ p(z))"]
+    bracket = values["KL(q‖p(z)) − λ·D_CS(q‖p(z)), λ = 1"]
+    assert bracket[0] == pytest.approx(kl_prior[0] - cs_prior[0], abs=0.02)
+    test = read_record("vae_cs")["test"]
+    assert bracket[1] == pytest.approx(test["kl"] - test["cs"], abs=0.01)
+
+
+def test_metric_presets_set_the_defaults_and_show_the_records_numbers():
+    model, n, seed, table, _, answer = vae_tab.homework_model("kl")
+    assert (model, n, seed, answer.visible) == ("kl", 2000, 0, True)
+    quality = read_record("vae_kl")["sample_quality"]
+    assert dict(table)["FID samples"] == round(quality["FID samples"], 4)
+
+
+# --- Public API --------------------------------------------------------------------------------------------------
 
 
 def test_sample_endpoint_size(client):
@@ -92,17 +329,26 @@ def test_traverse_endpoint_sizes(client):
     assert Image.open(digit).size == grid_size(rows=1, columns=1, scale=4)
 
 
-def test_metrics_endpoint_table(client):
-    table = client.predict(model="kl", n=200, seed=0, api_name="/vae_metrics")
+def test_metrics_endpoint_table_at_defaults_is_the_record(client):
+    table = client.predict(model="cs", n=2000, seed=0, api_name="/vae_metrics")
     assert table["headers"] == ["metric", "value"]
-    assert [row[0] for row in table["data"]] == [
-        "FID samples",
-        "FID reconstructions",
-        "IS samples",
-        "precision",
-        "recall",
-    ]
-    assert all(math.isfinite(row[1]) for row in table["data"])
+    assert [row[0] for row in table["data"]] == list(vae_tab.METRIC_ROWS)
+    quality = read_record("vae_cs")["sample_quality"]
+    assert all(value == round(quality[row], 4) for row, value in table["data"])
+
+
+@pytest.mark.slow
+def test_metrics_endpoint_computes_other_settings_and_reproduces_the_record():
+    table = dict(vae_tab.vae_metrics("kl", 200, 1))
+    assert all(math.isfinite(value) for value in table.values())
+    state = vae_tab.loaded()
+    model = state.models["kl"]
+    fresh = quality_report(
+        model, state.evaluator, 2000, 0, reconstruction_fid(model, state.evaluator, state.test_images)
+    )
+    recorded = read_record("vae_kl")["sample_quality"]
+    for row in vae_tab.METRIC_ROWS:
+        assert fresh.rows[row] == pytest.approx(recorded[row], rel=1e-3, abs=1e-4), row
 
 
 def test_samples_follow_the_seed():
@@ -112,32 +358,46 @@ def test_samples_follow_the_seed():
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "arguments"),
+    ("endpoint", "arguments", "sentence"),
     [
-        (vae_tab.vae_sample, ("vae", 8, 1.0, 0)),
-        (vae_tab.vae_sample, ("kl", 0, 1.0, 0)),
-        (vae_tab.vae_sample, ("kl", 65, 1.0, 0)),
-        (vae_tab.vae_sample, ("kl", 8, 0.0, 0)),
-        (vae_tab.vae_sample, ("kl", 8, -1.0, 0)),
-        (vae_tab.vae_sample, ("kl", 8, "warm", 0)),
-        (vae_tab.vae_sample, ("kl", 8, math.nan, 0)),
-        (vae_tab.vae_sample, ("kl", 8, 1.0, -1)),
-        (vae_tab.vae_traverse, ("cs", 2000, 3.0)),
-        (vae_tab.vae_traverse, ("cs", 1.5, 3.0)),
-        (vae_tab.vae_traverse, ("cs", None, 3.0)),
-        (vae_tab.vae_traverse, ("cs", 0, 0.0)),
-        (vae_tab.vae_traverse, ("cs", 0, 0.4)),
-        (vae_tab.vae_traverse, ("cs", 0, math.inf)),
-        (vae_tab.vae_metrics, ("kl", 99, 0)),
-        (vae_tab.vae_metrics, ("kl", 5001, 0)),
-        (vae_tab.vae_metrics, ("KL", 2000, 0)),
+        (vae_tab.vae_sample, ("vae", 8, 1.0, 0), "model must be one of 'kl', 'cs'; got 'vae'."),
+        (vae_tab.vae_sample, ("kl", 0, 1.0, 0), "n must be in [1, 64], got 0."),
+        (vae_tab.vae_sample, ("kl", 65, 1.0, 0), "n must be in [1, 64], got 65."),
+        (vae_tab.vae_sample, ("kl", 8, 0.0, 0), "temperature must be in [0.1, 3], got 0."),
+        (vae_tab.vae_sample, ("kl", 8, -1.0, 0), "temperature must be in [0.1, 3], got -1."),
+        (vae_tab.vae_sample, ("kl", 8, "warm", 0), "temperature must be a number, got 'warm'."),
+        (vae_tab.vae_sample, ("kl", 8, math.nan, 0), "temperature must be a finite number, got nan."),
+        (vae_tab.vae_sample, ("kl", 8, 1.0, -1), "seed must be in [0, 2.14748e+09], got -1."),
+        (vae_tab.vae_traverse, ("cs", 2000, 3.0), "digit_index must be in [0, 1999], got 2000."),
+        (vae_tab.vae_traverse, ("cs", 1.5, 3.0), "digit_index must be a whole number, got 1.5."),
+        (vae_tab.vae_traverse, ("cs", None, 3.0), "digit_index must be a number, got None."),
+        (vae_tab.vae_traverse, ("cs", 0, 0.0), "span must be in [0.5, 5], got 0."),
+        (vae_tab.vae_traverse, ("cs", 0, 0.4), "span must be in [0.5, 5], got 0.4."),
+        (vae_tab.vae_traverse, ("cs", 0, math.inf), "span must be a finite number, got inf."),
+        (vae_tab.vae_metrics, ("kl", 99, 0), "n must be in [100, 5000], got 99."),
+        (vae_tab.vae_metrics, ("kl", 5001, 0), "n must be in [100, 5000], got 5001."),
+        (vae_tab.vae_metrics, ("KL", 2000, 0), "model must be one of 'kl', 'cs'; got 'KL'."),
+        (vae_tab.vae_metrics, ("kl", 2000, 0.5), "seed must be a whole number, got 0.5."),
     ],
 )
-def test_bad_inputs_are_answered_with_a_sentence(endpoint, arguments):
-    with pytest.raises(gr.Error):
+def test_bad_inputs_are_answered_with_the_endpoints_own_sentence(endpoint, arguments, sentence):
+    with pytest.raises(gr.Error) as raised:
         endpoint(*arguments)
+    assert raised.value.message == sentence
 
 
 def test_bad_input_through_the_api(client):
-    with pytest.raises(AppError):
+    with pytest.raises(AppError, match=r"temperature must be in \[0\.1, 3\], got -1\."):
         client.predict(model="kl", n=8, temperature=-1.0, seed=0, api_name="/vae_sample")
+
+
+def test_a_record_without_its_test_report_names_the_retrain_command(tmp_path, monkeypatch):
+    for suffix in ("safetensors", "json"):
+        shutil.copy(CHECKPOINT_DIR / f"vae_kl.{suffix}", tmp_path / f"vae_kl.{suffix}")
+    record = json.loads((tmp_path / "vae_kl.json").read_text())
+    del record["sample_quality"]
+    (tmp_path / "vae_kl.json").write_text(json.dumps(record))
+    monkeypatch.setenv(CHECKPOINT_DIR_ENV, str(tmp_path))
+    with pytest.raises(CheckpointError, match="lacks sample_quality") as raised:
+        vae_tab._load("vae_kl", torch.device("cpu"))
+    assert RETRAIN_COMMANDS["vae_kl"] in str(raised.value)

@@ -1,0 +1,154 @@
+"""Write the measured tables of docs/vae.md from the checkpoint records, so that no number there is typed by hand.
+
+    python -m scripts.vae_docs
+
+Each table sits between `<!-- generated: NAME -->` and `<!-- /generated -->` in docs/vae.md and is replaced in
+place; the prose around it is left alone. Sources: checkpoints/vae_*.json (written by scripts.train_vae),
+checkpoints/mnist_metrics_sanity.json (scripts.metrics_sanity), and, for the previous generation of models, the
+records as committed at PREVIOUS_COMMIT (read with `git show`).
+"""
+
+import json
+import re
+import subprocess
+
+import torch
+
+from models.checkpoints import ROOT, checkpoint_paths, read_record
+from models.vae import ConvVAE
+
+DOC = ROOT / "docs" / "vae.md"
+MODELS = ("vae_kl", "vae_cs", "vae_kl_2d")
+PREVIOUS_COMMIT = "cf666f6"  # the last commit with the grey-level models (BCE on grey levels, 30 epochs)
+INACTIVE_BELOW = 0.06
+GENERATED = re.compile(r"(<!-- generated: ([a-z_]+) -->\n)(.*?)(<!-- /generated -->)", re.DOTALL)
+
+
+def previous_record(name: str) -> dict | None:
+    try:
+        text = subprocess.run(
+            ["git", "show", f"{PREVIOUS_COMMIT}:checkpoints/{name}.json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return json.loads(text)
+
+
+def likelihood_table(records: dict[str, dict]) -> str:
+    lines = [
+        "| model | latent | regularizer, λ | parameters | test −ELBO (nats) | IWAE −log p(x) (nats) | ELBO − IWAE | "
+        "reconstruction + KL | D_CS | dims with activity < 0.06 (least) |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, record in records.items():
+        test, training = record["test"], record["training"]
+        activity = torch.tensor(record["latent_activity"])
+        parameters = sum(p.numel() for p in ConvVAE(**record["config"]).parameters())
+        lines.append(
+            f"| `{name}` | {record['config']['latent_dim']} | {training['regularizer'].upper()}, {training['lam']:g} | "
+            f"{parameters:,} | {test['negative_elbo']:.2f} ± {test['negative_elbo_standard_error']:.2f} | "
+            f"{test['iwae_negative_log_likelihood']:.2f} ± {test['iwae_negative_log_likelihood_standard_error']:.2f} | "
+            f"{test['elbo_gap']:.2f} ± {test['elbo_gap_standard_error']:.2f} | "
+            f"{test['reconstruction_nats']:.2f} + {test['kl']:.2f} | {test['cs']:.2f} | "
+            f"{int((activity < INACTIVE_BELOW).sum())} of {len(activity)} ({activity.min().item():.3f}) |"
+        )
+    samples = {record["test"]["importance_samples"] for record in records.values()}
+    digits = {record["test"]["digits"] for record in records.values()}
+    lines.append(
+        f"\nNats per test digit on the fixed binarization of the test split ({', '.join(map(str, digits))} digits), "
+        f"± one standard error over the digits; IWAE with k = {', '.join(map(str, samples))} importance samples per "
+        "digit; the ELBO's expectation is averaged over the same draws, its KL is exact."
+    )
+    return "\n".join(lines)
+
+
+def quality_table(records: dict[str, dict], previous: dict[str, dict | None]) -> str:
+    lines = [
+        "| model | FID samples | FID reconstructions | IS samples | precision | recall | PPL (± s.e.) | F8 (PRD) | "
+        "F1/8 (PRD) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, record in records.items():
+        q = record["sample_quality"]
+        lines.append(
+            f"| `{name}` | {q['FID samples']:.1f} | {q['FID reconstructions']:.1f} | {q['IS samples']:.2f} | "
+            f"{q['precision']:.3f} | {q['recall']:.3f} | {q['PPL']:.1f} ± {q['PPL standard error']:.1f} | "
+            f"{q['F8 (PRD)']:.3f} | {q['F1/8 (PRD)']:.3f} |"
+        )
+    for name, record in previous.items():
+        if record is None:
+            continue
+        q, test = record["sample_quality"], record["test"]
+        lines.append(
+            f"| previous `{name}` (grey levels, {PREVIOUS_COMMIT}; −ELBO {test['negative_elbo']:.2f} not a likelihood) | "
+            f"{q['FID samples']:.1f} | {q['FID reconstructions']:.1f} | {q['IS samples']:.2f} | {q['precision']:.3f} | "
+            f"{q['recall']:.3f} | – | – | – |"
+        )
+    return "\n".join(lines)
+
+
+def training_table(records: dict[str, dict]) -> str:
+    lines = [
+        "| model | network | epochs | batch | peak lr | warm-up epochs | max shift (px) | train / validation digits | "
+        "last validation −ELBO (1 sample) | time | device, threads |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
+    ]
+    for name, record in records.items():
+        t, c = record["training"], record["config"]
+        lines.append(
+            f"| `{name}` | channels {c['channels']}, hidden {c['hidden']}, residual blocks {c['blocks']} | {t['epochs']} | "
+            f"{t['batch_size']} | {t['lr']:g} | {t['warmup_epochs']:g} | {t['max_shift']} | "
+            f"{t['train_digits']:,} / {t['validation_digits']:,} | {t['curve'][-1]['validation_negative_elbo']:.2f} | "
+            f"{t['seconds'] / 60:.1f} min | {t['device']}, {t['threads']} |"
+        )
+    return "\n".join(lines)
+
+
+def sanity_table() -> str:
+    path = checkpoint_paths("mnist_metrics_sanity")[1]
+    if not path.is_file():
+        return "(missing: run `python -m scripts.metrics_sanity`)"
+    record = json.loads(path.read_text())
+    lines = [
+        "| compared with the test split (2,000) | images | FID | IS | precision | recall | F8 (PRD) | F1/8 (PRD) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in record["rows"]:
+        lines.append(
+            f"| {row['label']} | {row['images']:,} | {row['FID']:.2f} | {row['IS']:.2f} | {row['precision']:.3f} | "
+            f"{row['recall']:.3f} | {row['F8']:.3f} | {row['F1/8']:.3f} |"
+        )
+    fids = torch.tensor(record["small_sample_fid"]["fids"])
+    lines.append(
+        f"\nFID of {record['small_sample_fid']['draw_size']:,} vs {record['small_sample_fid']['draw_size']:,} disjoint "
+        f"random draws from the train split, {len(fids)} repeats: mean {fids.mean():.2f}, sd {fids.std():.2f}, "
+        f"range {fids.min():.2f}–{fids.max():.2f}."
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    records = {name: read_record(name) for name in MODELS}
+    tables = {
+        "vae_likelihood": likelihood_table(records),
+        "vae_quality": quality_table(records, {name: previous_record(name) for name in MODELS}),
+        "vae_training": training_table(records),
+        "metrics_sanity": sanity_table(),
+    }
+    text = DOC.read_text(encoding="utf-8")
+    missing = set(tables) - {match[2] for match in GENERATED.finditer(text)}
+    if missing:
+        raise SystemExit(f"{DOC} has no marker for {sorted(missing)}.")
+    DOC.write_text(
+        GENERATED.sub(lambda m: m[1] + tables[m[2]] + "\n" + m[4], text),
+        encoding="utf-8",
+    )
+    print(f"Wrote {len(tables)} tables into {DOC.relative_to(ROOT)}.")
+
+
+if __name__ == "__main__":
+    main()
