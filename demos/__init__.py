@@ -53,19 +53,31 @@ def tab_sections(tab: str, part: str, lang: str = "en") -> dict[str, str]:
     return {key: body.strip() for key, body in zip(pieces[1::2], pieces[2::2], strict=True)}
 
 
-def markdown(tab: str, part: str, section: str | None = None, **kwargs) -> gr.Markdown:
-    """A Markdown block showing a tab's text file (or one section of it), with LaTeX; app.py swaps in the page's
-    language on load, which is why long texts are made here and not with a plain gr.Markdown."""
-    text = tab_sections(tab, part)[section] if section else tab_text(tab, part)
-    block = gr.Markdown(text, latex_delimiters=LATEX_DELIMITERS, **kwargs)
-    block.gml_text = (tab, part, section)
+def filled(text: str, values: dict[str, str] | None) -> str:
+    """Replace each {{name}} of a text with its value (plain replacement: LaTeX braces stay untouched)."""
+    for name, value in (values or {}).items():
+        text = text.replace("{{" + name + "}}", value)
+    return text
+
+
+def markdown(tab: str, part: str, section: str | None = None, values: dict | None = None, **kwargs) -> gr.Markdown:
+    """A Markdown block showing a tab's text file (or one section of it), with LaTeX and its {{name}} placeholders
+    filled from `values`; app.py swaps in the page's language on load, which is why long texts are made here and
+    not with a plain gr.Markdown."""
+    source = (tab, part, section, values)
+    block = gr.Markdown(text_in(source, "en"), latex_delimiters=LATEX_DELIMITERS, **kwargs)
+    block.gml_text = source
     return block
 
 
+def text_in(source: tuple, lang: str) -> str:
+    tab, part, section, values = source
+    return filled(tab_sections(tab, part, lang)[section] if section else tab_text(tab, part, lang), values)
+
+
 def translated_text(block: gr.Markdown, lang: str) -> str:
-    """The text of a `markdown(...)` block in another language."""
-    tab, part, section = block.gml_text
-    return tab_sections(tab, part, lang)[section] if section else tab_text(tab, part, lang)
+    """The text of a `markdown(...)` block in a language."""
+    return text_in(block.gml_text, lang)
 
 
 def show_unavailable(reason: str) -> None:

@@ -24,7 +24,15 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from demos import LATEX_DELIMITERS, METRICS_QUEUE, TORCH_QUEUE, BenchCase, show_unavailable, tab_sections
+from demos import (
+    LATEX_DELIMITERS,
+    METRICS_QUEUE,
+    TORCH_QUEUE,
+    BenchCase,
+    markdown,
+    show_unavailable,
+    vae_live,
+)
 from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
 from models.classifier import CLASSIFIER_NAME
@@ -396,13 +404,6 @@ def facts(records: dict[str, dict], sanity: dict | None) -> dict[str, str]:
     return values
 
 
-def filled(text: str, values: dict[str, str]) -> str:
-    """Replace each {{name}} of a text with its value (plain replacement: LaTeX braces stay untouched)."""
-    for name, value in values.items():
-        text = text.replace("{{" + name + "}}", value)
-    return text
-
-
 def transposed_conv_markdown(model: ConvVAE) -> str:
     """The output-size formula, evaluated on each ConvTranspose2d of the decoder as it is built."""
     lines = [
@@ -480,14 +481,12 @@ def homework_model(model: str):
 
 
 def build_homework(controls: Controls, values: dict[str, str]) -> None:
-    text = tab_sections("vae", "homework")
-
     def question(key: str):
-        gr.Markdown(filled(text[f"{key}_question"], values), latex_delimiters=LATEX_DELIMITERS)
+        markdown("vae", "homework", f"{key}_question", values)
         button = gr.Button("Show answer", size="sm")
         answer = gr.Column(visible=False)
         with answer:
-            gr.Markdown(filled(text[f"{key}_answer"], values), latex_delimiters=LATEX_DELIMITERS)
+            markdown("vae", "homework", f"{key}_answer", values)
         return button, answer
 
     with gr.Accordion("Homework questions", open=False):
@@ -534,9 +533,8 @@ def build() -> None:
         show_unavailable(str(exc))
         return
     values = facts(state.records, sanity_record())
-    text = {key: filled(body, values) for key, body in tab_sections("vae", "explanation").items()}
 
-    gr.Markdown(text["intro"], latex_delimiters=LATEX_DELIMITERS)
+    markdown("vae", "explanation", "intro", values)
     index_input = functools.partial(gr.Number, precision=0, minimum=0, maximum=len(state.test_images) - 1)
     model = gr.Radio([(label, key) for key, (label, _) in MODELS.items()], value="kl", label="Model")
 
@@ -551,7 +549,7 @@ def build() -> None:
                 regenerate = gr.Button("Regenerate (new seed)")
         sample_image = gr.Image(vae_sample("kl", 32, 1.0, 0), label="Samples", format="png", scale=2)
 
-    gr.Markdown(text["traversal"], latex_delimiters=LATEX_DELIMITERS)
+    markdown("vae", "explanation", "traversal", values)
     traversal, digit = vae_traverse("kl", 0, 3.0)
     with gr.Row():
         with gr.Column(scale=1):
@@ -562,28 +560,28 @@ def build() -> None:
             digit_image = gr.Image(digit, label="Test digit (binarized)", format="png")
         traverse_image = gr.Image(traversal, label="Traversal", format="png", scale=3)
 
-    gr.Markdown(text["interpolation"], latex_delimiters=LATEX_DELIMITERS)
+    markdown("vae", "explanation", "interpolation", values)
     other_class = int((state.test_labels != state.test_labels[0]).nonzero()[0])  # open on two different digits
     with gr.Row():
         first_index = index_input(0, label="first digit index")
         second_index = index_input(other_class, label="second digit index")
     interpolation_image = gr.Image(interpolation("kl", 0, other_class), label="Interpolation", format="png")
 
-    gr.Markdown(text["reconstructions"], latex_delimiters=LATEX_DELIMITERS)
+    markdown("vae", "explanation", "reconstructions", values)
     with gr.Row():
         reconstruction_seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="seed")
         new_digits = gr.Button("New digits")
     reconstruction_image = gr.Image(reconstructions("kl", 0), label="Originals and reconstructions", format="png")
 
-    gr.Markdown(text["latent_map"], latex_delimiters=LATEX_DELIMITERS)
+    markdown("vae", "explanation", "latent_map", values)
     with gr.Row():
         gr.Image(tile(state.latent_map.manifold, MAP_STEPS, scale=2), label="Decoded manifold", format="png")
         gr.Plot(latent_map_figure(state.latent_map), label="Test encodings")
 
-    gr.Markdown(text["likelihood"], latex_delimiters=LATEX_DELIMITERS)
+    markdown("vae", "explanation", "likelihood", values)
     gr.Markdown(likelihood_markdown(state.records))
 
-    gr.Markdown(text["quality"], latex_delimiters=LATEX_DELIMITERS)
+    markdown("vae", "explanation", "quality", values)
     with gr.Row():
         with gr.Column(scale=1):
             metrics_n = gr.Slider(*METRICS_SAMPLES, value=QUALITY_SAMPLES, step=100, label="n (prior samples)")
@@ -594,10 +592,10 @@ def build() -> None:
             )
         with gr.Column(scale=1):
             prd_plot = gr.Plot(metrics_plot("kl", QUALITY_SAMPLES, 0), label="PRD curve")
-    gr.Markdown(text["metrics_note"], latex_delimiters=LATEX_DELIMITERS)
+    markdown("vae", "explanation", "metrics_note", values)
 
     with gr.Accordion("The math: ELBO, KL, Cauchy–Schwarz, transposed convolutions", open=False):
-        gr.Markdown(text["math"], latex_delimiters=LATEX_DELIMITERS)
+        markdown("vae", "explanation", "math", values)
         gr.Markdown(transposed_conv_markdown(state.models["kl"]), latex_delimiters=LATEX_DELIMITERS)
 
     build_homework(Controls(model, digit_index, metrics_n, metrics_seed, metrics_table, prd_plot), values)
@@ -654,9 +652,10 @@ def build() -> None:
         preprocess=False,
         **METRICS_QUEUE,
     ).then(metrics_plot, [model, metrics_n, metrics_seed], prd_plot, api_visibility="private", **METRICS_QUEUE)
+    vae_live.build()
 
 
-BENCH_CASES = [
+BENCH_CASES = vae_live.BENCH_CASES + [
     BenchCase(
         "/vae_sample (64 digits)",
         "/vae_sample",

@@ -46,6 +46,7 @@ def test_every_public_endpoint_answers_a_valid_call(client):
         "/vae_sample",
         "/vae_traverse",
         "/vae_metrics",
+        "/vae_train_live",
         "/sketch2image",
     }
     for api_name, info in public.items():

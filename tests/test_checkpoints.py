@@ -134,7 +134,7 @@ def test_fp16_storage_loads_into_float32(tmp_path):
     torch.testing.assert_close(restored[0].weight, model[0].weight, atol=1e-3, rtol=1e-3)
 
 
-SHIPPED_RECORDS = sorted((CHECKPOINT_DIR / ".").glob("*.json"))
+SHIPPED_RECORDS = sorted(path.with_suffix(".json") for path in CHECKPOINT_DIR.glob("*.safetensors"))
 PROVENANCE_KEYS = {"command", "git_commit", "python", "torch", "numpy", "device", "data_sha256"}
 
 

@@ -351,10 +351,11 @@ def test_evaluator_loads_and_scores_with_checkpoints_from_any_directory(tmp_path
     write_random_checkpoints(tmp_path)
     evaluator = MnistEvaluator.load(torch.device("cpu"), directory=tmp_path)
     scores = evaluator.evaluate(torch.rand(40, 1, 28, 28, generator=torch.Generator().manual_seed(3)))
-    assert set(scores) == {"fid", "inception_score", "precision", "recall"}
-    assert all(np.isfinite(value) for value in scores.values())
+    assert set(scores) == {"fid", "inception_score", "precision", "recall", "f8", "f1_8", "prd"}
+    assert all(np.isfinite(value) for key, value in scores.items() if key != "prd")
     assert scores["fid"] >= 0 and 1 <= scores["inception_score"] <= 10
     assert 0 <= scores["precision"] <= 1 and 0 <= scores["recall"] <= 1
+    assert 0 <= scores["f8"] <= 1 and 0 <= scores["f1_8"] <= 1
 
 
 def test_missing_checkpoint_raises_a_clear_error(tmp_path):

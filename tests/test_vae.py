@@ -12,7 +12,7 @@ import torch
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from demos import tab_sections
+from demos import filled, tab_sections
 from demos import vae as vae_tab
 from models.checkpoints import (
     CHECKPOINT_DIR,
@@ -264,11 +264,11 @@ def test_texts_quote_the_records_and_leave_no_placeholder():
     values = vae_tab.facts(records, vae_tab.sanity_record())
     for part in ("explanation", "homework"):
         for body in tab_sections("vae", part).values():
-            assert "{{" not in vae_tab.filled(body, values)
+            assert "{{" not in filled(body, values)
     for key in ("kl", "cs"):
         activity = torch.tensor(records[f"vae_{key}"]["latent_activity"])
         assert values[f"{key}_inactive"] == str(int((activity < 0.06).sum()))
-    traversal = " ".join(vae_tab.filled(tab_sections("vae", "explanation")["traversal"], values).split())
+    traversal = " ".join(filled(tab_sections("vae", "explanation")["traversal"], values).split())
     assert (
         f"{values['kl_inactive']} of the KL-VAE's 16 dimensions and {values['cs_inactive']} of the CS-VAE's"
         in traversal
