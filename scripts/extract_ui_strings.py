@@ -9,13 +9,31 @@ shows a string that is not in the catalogue, or when the Persian catalogue lacks
 
 import json
 
+from gradio.i18n import I18nData
+
 import app
 from demos.language import CATALOGUES, TEXTS_DIR, component_strings, ui_key
+
+I18N_PREFIX = "__i18n__"  # how gr.I18n keys read as strings
+
+
+def keys_in_use(demo) -> set[str]:
+    """Catalogue keys the built app already points at (build_app localizes every catalogued string)."""
+    keys = set()
+    for block in demo.blocks.values():
+        for prop in ("label", "info", "placeholder", "value"):
+            text = getattr(block, prop, None)
+            if isinstance(text, I18nData):
+                keys.add(text.key)
+            elif isinstance(text, str) and text.startswith(I18N_PREFIX):  # a Markdown value holds the string form
+                keys.add(json.loads(text[len(I18N_PREFIX) :])["key"])
+    return keys
 
 
 def main() -> None:
     demo = app.build_app()
-    english = {key: text for key, text in CATALOGUES["en"].items() if not key.startswith("ui.")}
+    in_use = keys_in_use(demo)
+    english = {key: text for key, text in CATALOGUES["en"].items() if not key.startswith("ui.") or key in in_use}
     for _, _, text in component_strings(demo):
         english.setdefault(ui_key(text), text)
     path = TEXTS_DIR / "ui.en.json"
