@@ -59,7 +59,9 @@ def component_strings(demo: gr.Blocks) -> list[tuple[object, str, str]]:
             if isinstance(text, str) and text.strip() and not text.startswith("__i18n__"):  # not catalogued already
                 found.append((block, prop, text))
         text = getattr(block, "value", None) if isinstance(block, gr.Markdown) else None
-        skip = hasattr(block, "gml_text") or getattr(block, "gml_untranslated", False) or id(block) in computed
+        # (the language switch's own load event rewrites the catalogued ones: they stay catalogue strings)
+        computed_here = id(block) in computed and not getattr(block, "gml_catalogued", False)
+        skip = hasattr(block, "gml_text") or getattr(block, "gml_untranslated", False) or computed_here
         if isinstance(text, str) and text.strip() and not text.startswith("__i18n__") and not skip:
             found.append((block, "value", text))
     return found
@@ -74,6 +76,7 @@ def localize(demo: gr.Blocks) -> list[gr.Markdown]:
         if key not in CATALOGUES[DEFAULT_LANGUAGE]:
             continue
         if isinstance(block, gr.Markdown):
+            block.gml_catalogued = True
             markdowns.append(block)
         else:
             setattr(block, prop, UI(key))
@@ -136,6 +139,8 @@ body.gml-fa .prose, body.gml-fa .md, body.gml-fa label, body.gml-fa .block-info,
 body.gml-fa .katex, body.gml-fa code, body.gml-fa pre, body.gml-fa table, body.gml-fa .js-plotly-plot,
 body.gml-fa input[type="number"] {{ direction: ltr; unicode-bidi: isolate; }}
 body.gml-fa .katex-display {{ direction: ltr; text-align: center; }}
+body.gml-fa td, body.gml-fa th {{ unicode-bidi: plaintext; }}
+body.gml-fa pre {{ text-align: left; }}
 """
 
 

@@ -480,6 +480,13 @@ def homework_model(model: str):
     return model, QUALITY_SAMPLES, 0, table, figure, gr.Column(visible=True)
 
 
+def numbers_markdown(text: str) -> gr.Markdown:
+    """Tables and formulas computed from the models and their records: numbers, not prose for the catalogue."""
+    block = gr.Markdown(text, latex_delimiters=LATEX_DELIMITERS)
+    block.gml_untranslated = True
+    return block
+
+
 def build_homework(controls: Controls, values: dict[str, str]) -> None:
     def question(key: str):
         markdown("vae", "homework", f"{key}_question", values)
@@ -514,8 +521,8 @@ def build_homework(controls: Controls, values: dict[str, str]) -> None:
             button, answer = question(key)
             if key == "q3_transposed":
                 with answer, gr.Row():
-                    gr.Markdown(overlap_markdown(4, 2))
-                    gr.Markdown(overlap_markdown(3, 2))
+                    numbers_markdown(overlap_markdown(4, 2))
+                    numbers_markdown(overlap_markdown(3, 2))
             if key == "q3_is":  # nothing to set: the numbers are the sanity table's
                 button.click(lambda: gr.Column(visible=True), None, answer, api_visibility="private")
             else:  # the KL-VAE with the metrics at their defaults: the table beside the answer matches its text
@@ -579,7 +586,7 @@ def build() -> None:
         gr.Plot(latent_map_figure(state.latent_map), label="Test encodings")
 
     markdown("vae", "explanation", "likelihood", values)
-    gr.Markdown(likelihood_markdown(state.records))
+    numbers_markdown(likelihood_markdown(state.records))
 
     markdown("vae", "explanation", "quality", values)
     with gr.Row():
@@ -596,7 +603,7 @@ def build() -> None:
 
     with gr.Accordion("The math: ELBO, KL, Cauchy–Schwarz, transposed convolutions", open=False):
         markdown("vae", "explanation", "math", values)
-        gr.Markdown(transposed_conv_markdown(state.models["kl"]), latex_delimiters=LATEX_DELIMITERS)
+        numbers_markdown(transposed_conv_markdown(state.models["kl"]))
 
     build_homework(Controls(model, digit_index, metrics_n, metrics_seed, metrics_table, prd_plot), values)
 

@@ -46,7 +46,7 @@ RETRAIN_COMMANDS = {
     "mnist_reference_stats": "python -m scripts.train_classifier",
     "vae_kl": "python -m scripts.train_vae --regularizer kl --latent 16",
     "vae_cs": "python -m scripts.train_vae --regularizer cs --latent 16 --lam 1",
-    "vae_kl_2d": "python -m scripts.train_vae --regularizer kl --latent 2",
+    "vae_kl_2d": "python -m scripts.train_vae --regularizer kl --latent 2 --epochs 30 --warmup-epochs 5",
     "pix2pix_gan": "python -m scripts.build_pix2pix_data && python -m scripts.train_pix2pix --name pix2pix_gan",
     "pix2pix_gan_d": "python -m scripts.build_pix2pix_data && python -m scripts.train_pix2pix --name pix2pix_gan",
     "pix2pix_l1": "python -m scripts.build_pix2pix_data && python -m scripts.train_pix2pix --name pix2pix_l1 --l1-only",
