@@ -47,9 +47,12 @@ RETRAIN_COMMANDS = {
     "vae_kl": "python -m scripts.train_vae --regularizer kl --latent 16",
     "vae_cs": "python -m scripts.train_vae --regularizer cs --latent 16 --lam 1",
     "vae_kl_2d": "python -m scripts.train_vae --regularizer kl --latent 2 --epochs 30 --warmup-epochs 5",
-    "pix2pix_gan": "python -m scripts.build_pix2pix_data && python -m scripts.train_pix2pix --name pix2pix_gan",
-    "pix2pix_gan_d": "python -m scripts.build_pix2pix_data && python -m scripts.train_pix2pix --name pix2pix_gan",
-    "pix2pix_l1": "python -m scripts.build_pix2pix_data && python -m scripts.train_pix2pix --name pix2pix_l1 --l1-only",
+    "pix2pix_gan": "python -m scripts.build_pix2pix_data && "
+    "python -m scripts.train_pix2pix --name pix2pix_gan --ngf 16 --ndf 16 --epochs 30",
+    "pix2pix_gan_d": "python -m scripts.build_pix2pix_data && "
+    "python -m scripts.train_pix2pix --name pix2pix_gan --ngf 16 --ndf 16 --epochs 30",
+    "pix2pix_l1": "python -m scripts.build_pix2pix_data && "
+    "python -m scripts.train_pix2pix --name pix2pix_l1 --l1-only --ngf 16 --ndf 16 --epochs 30",
 }
 
 
