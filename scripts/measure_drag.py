@@ -1,7 +1,7 @@
 """How live the sliders are: drag each slider of tabs 1 and 2 in headless Chromium and time the redraws.
 
     python -m scripts.measure_drag                                  # prints the table
-    python -m scripts.measure_drag --write docs/live_sliders.md     # also writes it there (with the command)
+    python -m scripts.measure_drag --write docs/live_sliders.md --section after   # also writes it there
     python -m scripts.measure_drag --sliders "μ" "μ₁" --runs 3      # some sliders only, several drags each
     python -m scripts.measure_drag --sliders "μ" --runs 1 --profile # also where the page's CPU time goes
 
@@ -248,8 +248,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sliders", nargs="*", help="slider labels to drag (default: all of tabs 1 and 2)")
     parser.add_argument("--runs", type=int, default=3, help="drags per slider (default 3); the table gives min–max")
-    parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
-    parser.add_argument("--title", default="Slider drag", help="heading of the written file")
+    parser.add_argument("--write", type=Path, help="also write the table (and the command) to this Markdown file")
+    parser.add_argument(
+        "--section",
+        default="drag",
+        help="replace only the part of --write between <!-- measure_drag:SECTION --> and <!-- /measure_drag:SECTION "
+        "--> (appended when the file has none), so one document can hold a before and an after table",
+    )
     parser.add_argument("--profile", action="store_true", help="print a CPU profile of each drag (CDP Profiler)")
     args = parser.parse_args()
 
@@ -269,8 +274,20 @@ def main() -> None:
     print("\n" + note)
     if args.write:
         command = "python -m scripts.measure_drag " + " ".join(sys.argv[1:])
-        args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(f"# {args.title}\n\n`{command.strip()}`\n\n{text}\n\n{note}\n", encoding="utf-8")
+        write_section(args.write, args.section, f"`{command.strip()}`\n\n{text}\n\n{note}")
+
+
+def write_section(path: Path, section: str, body: str) -> None:
+    """Put `body` between the section's markers in `path`, keeping the rest of the document."""
+    start, end = f"<!-- measure_drag:{section} -->", f"<!-- /measure_drag:{section} -->"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"{start}\n{body}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = f"{text.rstrip()}\n\n{block}\n".lstrip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -270,6 +270,7 @@ def test_empirical_variance_matches_exact(draws, f, mu, estimator):
 # --- The tab's endpoint ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # launches the app
 def test_endpoint_returns_figures_and_the_table(client):
     kwargs = {"f": "cosine", "m": 1.5, "mu": -0.5, "n": 20, "repeats": 300, "seed": 7}
     by_n, by_mu, spread, table = client.predict(**kwargs, api_name="/estimators")
@@ -310,6 +311,7 @@ def test_bad_input_gets_a_sentence(change, phrase):
         tab.compare_estimators(**{**tab.DEFAULTS, **change})
 
 
+@pytest.mark.slow  # launches the app
 @pytest.mark.parametrize(
     ("change", "phrase"),
     # gradio_client cannot send NaN or infinity (not JSON); tests/test_hostile_inputs.py sends those over raw HTTP.

@@ -56,3 +56,14 @@ def test_one_real_drag_is_measured(browser, app_url):
     assert row["inputs"] >= 10  # the mouse moved the slider step by step
     assert 1 <= row["rendered"] <= row["inputs"] and row["react_calls"] >= 1
     assert row["profile"]["by_script"]  # the CPU profile has samples
+
+
+def test_write_section_replaces_only_its_own_part(tmp_path):
+    path = tmp_path / "live.md"
+    md.write_section(path, "after", "table 1")
+    md.write_section(path, "before", "table 2")
+    path.write_text("# Title\n\nprose\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    md.write_section(path, "after", "table 3")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Title\n\nprose\n\n<!-- measure_drag:after -->\ntable 3\n<!-- /measure_drag:after -->")
+    assert "table 1" not in text and "<!-- measure_drag:before -->\ntable 2\n" in text
