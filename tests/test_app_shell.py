@@ -5,6 +5,7 @@ import urllib.request
 from pathlib import Path
 
 import app
+from demos.language import CATALOGUES
 
 
 def test_each_tab_has_one_name_for_its_module_texts_and_docs():
@@ -33,7 +34,9 @@ def test_page_serves_the_four_tabs_in_order(app_url):
     with urllib.request.urlopen(app_url + "config", timeout=30) as response:
         components = json.load(response)["components"]
     served = [(c["props"].get("id"), c["props"].get("label")) for c in components if c["type"] == "tabitem"]
-    assert served == [(tab.name, tab.title) for tab in app.TABS]
+    assert [tab_id for tab_id, _ in served] == [tab.name for tab in app.TABS]
+    for (tab_id, label), tab in zip(served, app.TABS, strict=True):  # titles come from the language catalogue
+        assert f'"tabs.{tab_id}"' in label and CATALOGUES["en"][f"tabs.{tab_id}"] == tab.title
 
 
 def test_every_public_endpoint_answers_a_valid_call(client):
