@@ -28,7 +28,7 @@ demo = app.build_app()
 def tab_of(block):
     while block is not None and not isinstance(block, gr.Tab):
         block = getattr(block, "parent", None)
-    return block.label if block is not None else None
+    return block.id if block is not None else None  # the tab's name (its label is a catalogue key)
 
 unavailable = {
     tab_of(block): block.value
