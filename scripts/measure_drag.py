@@ -185,6 +185,8 @@ def summarize(log: dict, started: float, released: float) -> dict:
 def measure(sliders, runs: int, profile: bool = False) -> list[tuple[str, str, list[dict]]]:
     from playwright.sync_api import sync_playwright
 
+    from tests.conftest import open_app  # the tests' way to wait for the page: its tabs drawn
+
     port = free_port()
     server, _ = start_server(["app.py", "--port", str(port)], port)
     rows = []
@@ -193,14 +195,14 @@ def measure(sliders, runs: int, profile: bool = False) -> list[tuple[str, str, l
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_args())
             for tab in dict.fromkeys(tab for tab, _ in sliders):  # warm-up, not counted: first requests, JIT
                 page = browser.new_page(viewport=VIEWPORT)
-                page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+                open_app(page, f"http://127.0.0.1:{port}/")
                 drag(page, tab, next(label for t, label in sliders if t == tab))
                 page.close()
             for tab, label in sliders:
                 results = []
                 for _ in range(runs):  # a fresh page per drag: no observers or state left over
                     page = browser.new_page(viewport=VIEWPORT)
-                    page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+                    open_app(page, f"http://127.0.0.1:{port}/")
                     results.append(drag(page, tab, label, profile))
                     page.close()
                 rows.append((tab, label, results))

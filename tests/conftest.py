@@ -88,3 +88,11 @@ def artifacts_dir():
     path = Path(__file__).resolve().parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def open_app(page, url: str, timeout_ms: int = 120_000) -> None:
+    """Open the app and wait until its tabs are drawn. (Not "networkidle": the Train-live section keeps Gradio's
+    session heartbeat open, so the network never goes idle.)"""
+    page.goto(url, wait_until="load", timeout=timeout_ms)
+    page.locator("[role=tab]").first.wait_for(timeout=timeout_ms)
+    page.wait_for_timeout(1000)  # the load events: links, language, first renders

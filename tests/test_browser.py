@@ -3,6 +3,7 @@
 import re
 
 import app
+from tests.conftest import open_app
 
 
 def test_every_tab_renders_without_errors(browser, app_url, artifacts_dir):
@@ -10,14 +11,14 @@ def test_every_tab_renders_without_errors(browser, app_url, artifacts_dir):
     console_errors = []
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    page.goto(app_url, wait_until="networkidle")
+    open_app(page, app_url)
     page.get_by_text("Generative Models Lab").first.wait_for()
 
     for index, (title, _) in enumerate(app.TABS):
         page.get_by_role("tab", name=title).click()
         panel = page.get_by_role("tabpanel").filter(visible=True).first
         panel.wait_for()
-        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1500)
         page.wait_for_timeout(500)  # let live plots and images of the tab settle
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
         page.screenshot(path=str(artifacts_dir / f"tab-{index + 1}-{slug}.png"), full_page=True)

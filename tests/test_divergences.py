@@ -12,6 +12,7 @@ from scipy.integrate import quad
 
 from demos import tab_sections, tab_text
 from models import divergences as dv
+from tests.conftest import open_app
 
 
 def _random_diagonal(seed, batch=5, dim=4, dtype=torch.float64):
@@ -602,7 +603,7 @@ def test_page_chart_clips_only_what_is_off_the_chart():
 def test_dragging_a_slider_updates_the_table(browser, app_url):
     """A student drags μ₁ on tab 2: the table's numbers follow while dragging, and the last one is the slider's."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(app_url, wait_until="networkidle")
+    open_app(page, app_url)
     page.get_by_role("tab", name="KL vs Cauchy–Schwarz").click()
     panel = page.get_by_role("tabpanel").filter(visible=True).first
     slider = panel.get_by_label("range slider for μ₁", exact=True)
@@ -650,7 +651,7 @@ def test_sliders_sit_beside_or_above_their_plot(browser, app_url):
     """Projector (1280×720 at 150%: 853×480 CSS px): the sliders and chart (a) on the first screen. Phone (390 px):
     chart (a) starts within one screen of the σ₂ slider, and no chart, title or legend is wider than the screen."""
     page = browser.new_page(viewport={"width": 853, "height": 480}, device_scale_factor=1.5)
-    page.goto(app_url, wait_until="networkidle")
+    open_app(page, app_url)
     panel = _open_tab(page)
     chart_a = panel.locator("svg").first.bounding_box()
     slider = panel.get_by_label("range slider for μ₁", exact=True).bounding_box()
@@ -659,7 +660,7 @@ def test_sliders_sit_beside_or_above_their_plot(browser, app_url):
     page.close()
 
     page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=3)
-    page.goto(app_url, wait_until="networkidle")
+    open_app(page, app_url)
     panel = _open_tab(page)
     sigma2 = panel.get_by_label("range slider for σ₂", exact=True).bounding_box()
     charts = panel.locator("svg")

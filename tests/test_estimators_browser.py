@@ -6,6 +6,7 @@ import re
 import pytest
 
 from demos import estimators as tab
+from tests.conftest import open_app
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +20,7 @@ def shown_eta(page) -> str:
 def test_drag_updates_the_table_live_and_everything_on_release(browser, app_url):
     assert tab.DEFAULTS["f"] == "square" and tab.DEFAULTS["m"] == 1.0  # η = 2μ below
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(app_url, wait_until="networkidle")
+    open_app(page, app_url)
     panel = page.get_by_role("tabpanel").filter(visible=True).first
     table = panel.locator(".virtual-table-viewport").first  # gr.Dataframe: rows in divs, header in a <table>
     slider = panel.get_by_label("range slider for μ", exact=True)
@@ -73,7 +74,7 @@ def test_controls_sit_beside_or_above_the_plot_they_drive(browser, app_url, arti
     """Projector: 1280×720 at 150 % zoom (853×480 CSS px); the first screen shows the sliders and the live plot
     beside them. Phone (390 px): the plot starts right below the controls, within one screen of the μ slider."""
     page = browser.new_page(viewport=viewport, device_scale_factor=scale)
-    page.goto(app_url, wait_until="networkidle")
+    open_app(page, app_url)
     panel = page.get_by_role("tabpanel").filter(visible=True).first
     plot = panel.locator('[data-testid="plotly"]').first
     plot.locator(".main-svg").first.wait_for()

@@ -3,6 +3,7 @@
 import pytest
 
 from scripts import measure_drag as md
+from tests.conftest import open_app
 
 
 def test_summary_counts_distinct_table_states_and_the_last_redraw_after_mouse_up():
@@ -50,7 +51,7 @@ def test_every_slider_label_exists_in_its_tab():
 @pytest.mark.slow
 def test_one_real_drag_is_measured(browser, app_url):
     page = browser.new_page(viewport=md.VIEWPORT)
-    page.goto(app_url, wait_until="networkidle")
+    open_app(page, app_url)
     row = md.drag(page, "Gradient estimators", "μ", profile=True)
     page.close()
     assert row["inputs"] >= 10  # the mouse moved the slider step by step

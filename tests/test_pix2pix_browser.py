@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.conftest import open_app
+
 pytestmark = pytest.mark.slow
 
 TAB = "Sketch → image"
@@ -18,7 +20,7 @@ TAB = "Sketch → image"
 
 def open_tab(browser, app_url, **context):
     page = browser.new_context(**context).new_page() if context else browser.new_page(viewport=DESKTOP)
-    page.goto(app_url, wait_until="networkidle")
+    open_app(page, app_url)
     tab = page.get_by_role("tab", name=TAB)
     if tab.count() and tab.first.is_visible():
         tab.first.click()
@@ -51,7 +53,7 @@ def wait_for_new_output(page, old_src, timeout_ms=60_000) -> None:
         arg=old_src,
         timeout=timeout_ms,
     )
-    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)
     page.wait_for_timeout(500)
 
 
