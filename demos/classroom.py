@@ -48,6 +48,23 @@ def _parameter_names(block_fn) -> list[str]:
     return names[: len(block_fn.inputs)]
 
 
+VIEW_EVENTS = {"input", "change", "release"}
+
+
+def _view_events(demo: gr.Blocks, tab: "LinkedTab") -> list:
+    """What a student's own move of the tab's controls runs to draw the page (the fullest such event: most outputs),
+    as opposed to API-only endpoints whose outputs the page may never show; the public endpoints where none."""
+    controls = {control.component._id for control in tab.controls}
+    events = [
+        block_fn
+        for block_fn in demo.fns.values()
+        if block_fn.fn is not None
+        and not block_fn.js
+        and any(target[0] in controls and target[1] in VIEW_EVENTS for target in block_fn.targets)
+    ]
+    return [max(events, key=lambda block_fn: len(block_fn.outputs))] if events else tab.endpoints
+
+
 def linked_tabs(demo: gr.Blocks, tab_names: list[str]) -> dict[str, LinkedTab]:
     """Each tab's linkable controls, found from its public endpoints' inputs and parameter names."""
     tabs = {name: LinkedTab(name, [], []) for name in tab_names}
@@ -203,7 +220,7 @@ def wire_links(demo: gr.Blocks, tabs_block: gr.Tabs, tabs: dict[str, LinkedTab],
         apply, None, [tabs_block, notice, lecture, state, *components], api_visibility="private", show_progress="hidden"
     )
     for tab in tabs.values():
-        for block_fn in tab.endpoints:
+        for block_fn in _view_events(demo, tab):
             loaded.then(
                 _rerun_if_linked(block_fn, tab.name),
                 [state, *block_fn.inputs],
