@@ -26,4 +26,7 @@ def test_every_tab_renders_without_errors(browser, app_url, artifacts_dir):
         assert panel.locator(".gml-unavailable").count() == 0, f"tab {title!r} is disabled: {panel.inner_text()[:300]}"
 
     page.close()
+    # Gradio 6.31's ImageEditor logs this when a canvas opens with an empty drawing layer (the pix2pix tab needs one
+    # so that strokes fire change events); it is a log line, not a failure.
+    console_errors = [error for error in console_errors if error != "No draw texture found for layer"]
     assert not console_errors, f"browser console errors: {console_errors}"

@@ -181,12 +181,13 @@ def test_copy_link_opens_the_same_view(browser, app_url, client):
 
 
 def test_persian_page_runs_right_to_left_with_formulas_left_to_right(browser, app_url):
-    page = open_page(browser, f"{app_url}?lang=fa")
+    page = open_page(browser, f"{app_url}?lang=fa&tab=divergences")  # tab 1 starts with its texts collapsed
     persian_titles = [CATALOGUES["fa"][f"tabs.{tab.name}"] for tab in app.TABS]
     page.get_by_role("tab", name=persian_titles[-1]).wait_for(timeout=60_000)
     assert page.locator("[role=tab]").all_inner_texts() == persian_titles
-    prose = page.locator("[role=tabpanel]:visible .prose").filter(has_text=re.compile("[\u0600-\u06ff]")).first
-    prose.wait_for(timeout=30_000)
+    persian = page.locator("[role=tabpanel]:visible .prose").filter(has_text=re.compile("[\u0600-\u06ff]"))
+    prose = persian.filter(has=page.locator(".katex")).first  # Persian text with a formula inside
+    prose.wait_for(state="attached", timeout=30_000)  # (a collapsed explanation is attached, not visible)
     assert prose.evaluate("e => getComputedStyle(e).direction") == "rtl"
     formula = prose.locator(".katex").first
     assert formula.evaluate("e => getComputedStyle(e).direction") == "ltr"
@@ -202,7 +203,9 @@ def test_lecture_mode_is_larger_and_never_wider_than_a_projector(browser, app_ur
         page.wait_for_timeout(1500)
         panel = page.locator("[role=tabpanel]:visible")
         font_size = "e => parseFloat(getComputedStyle(e).fontSize)"
-        text = panel.locator(".prose p, .prose li").first.evaluate(font_size)
+        prose = panel.locator(".prose p, .prose li")
+        # body text: the tab's prose where it is drawn (explanations start collapsed), else the tab bar's labels
+        text = (prose if prose.count() else page.locator("[role=tab]")).first.evaluate(font_size)
         ticks = panel.locator(".xtick text")
         if panel.locator(".js-plotly-plot").count():
             ticks.first.wait_for(state="attached", timeout=60_000)
