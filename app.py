@@ -74,16 +74,7 @@ def build_app() -> gr.Blocks:
     """Assemble the four tabs; each tab module builds its own controls and endpoints."""
     atomic_image_cache.install()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        with gr.Row(equal_height=True, elem_classes="gml-header"):
-            gr.Markdown(f"# {TITLE}")
-            lecture = gr.Checkbox(label=UI("app.lecture_mode"), value=False, scale=0, min_width=200)
-            switch = gr.Radio(
-                [(name, lang) for lang, name in LANGUAGES.items()],
-                value=DEFAULT_LANGUAGE,
-                label=UI("app.language"),
-                scale=0,
-                min_width=200,
-            )
+        gr.Markdown(f"# {TITLE}")
         gr.Markdown(UI("app.subtitle"))
         notice = gr.Markdown(visible=False, elem_classes="gml-link-notice")
         linked = {}
@@ -93,6 +84,16 @@ def build_app() -> gr.Blocks:
                     tab.module.build()
                     linked[tab.name] = classroom.linked_tabs(demo, [tab.name])[tab.name]
                     classroom.add_link_controls(linked[tab.name])
+        # Below the tabs, so that the first screen of a projector or a phone shows a tab's controls and plot.
+        with gr.Row(equal_height=True, elem_classes="gml-settings"):
+            lecture = gr.Checkbox(label=UI("app.lecture_mode"), value=False, scale=0, min_width=200)
+            switch = gr.Radio(
+                [(name, lang) for lang, name in LANGUAGES.items()],
+                value=DEFAULT_LANGUAGE,
+                label=UI("app.language"),
+                scale=0,
+                min_width=260,
+            )
         footer = gr.Markdown(
             f"Generative Models Lab v{__version__} · {device_label(select_device())} · [API](?view=api)",
             elem_classes="gml-footer",
