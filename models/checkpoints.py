@@ -56,6 +56,9 @@ RETRAIN_COMMANDS = {
 }
 
 
+COMMIT_ENV = "GML_GIT_COMMIT"
+
+
 def _git(*args: str) -> str:
     try:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
@@ -65,8 +68,10 @@ def _git(*args: str) -> str:
 
 def provenance(data_sha256: str | None, device: str | None = None) -> dict:
     """How a checkpoint was produced: command line, commit, library versions and the data's checksum."""
-    commit = _git("rev-parse", "HEAD") or "unknown"
-    if _git("status", "--porcelain", "--untracked-files=no"):
+    commit = _git("rev-parse", "HEAD")
+    if not commit:  # a copy of the tree without .git (e.g. sent to a GPU machine): its commit given by the sender
+        commit = os.environ.get(COMMIT_ENV, "unknown")
+    elif _git("status", "--porcelain", "--untracked-files=no"):
         commit += "+uncommitted changes"
     script = Path(sys.argv[0]).resolve()
     if script.is_relative_to(ROOT / "scripts"):  # recorded the way README runs it: python -m scripts.<name>
@@ -165,3 +170,37 @@ def load_state_into(model: torch.nn.Module, name: str, directory: Path | None = 
             raise CheckpointError(f"Checkpoint {weights_path}: '{key}' contains NaN or infinite values.")
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()})
     return model
+
+
+def save_resume(path: Path, models: dict, optimizers: dict, meta: dict) -> None:
+    """Weights and Adam moments as safetensors, counters and curves as JSON (no pickle)."""
+    tensors = {
+        f"{name}.{k}": v.detach().cpu().contiguous() for name, m in models.items() for k, v in m.state_dict().items()
+    }
+    groups = {}
+    for name, optimizer in optimizers.items():
+        state = optimizer.state_dict()
+        groups[name] = state["param_groups"]
+        for index, slots in state["state"].items():
+            for slot, value in slots.items():
+                tensors[f"optim.{name}.{index}.{slot}"] = value.detach().cpu().reshape(value.shape).contiguous()
+    tmp = path.with_suffix(".tmp")
+    save_file(tensors, str(tmp))
+    tmp.replace(path.with_suffix(".safetensors"))  # atomic: a kill mid-write leaves the previous state intact
+    path.with_suffix(".json").write_text(json.dumps({**meta, "param_groups": groups}, indent=1))
+
+
+def load_resume(path: Path, models: dict, optimizers: dict) -> dict:
+    """Restore what save_resume wrote into `models` and `optimizers`; returns its meta."""
+    tensors = load_file(str(path.with_suffix(".safetensors")))
+    meta = json.loads(path.with_suffix(".json").read_text())
+    for name, model in models.items():
+        model.load_state_dict({k[len(name) + 1 :]: v for k, v in tensors.items() if k.startswith(f"{name}.")})
+    for name, optimizer in optimizers.items():
+        state: dict = {}
+        for key, value in tensors.items():
+            if key.startswith(f"optim.{name}."):
+                _, _, index, slot = key.split(".")
+                state.setdefault(int(index), {})[slot] = value
+        optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"][name]})
+    return meta

@@ -352,6 +352,13 @@ class MnistEvaluator:
             "prd": prd,
         }
 
+    def fid_against(self, images: torch.Tensor, real_images: torch.Tensor) -> float:
+        """FID of images against another set of real digits, e.g. the validation digits that choose a model's
+        settings (the stored statistics are the test split's, which must not choose anything)."""
+        mean, covariance = feature_statistics(extract_features(self.classifier, images, self.device)[0])
+        real_mean, real_covariance = feature_statistics(extract_features(self.classifier, real_images, self.device)[0])
+        return frechet_distance(mean, covariance, real_mean, real_covariance)
+
     def path_length(self, decode: Callable[[torch.Tensor], torch.Tensor], latent_dim: int, n: int, seed: int = 0):
         """PPL of a decoder (latent codes → images in [0, 1]) in this classifier's feature space, in float64.
 

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.checkpoints import load_model
+from models.device import select_device
 from models.mnist import binarized_test_split, train_validation_split
 from models.vae import IMAGE_SHAPE, ConvVAE, TrainingSettings, evaluate_likelihood, train
 
@@ -43,16 +44,19 @@ class ReferenceMLPVAE(nn.Module):
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ours", default="vae_kl", help="checkpoint whose training settings and result are compared")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = select_device()
 
     ours, record = load_model(ConvVAE, args.ours)
+    ours = ours.to(device)
     settings = TrainingSettings(**{field: record["training"][field] for field in TrainingSettings().as_record()})
     train_images, _ = train_validation_split()
     test_images, _ = binarized_test_split()
     torch.manual_seed(settings.seed)
-    reference = ReferenceMLPVAE()
+    reference = ReferenceMLPVAE().to(device)
     started = time.perf_counter()
     train(reference, train_images, settings)
     seconds = time.perf_counter() - started

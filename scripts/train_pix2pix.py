@@ -27,10 +27,9 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from models.checkpoints import provenance, save_checkpoint
+from models.checkpoints import load_resume, provenance, save_checkpoint, save_resume
 from models.device import device_label, select_device
 from models.pix2pix import (
     L1_WEIGHT,
@@ -110,39 +109,6 @@ def evaluate(G: UNetGenerator, data: PairedImages, device: torch.device) -> dict
     """Held-out L1 (in [0, 1] units), SSIM, sharpness and checkerboard ratios, G in eval mode (no dropout)."""
     _, fake, real = generate_all(G, data, device)
     return held_out_metrics(fake, real)
-
-
-def save_resume(path: Path, models: dict, optimizers: dict, meta: dict) -> None:
-    """Weights and Adam moments as safetensors, counters and curves as JSON (no pickle)."""
-    tensors = {
-        f"{name}.{k}": v.detach().cpu().contiguous() for name, m in models.items() for k, v in m.state_dict().items()
-    }
-    groups = {}
-    for name, optimizer in optimizers.items():
-        state = optimizer.state_dict()
-        groups[name] = state["param_groups"]
-        for index, slots in state["state"].items():
-            for slot, value in slots.items():
-                tensors[f"optim.{name}.{index}.{slot}"] = value.detach().cpu().reshape(value.shape).contiguous()
-    tmp = path.with_suffix(".tmp")
-    save_file(tensors, str(tmp))
-    tmp.replace(path.with_suffix(".safetensors"))  # atomic: a kill mid-write leaves the previous state intact
-    path.with_suffix(".json").write_text(json.dumps({**meta, "param_groups": groups}, indent=1))
-
-
-def load_resume(path: Path, models: dict, optimizers: dict) -> dict:
-    tensors = load_file(str(path.with_suffix(".safetensors")))
-    meta = json.loads(path.with_suffix(".json").read_text())
-    for name, model in models.items():
-        model.load_state_dict({k[len(name) + 1 :]: v for k, v in tensors.items() if k.startswith(f"{name}.")})
-    for name, optimizer in optimizers.items():
-        state: dict = {}
-        for key, value in tensors.items():
-            if key.startswith(f"optim.{name}."):
-                _, _, index, slot = key.split(".")
-                state.setdefault(int(index), {})[slot] = value
-        optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"][name]})
-    return meta
 
 
 class StopRequest:

@@ -19,13 +19,19 @@ import time
 
 import torch
 
-from models.checkpoints import ROOT, load_model, provenance, save_checkpoint
+from models.checkpoints import ROOT, load_model, load_resume, provenance, save_checkpoint, save_resume
 from models.device import device_label, select_device
 from models.metrics import MnistEvaluator
 from models.mnist import binarize, binarized_test_split, mnist_sha256, train_validation_split
 from models.vae import REGULARIZERS, ConvVAE, TrainingSettings, evaluate_likelihood, train
-from models.vae_pipeline import QUALITY_SAMPLES, latent_activity, quality_report, reconstruction_fid
-from scripts.train_pix2pix import load_resume, save_resume
+from models.vae_pipeline import (
+    QUALITY_SAMPLES,
+    latent_activity,
+    quality_report,
+    reconstruct,
+    reconstruction_fid,
+    sample_images,
+)
 
 RUNS_DIR = ROOT / "runs"
 IMPORTANCE_SAMPLES = 100  # per test digit for the IWAE bound on −log p(x)
@@ -47,7 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--channels", type=int, default=32)
     parser.add_argument("--blocks", type=int, default=0, help="residual blocks per resolution")
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     parser.add_argument("--name", default=None, help="checkpoint name (default vae_<regularizer>[_2d])")
     parser.add_argument("--evaluate-only", action="store_true", help="recompute the test report of a checkpoint")
     args = parser.parse_args(argv)
@@ -96,6 +102,21 @@ def train_resumable(model: ConvVAE, settings: TrainingSettings, name: str) -> di
     }
 
 
+def validation_report(model: ConvVAE, evaluator: MnistEvaluator, seed: int) -> dict:
+    """The numbers that choose a model's settings, on the 1,000 validation digits (never the test split): the
+    likelihood of their fixed binarization and the FIDs of prior samples and of reconstructions against them."""
+    _, validation_images = train_validation_split()
+    binary = binarize(validation_images, VALIDATION_BINARIZATION_SEED)
+    likelihood = evaluate_likelihood(model, binary, importance_samples=IMPORTANCE_SAMPLES, seed=seed)
+    return {
+        "negative_elbo": likelihood["negative_elbo"],
+        "iwae_negative_log_likelihood": likelihood["iwae_negative_log_likelihood"],
+        "fid_samples": evaluator.fid_against(sample_images(model, QUALITY_SAMPLES, seed=seed), validation_images),
+        "fid_reconstructions": evaluator.fid_against(reconstruct(model, binary), validation_images),
+        "digits": len(validation_images),
+    }
+
+
 def test_report(model: ConvVAE, evaluator: MnistEvaluator, test_images: torch.Tensor, seed: int) -> dict:
     """Every number the record holds about a trained model, all on the (binarized) test split.
 
@@ -119,7 +140,8 @@ def test_report(model: ConvVAE, evaluator: MnistEvaluator, test_images: torch.Te
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = select_device()
     if args.evaluate_only:
         model, record = load_model(ConvVAE, args.name)
@@ -143,8 +165,11 @@ def main(argv=None) -> None:
         # The checkpoint is stored in fp16; evaluate exactly those weights, not the fp32 ones they came from.
         model.half().float()
         save_checkpoint(model, args.name, record, dtype=torch.float16)  # the weights are safe before the long report
-    test_images, test_labels = binarized_test_split()
-    record.update(test_report(model, MnistEvaluator.load(device=device), test_images, record["training"]["seed"]))
+    test_images, _ = binarized_test_split()
+    evaluator = MnistEvaluator.load(device=device)
+    seed = record["training"]["seed"]
+    record["validation"] = validation_report(model, evaluator, seed)
+    record.update(test_report(model, evaluator, test_images, seed))
     save_checkpoint(model, args.name, record, dtype=torch.float16)
     print(json.dumps({key: record[key] for key in record if key not in ("training", "provenance")}, indent=1))
 
