@@ -292,7 +292,7 @@ def evaluate_likelihood(
         for key, value in per_digit_likelihood(model, x, importance_samples, generator).items():
             parts.setdefault(key, []).append(value.cpu())
         mu, _ = model.encode(x.to(device))
-        squared_error += (torch.sigmoid(model.decode(mu)).cpu() - x).pow(2).sum().item()
+        squared_error += (torch.sigmoid(model.decode(mu)).cpu() - x.cpu()).pow(2).sum().item()
     parts = {key: torch.cat(values).double() for key, values in parts.items()}
     negative_elbo = parts["reconstruction"] + parts["kl"]
     elbo_mean, elbo_se = _mean_and_standard_error(negative_elbo)
