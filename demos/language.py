@@ -5,12 +5,15 @@
   `HEAD` makes `?lang=` win over it, and the switch reloads the page with the new `?lang=`.
 - Long texts (explanations, homework) are Markdown files per language (demos/texts/<tab>/<part>.<lang>.md); every
   `demos.markdown(...)` block is swapped for its Persian file on page load.
-- Server-made text (plot titles, table notes, error sentences) follows `request_language(request)`: the page's
-  `?lang=`, read from the request's Referer, so the UI speaks Persian while the public API (no Referer) keeps English.
+- Server-made text (plot titles, axis labels, table headers and notes, error sentences) comes from each tab's
+  demos/texts/<tab>/strings.<lang>.json through `tab_string`, in the language of `request_language(request)`: the
+  page's `?lang=`, read from the request's Referer, so the UI speaks Persian while the public API (no Referer)
+  keeps English.
 - Persian runs right to left; formulas, numbers, code and plots stay left to right inside it. Digits stay Latin
   everywhere, so a number reads the same in both languages and in the API's answers.
 """
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -35,6 +38,19 @@ UI = gr.I18n(**CATALOGUES)
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """A catalogue string for server-made text (plot titles, notices, errors), formatted with `values`."""
     return CATALOGUES[lang if lang in CATALOGUES else DEFAULT_LANGUAGE][key].format(**values)
+
+
+@functools.cache
+def _tab_strings(tab: str, lang: str) -> dict[str, str]:
+    path = TEXTS_DIR / tab / f"strings.{lang}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def tab_string(tab: str, key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """A tab's server-made string (plot title, axis or legend label, table header, note, error sentence) in
+    `lang`, formatted with `values`: demos/texts/<tab>/strings.<lang>.json, English where a key is missing."""
+    text = _tab_strings(tab, lang).get(key) or _tab_strings(tab, DEFAULT_LANGUAGE)[key]
+    return text.format(**values)
 
 
 TRANSLATED_PROPS = ("label", "info", "placeholder")

@@ -231,25 +231,7 @@ def _settings(regularizer, lam) -> tuple[str, float]:
     return choice(regularizer, "regularizer", REGULARIZERS), number(lam, "lam", *LAMBDAS)
 
 
-def friendly_stream(generator_function):
-    """demos.validation.friendly_errors for generators: an unexpected error mid-stream becomes one sentence too."""
-
-    @functools.wraps(generator_function)
-    def wrapper(*args, **kwargs):
-        try:
-            yield from generator_function(*args, **kwargs)
-        except gr.Error:
-            raise
-        except Exception:
-            log.exception("Unexpected error in %s", generator_function.__name__)
-            raise gr.Error(
-                "Something went wrong while training; the error has been logged. Please try other values."
-            ) from None
-
-    return wrapper
-
-
-@friendly_stream
+@friendly_errors
 def vae_train_live(regularizer, lam, epochs, seed):
     """Train a fresh 2-D VAE for `epochs` ∈ [1, 5] epochs; yield (loss table, map figure, grid image) every tenth."""
     regularizer, lam = _settings(regularizer, lam)
@@ -287,7 +269,7 @@ def _views(snapshot: Snapshot, note: str = "") -> tuple:
     return loss_figure(snapshot), map_figure(snapshot), grid_image(snapshot), status_markdown(snapshot, note)
 
 
-@friendly_stream
+@friendly_errors
 def play(session, regularizer, lam, seed):
     """Train until paused, or for PLAY_SECONDS; yields (session, loss figure, map figure, grid, status)."""
     regularizer, lam = _settings(regularizer, lam)
@@ -306,7 +288,7 @@ def play(session, regularizer, lam, seed):
     yield session, *_views(snapshot, note)
 
 
-@friendly_stream
+@friendly_errors
 def step_epoch(session, regularizer, lam, seed):
     """Train to the end of the current epoch, showing every update."""
     regularizer, lam = _settings(regularizer, lam)

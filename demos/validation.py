@@ -6,6 +6,7 @@ too, logging the traceback on the server instead of showing it to a student.
 """
 
 import functools
+import inspect
 import logging
 import math
 from numbers import Real
@@ -68,8 +69,32 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+UNEXPECTED_ERROR = (
+    "Something went wrong while computing this result; the error has been logged. Please try other values."
+)
+
+
 def friendly_errors(fn):
-    """Let gr.Error through; log anything else and answer with a sentence, never a traceback."""
+    """Let gr.Error through; log anything else and answer with a sentence, never a traceback.
+
+    Works for streaming endpoints too: an error raised mid-stream by a generator becomes the same sentence."""
+
+    def answer(error: Exception) -> gr.Error:
+        log.error("Unexpected error in %s", fn.__name__, exc_info=error)
+        return gr.Error(UNEXPECTED_ERROR)
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def stream(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as error:
+                raise answer(error) from None
+
+        return stream
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -77,11 +102,8 @@ def friendly_errors(fn):
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except Exception:
-            log.exception("Unexpected error in %s", fn.__name__)
-            raise gr.Error(
-                "Something went wrong while computing this result; the error has been logged. Please try other values."
-            ) from None
+        except Exception as error:
+            raise answer(error) from None
 
     return wrapper
 

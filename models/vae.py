@@ -6,7 +6,8 @@
              [→ residual blocks] → ConvTranspose 4×4/2 → 1×28×28 Bernoulli logits           p_θ(x|z)
 
 `blocks` residual blocks per resolution (3×3 convolutions, He et al. 2016) deepen both networks; the shipped
-models use none: with them an epoch cost 3× more CPU, more than the shared 2-core machine had to give.
+models use one, chosen on the validation digits among 0, 1 and 2 (docs/measured/select_vae.md): the best prior
+samples, and 150 epochs still fit in 25 minutes on two CPU cores.
 
 The likelihood is a true one: pixels are binary (ink or not) and p_θ(x|z) is a product of Bernoulli
 distributions, so −log p_θ(x|z) is a real negative log-probability and the ELBO a real lower bound on

@@ -17,9 +17,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.checkpoints import load_model
-from models.device import select_device
+from models.device import device_label, select_device
 from models.mnist import binarized_test_split, train_validation_split
 from models.vae import IMAGE_SHAPE, ConvVAE, TrainingSettings, evaluate_likelihood, train
+from scripts.report import publish
 
 
 class ReferenceMLPVAE(nn.Module):
@@ -63,23 +64,24 @@ def main(argv=None) -> None:
     samples = record["test"]["importance_samples"]
     theirs = evaluate_likelihood(reference, test_images, importance_samples=samples, seed=settings.seed)
 
-    print(
+    lines = [
         f"Binarized test split ({len(test_images)} digits, IWAE k = {samples}), {settings.epochs} epochs on "
-        f"{len(train_images)} train digits:\n"
-    )
-    print("| model | parameters | test −ELBO (nats) | IWAE −log p(x) (nats) | reconstruction | KL | training time |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        f"{len(train_images)} train digits, device {device_label(device)}:\n",
+        "| model | parameters | test −ELBO (nats) | IWAE −log p(x) (nats) | reconstruction | KL | training time |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     rows = [
         (f"ours: conv VAE `{args.ours}`", ours, record["test"], record["training"]["seconds"]),
         ("pytorch/examples MLP VAE", reference, theirs, seconds),
     ]
     for label, model, test, train_seconds in rows:
         parameters = sum(p.numel() for p in model.parameters())
-        print(
+        lines.append(
             f"| {label} | {parameters:,} | {test['negative_elbo']:.2f} ± {test['negative_elbo_standard_error']:.2f} | "
             f"{test['iwae_negative_log_likelihood']:.2f} ± {test['iwae_negative_log_likelihood_standard_error']:.2f} | "
             f"{test['reconstruction_nats']:.2f} | {test['kl']:.2f} | {train_seconds:.0f} s |"
         )
+    publish("compare_reference_vae", "\n".join(lines))
 
 
 if __name__ == "__main__":

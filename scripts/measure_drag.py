@@ -31,11 +31,11 @@ import time
 from pathlib import Path
 
 from scripts.bench import free_port, start_server
+from scripts.chromium import CHROMIUM, launch, open_app
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1280, "height": 900}
 DRAG_MOVES = 20
 DRAG_SECONDS = 2.0
@@ -85,12 +85,6 @@ OBSERVE = """
   }).observe({type: 'longtask'});
 }
 """
-
-
-def chromium_args() -> list[str]:
-    from tests.conftest import CHROMIUM_ARGS  # one list of flags for the tests and this script
-
-    return CHROMIUM_ARGS
 
 
 def drag(page, tab: str, label: str, profile: bool = False) -> dict:
@@ -185,14 +179,12 @@ def summarize(log: dict, started: float, released: float) -> dict:
 def measure(sliders, runs: int, profile: bool = False) -> list[tuple[str, str, list[dict]]]:
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import open_app  # the tests' way to wait for the page: its tabs drawn
-
     port = free_port()
     server, _ = start_server(["app.py", "--port", str(port)], port)
     rows = []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_args())
+            browser = launch(playwright)
             for tab in dict.fromkeys(tab for tab, _ in sliders):  # warm-up, not counted: first requests, JIT
                 page = browser.new_page(viewport=VIEWPORT)
                 open_app(page, f"http://127.0.0.1:{port}/")

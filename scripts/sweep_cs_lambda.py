@@ -2,7 +2,7 @@
 
     python -m scripts.sweep_cs_lambda --lams 0.5 1 2 4 8
 
-Trains one CS-VAE per λ with vae_cs's recorded settings and network (only λ changes) and prints a Markdown table
+Trains one CS-VAE per λ with vae_cs's recorded settings and network (only λ changes) and prints a Markdown table (also written to docs/measured/sweep_cs_lambda.md)
 of test-split numbers (and the validation digits' sample FID, the number that would choose λ): negative ELBO and IWAE −log p(x) on the binarized test digits, sample and reconstruction
 FID (MNIST-classifier features, 2,000 prior samples), D_CS and KL. The models are not kept.
 """
@@ -13,10 +13,11 @@ import dataclasses
 import torch
 
 from models.checkpoints import read_record
-from models.device import select_device
+from models.device import device_label, select_device
 from models.metrics import MnistEvaluator
 from models.mnist import binarized_test_split, train_validation_split
 from models.vae import ConvVAE, TrainingSettings, train
+from scripts.report import publish
 from scripts.train_vae import test_report, validation_report
 
 
@@ -51,13 +52,14 @@ def main(argv=None) -> None:
             f"{test['negative_elbo']:.1f} ± {test['negative_elbo_standard_error']:.1f} | "
             f"{test['iwae_negative_log_likelihood']:.1f} ± {test['iwae_negative_log_likelihood_standard_error']:.1f} |"
         )
-    print(f"CS-VAE, vae_cs's network and settings ({settings.epochs} epochs, seed {settings.seed}); test split:\n")
-    print(
-        "| λ | validation FID samples | FID samples | FID reconstructions | reconstruction (nats) | D_CS | KL | −ELBO (nats) "
-        "| IWAE −log p(x) (nats) |"
-    )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    print("\n".join(rows))
+    header = [
+        f"CS-VAE, vae_cs's network and settings ({settings.epochs} epochs, seed {settings.seed}), device "
+        f"{device_label(device)}; validation FID against the 1,000 validation digits, the rest on the test split:\n",
+        "| λ | validation FID samples | FID samples | FID reconstructions | reconstruction (nats) | D_CS | KL "
+        "| −ELBO (nats) | IWAE −log p(x) (nats) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    publish("sweep_cs_lambda", "\n".join(header + rows))
 
 
 if __name__ == "__main__":

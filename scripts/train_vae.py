@@ -168,6 +168,9 @@ def main(argv=None) -> None:
     test_images, _ = binarized_test_split()
     evaluator = MnistEvaluator.load(device=device)
     seed = record["training"]["seed"]
+    # The app recomputes these on the CPU; the PRD k-means differs slightly between devices, so the record's
+    # numbers say where they were computed.
+    record["evaluation_device"] = device_label(device)
     record["validation"] = validation_report(model, evaluator, seed)
     record.update(test_report(model, evaluator, test_images, seed))
     save_checkpoint(model, args.name, record, dtype=torch.float16)

@@ -5,6 +5,8 @@ import socket
 
 import pytest
 
+from scripts.chromium import CHROMIUM, launch
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
@@ -53,18 +55,6 @@ def client(app_url, tmp_path_factory):
     )
 
 
-CHROMIUM = "/usr/bin/chromium"
-# Without these flags Chromium keeps calling home, and this machine's closed network refuses it noisily.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright; skipped where it is absent, except under CI=true."""
@@ -75,7 +65,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 
@@ -88,11 +78,3 @@ def artifacts_dir():
     path = Path(__file__).resolve().parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
-
-
-def open_app(page, url: str, timeout_ms: int = 120_000) -> None:
-    """Open the app and wait until its tabs are drawn. (Not "networkidle": the Train-live section keeps Gradio's
-    session heartbeat open, so the network never goes idle.)"""
-    page.goto(url, wait_until="load", timeout=timeout_ms)
-    page.locator("[role=tab]").first.wait_for(timeout=timeout_ms)
-    page.wait_for_timeout(1000)  # the load events: links, language, first renders

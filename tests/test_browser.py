@@ -3,7 +3,7 @@
 import re
 
 import app
-from tests.conftest import open_app
+from scripts.chromium import open_app
 
 
 def test_every_tab_renders_without_errors(browser, app_url, artifacts_dir):

@@ -217,3 +217,14 @@ def test_lecture_mode_is_larger_and_never_wider_than_a_projector(browser, app_ur
     if tick_off:
         assert tick_on >= 1.3 * tick_off, json.dumps(sizes)
     assert width <= screen, f"lecture mode overflows horizontally on {tab}: {width} > {screen}"
+
+
+def test_every_tab_string_has_a_persian_translation_with_the_same_placeholders():
+    placeholder = re.compile(r"\{(\w*)[^{}]*\}")
+    files = sorted(TEXTS_DIR.glob("*/strings.en.json"))
+    for english_path in files:
+        english = json.loads(english_path.read_text(encoding="utf-8"))
+        persian = json.loads(english_path.with_name("strings.fa.json").read_text(encoding="utf-8"))
+        assert set(english) == set(persian), f"{english_path.parent.name}: keys differ {set(english) ^ set(persian)}"
+        for key, text in english.items():
+            assert sorted(placeholder.findall(text)) == sorted(placeholder.findall(persian[key])), key

@@ -12,7 +12,7 @@ from scipy.integrate import quad
 
 from demos import tab_sections, tab_text
 from models import divergences as dv
-from tests.conftest import open_app
+from scripts.chromium import open_app
 
 
 def _random_diagonal(seed, batch=5, dim=4, dtype=torch.float64):

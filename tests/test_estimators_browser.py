@@ -6,7 +6,7 @@ import re
 import pytest
 
 from demos import estimators as tab
-from tests.conftest import open_app
+from scripts.chromium import open_app
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 import pytest
 
 from scripts import measure_drag as md
-from tests.conftest import open_app
+from scripts.chromium import open_app
 
 
 def test_summary_counts_distinct_table_states_and_the_last_redraw_after_mouse_up():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import open_app
+from scripts.chromium import open_app
 
 pytestmark = pytest.mark.slow
 
