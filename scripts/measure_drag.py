@@ -63,9 +63,21 @@ OBSERVE = """
     new MutationObserver(() => log.plots.push({t: performance.now(), i: index}))
       .observe(plot, {subtree: true, childList: true, attributes: true, characterData: true});
   }
-  // A gr.Dataframe draws its header as a <table> and its rows in divs of one virtual-table viewport.
-  for (const table of panel.querySelectorAll('.virtual-table-viewport')) {
-    new MutationObserver(() => log.tables.push({t: performance.now(), text: table.innerText}))
+  // Server-drawn charts (SVG inside a gr.HTML block) count as plots.
+  for (const [index, chart] of [...panel.querySelectorAll('svg[role="img"]')].map((svg) => svg.closest('.block')).entries()) {
+    new MutationObserver(() => log.plots.push({t: performance.now(), i: 100 + index}))
+      .observe(chart, {subtree: true, childList: true, attributes: true, characterData: true});
+  }
+  // A gr.Dataframe draws its header as a <table> and its rows in divs of one virtual-table viewport; a gr.HTML
+  // table is a plain <table> in its block.
+  const tables = [...panel.querySelectorAll('.virtual-table-viewport')];
+  for (const table of panel.querySelectorAll('table')) {
+    if (!table.closest('.virtual-table-viewport') && !table.closest('[data-testid="dataframe"], .table-wrap')) tables.push(table.closest('.block'));
+  }
+  for (const [index, table] of [...new Set(tables)].entries()) {
+    // (a block's own text would include Gradio's status tracker, which ticks while a request runs)
+    const text = () => (table.matches('.virtual-table-viewport') ? table : table.querySelector('table') || table).innerText;
+    new MutationObserver(() => log.tables.push({t: performance.now(), i: index, text: text()}))
       .observe(table, {subtree: true, childList: true, characterData: true});
   }
   // Plotly is global once a plot has loaded; time its react calls (Gradio's Plot calls react on every update).
@@ -155,11 +167,16 @@ def self_times(profile: dict) -> dict:
 def summarize(log: dict, started: float, released: float) -> dict:
     during = lambda events: [e for e in events if started <= e["t"] <= released]  # noqa: E731
     values = {event["v"] for event in during(log["inputs"])}
-    states, previous = 0, None
+    # Distinct states of each table in turn (a loading flicker inside one step is one state); the tab's count is
+    # that of its busiest table.
+    states_per_table, previous = collections.Counter(), {}
     for event in during(log["tables"]):
-        if event["text"] != previous:
-            states += 1
-            previous = event["text"]
+        if not event["text"].strip():  # a block emptied before its new content is written: not a state
+            continue
+        if event["text"] != previous.get(event["i"]):
+            states_per_table[event["i"]] += 1
+            previous[event["i"]] = event["text"]
+    states = max(states_per_table.values(), default=0)
     after = [event["t"] for event in log["plots"] + log["tables"] if event["t"] > released]
     long_ms = sum(entry["d"] for entry in log["long"] if started <= entry["t"] <= released)
     duration_s = (released - started) / 1000

@@ -228,3 +228,22 @@ def test_every_tab_string_has_a_persian_translation_with_the_same_placeholders()
         assert set(english) == set(persian), f"{english_path.parent.name}: keys differ {set(english) ^ set(persian)}"
         for key, text in english.items():
             assert sorted(placeholder.findall(text)) == sorted(placeholder.findall(persian[key])), key
+
+
+@pytest.mark.slow  # builds the whole app
+def test_every_preset_link_sets_exactly_the_presets_values(linked):
+    from urllib.parse import parse_qsl, urlparse
+
+    from scripts.preset_links import document, preset_link, presets
+
+    rows = presets()
+    assert {tab for tab, _, _ in rows} >= {"estimators", "divergences", "pix2pix"}
+    for tab, name, values in rows:
+        query = dict(parse_qsl(urlparse(preset_link(tab, values)).query))
+        view = classroom.parse_link(query, linked)
+        assert view.tab == tab and not view.notices, (name, view.notices)
+        by_key = {control.key: id(control.component) for control in linked[tab].controls}
+        assert {key: view.values[by_key[key]] for key in values} == pytest.approx(values), name
+    assert (TEXTS_DIR.parent.parent / "docs" / "presets.md").read_text(encoding="utf-8") == document(), (
+        "docs/presets.md is stale: run python -m scripts.preset_links"
+    )
