@@ -33,14 +33,14 @@ def bench_cases():
     return [case for _, module in app.TABS for case in module.BENCH_CASES]
 
 
-def run_load(url: str, clients: int, rounds: int, deadline_s: float = 600.0) -> dict:
+def run_load(url: str, clients: int, rounds: int, deadline_s: float = 600.0, without: str | None = None) -> dict:
     """Hammer `url` with `clients` concurrent clients; return latencies (s) per endpoint and the errors."""
     from gradio_client import Client
 
     host = urlparse(url).hostname
     if host not in LOOPBACK_HOSTS and not host.startswith("127."):
         raise ValueError(f"Refusing to load-test {url}: only loopback addresses are allowed.")
-    cases = bench_cases()
+    cases = [case for case in bench_cases() if case.api_name != without]
     latencies = {case.label: [] for case in cases}
     errors: list[str] = []
     lock = threading.Lock()
@@ -99,6 +99,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--url", help="an already running app on loopback (default: start one)")
     parser.add_argument("--deadline", type=float, default=900.0, help="stop after this many seconds")
+    parser.add_argument("--without", metavar="ENDPOINT", help="leave one endpoint out of the mix, e.g. /vae_train_live")
     args = parser.parse_args()
 
     server = None
@@ -111,7 +112,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/"
     try:
         started = time.perf_counter()
-        result = run_load(url, args.clients, args.rounds, args.deadline)
+        result = run_load(url, args.clients, args.rounds, args.deadline, args.without)
         wall = time.perf_counter() - started
         rss = f"{peak_rss_mb(server.pid):.0f} MB" if server else "n/a (external server)"
     finally:
@@ -123,7 +124,8 @@ def main() -> None:
         f"{args.clients} clients × {args.rounds} rounds over {len(result['latencies'])} endpoint calls each, "
         f"wall {wall:.1f} s, errors {len(result['errors'])}, server peak RSS {rss}\n\n{format_table(result)}"
     )
-    publish("load_test", summary + "".join(f"\nerror: {error}" for error in result["errors"][:20]))
+    variant = f"without-{args.without.strip('/')}" if args.without else None
+    publish("load_test", summary + "".join(f"\nerror: {error}" for error in result["errors"][:20]), variant)
 
 
 if __name__ == "__main__":
