@@ -152,7 +152,7 @@ def css() -> str:
 body.gml-fa gradio-app {{ --font: "Vazirmatn", "Source Sans Pro", ui-sans-serif, system-ui, sans-serif; }}
 body.gml-fa .prose, body.gml-fa .md, body.gml-fa label, body.gml-fa .block-info, body.gml-fa [role="tablist"] {{
   direction: rtl; text-align: right; font-family: var(--font); }}
-body.gml-fa .katex, body.gml-fa code, body.gml-fa pre, body.gml-fa table, body.gml-fa .js-plotly-plot,
+body.gml-fa .katex, body.gml-fa code, body.gml-fa pre, body.gml-fa table, body.gml-fa .js-plotly-plot, body.gml-fa svg,
 body.gml-fa input[type="number"] {{ direction: ltr; unicode-bidi: isolate; }}
 body.gml-fa .katex-display {{ direction: ltr; text-align: center; }}
 body.gml-fa td, body.gml-fa th {{ unicode-bidi: plaintext; }}

@@ -192,6 +192,9 @@ def test_persian_page_runs_right_to_left_with_formulas_left_to_right(browser, ap
     formula = prose.locator(".katex").first
     assert formula.evaluate("e => getComputedStyle(e).direction") == "ltr"
     assert page.evaluate("document.fonts.check('16px Vazirmatn', 'سلام')")
+    # The tab's charts are SVG drawn by the server: their numbers (−4, 0.05) read left to right too.
+    chart = page.locator("[role=tabpanel]:visible svg[role=img]").first
+    assert chart.evaluate("e => getComputedStyle(e.querySelector('text')).direction") == "ltr"
     page.context.close()
 
 
