@@ -25,6 +25,7 @@ from demos import (  # noqa: E402
     divergences,
     estimators,
     language,  # noqa: E402
+    live_drag,
     pix2pix,
     translated_text,
     vae,
@@ -67,6 +68,7 @@ CSS = (
 .gml-link-notice { border-left: 4px solid #f59e0b; padding-left: 8px; }
 """
     + classroom.LECTURE_CSS
+    + live_drag.CSS
 )
 
 

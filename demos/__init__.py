@@ -80,6 +80,25 @@ def translated_text(block: gr.Markdown, lang: str) -> str:
     return text_in(block.gml_text, lang)
 
 
+def html_table(headers: list[str], rows: list[list]) -> str:
+    """A compact table for gr.HTML: the first column left, the others right-aligned in tabular digits (cells are
+    written as given: format the numbers before)."""
+    cell = "padding:2px 6px;text-align:right"
+    head = f'<th style="text-align:left">{headers[0]}</th>' + "".join(
+        f'<th style="{cell}">{h}</th>' for h in headers[1:]
+    )
+    body = "".join(
+        f'<tr><td style="padding:2px 6px">{row[0]}</td>'
+        + "".join(f'<td style="{cell}">{v}</td>' for v in row[1:])
+        + "</tr>"
+        for row in rows
+    )
+    return (
+        '<table style="width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:0.9em">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
 def show_unavailable(reason: str) -> None:
     """Stand-in for a tab whose model cannot be loaded: one clear message; the other tabs keep working."""
     gr.Markdown(f"⚠️ **This tab is unavailable.** {reason}", elem_classes="gml-unavailable")

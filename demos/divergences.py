@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demos import BenchCase, markdown
+from demos import BenchCase, html_table, live_drag, markdown
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
 
@@ -356,23 +356,12 @@ def curve_view(title, x_label, x, curves, x_now, values_now, log_x=False) -> str
 
 def table_html(result: dv.Comparison, mixture: bool) -> str:
     """The endpoint's table to six significant digits (quad's error estimate to two), and the D_CS / min KL line."""
-    rows = "".join(
-        f"<tr><td>{name}</td><td>{'—' if closed is None else f'{closed:.6g}'}</td><td>{numerical:.6g}</td>"
-        f"<td>{error:.2g}</td></tr>"
+    rows = [
+        [name, "—" if closed is None else f"{closed:.6g}", f"{numerical:.6g}", f"{error:.2g}"]
         for name, closed, numerical, error in divergence_table(result)
-    )
-    cell = "padding:2px 6px;text-align:right"
-    return (
-        (
-            f'<table style="width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:0.9em">'
-            f'<thead><tr><th style="text-align:left">quantity</th><th style="{cell}">closed form</th>'
-            f'<th style="{cell}">numerical (quad)</th><th style="{cell}">abs. error</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>"
-            f'<p style="font-size:0.9em;margin:4px 0">{ratio_text(result, mixture)}</p>'
-        )
-        .replace("<td>", f'<td style="{cell}">')
-        .replace(f'<tr><td style="{cell}">', '<tr><td style="padding:2px 6px">')
-    )
+    ]
+    table = html_table(["quantity", "closed form", "numerical (quad)", "abs. error"], rows)
+    return table + f'<p style="font-size:0.9em;margin:4px 0">{ratio_text(result, mixture)}</p>'
 
 
 def ratio_text(result: dv.Comparison, mixture: bool) -> str:
@@ -477,6 +466,15 @@ QUESTIONS = {
 }
 
 
+VIEW_IDS = ("divergences-chart_a", "divergences-chart_b", "divergences-chart_c", "divergences-table")
+
+
+def drag_step(values: dict) -> dict:
+    """One step of a slider drag (demos/live_drag.py): the page's view as HTML for its blocks."""
+    controls = {key: values.get(key, DEFAULTS[key]) for key in PARAMETERS}  # the hidden mixture sliders: defaults
+    return {"html": dict(zip(VIEW_IDS, live_view(**controls), strict=True))}
+
+
 def apply_preset(name: str) -> tuple:
     """The preset's control values, then the view they give (a preset sets the controls without an input event)."""
     case = PRESETS[name]
@@ -508,25 +506,44 @@ def build() -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=250):
             gr.Markdown("**p = N(μ₁, σ₁²)**")
-            mu1 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu1"], step=0.05, label="μ₁")
-            sigma1 = gr.Slider(*SIGMA_RANGE, value=DEFAULTS["sigma1"], step=0.05, label="σ₁")
+            mu1 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu1"], step=0.05, label="μ₁", elem_id="divergences-mu1")
+            sigma1 = gr.Slider(
+                *SIGMA_RANGE, value=DEFAULTS["sigma1"], step=0.05, label="σ₁", elem_id="divergences-sigma1"
+            )
             gr.Markdown("**q = N(μ₂, σ₂²)** (or the mixture's first component)")
-            mu2 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu2"], step=0.05, label="μ₂")
-            sigma2 = gr.Slider(*SIGMA_RANGE, value=DEFAULTS["sigma2"], step=0.05, label="σ₂")
-            mixture = gr.Checkbox(value=DEFAULTS["mixture"], label="q is a mixture: (1 − w)·N(μ₂, σ₂²) + w·N(μ₃, σ₃²)")
+            mu2 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu2"], step=0.05, label="μ₂", elem_id="divergences-mu2")
+            sigma2 = gr.Slider(
+                *SIGMA_RANGE, value=DEFAULTS["sigma2"], step=0.05, label="σ₂", elem_id="divergences-sigma2"
+            )
+            mixture = gr.Checkbox(
+                value=DEFAULTS["mixture"],
+                label="q is a mixture: (1 − w)·N(μ₂, σ₂²) + w·N(μ₃, σ₃²)",
+                elem_id="divergences-mixture",
+            )
             with gr.Column(visible=DEFAULTS["mixture"]) as mixture_controls:
-                mu3 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu3"], step=0.05, label="μ₃")
-                sigma3 = gr.Slider(*SIGMA_RANGE, value=DEFAULTS["sigma3"], step=0.05, label="σ₃")
-                weight = gr.Slider(*WEIGHT_RANGE, value=DEFAULTS["weight"], step=0.01, label="w (weight of N(μ₃, σ₃²))")
+                mu3 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu3"], step=0.05, label="μ₃", elem_id="divergences-mu3")
+                sigma3 = gr.Slider(
+                    *SIGMA_RANGE, value=DEFAULTS["sigma3"], step=0.05, label="σ₃", elem_id="divergences-sigma3"
+                )
+                weight = gr.Slider(
+                    *WEIGHT_RANGE,
+                    value=DEFAULTS["weight"],
+                    step=0.01,
+                    label="w (weight of N(μ₃, σ₃²))",
+                    elem_id="divergences-weight",
+                )
         with gr.Column(scale=2, min_width=300):
-            chart_a = gr.HTML(view_a, js_on_load=None)
-            table_out = gr.HTML(view_table, js_on_load=None)
+            chart_a = gr.HTML(view_a, js_on_load=None, elem_id="divergences-chart_a")
+            table_out = gr.HTML(view_table, js_on_load=None, elem_id="divergences-table")
             gr.Markdown(TABLE_NOTE)
     with gr.Row():
-        chart_b = gr.HTML(view_b, js_on_load=None, min_width=300)
-        chart_c = gr.HTML(view_c, js_on_load=None, min_width=300)
+        chart_b = gr.HTML(view_b, js_on_load=None, min_width=300, elem_id="divergences-chart_b")
+        chart_c = gr.HTML(view_c, js_on_load=None, min_width=300, elem_id="divergences-chart_c")
     inputs = [mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight]
     view = [chart_a, chart_b, chart_c, table_out]
+    sliders = dict(zip(PARAMETERS, inputs, strict=True))
+    del sliders["mixture"]
+    live_drag.attach(drag_step, sliders, checkboxes={"mixture": mixture})
     with gr.Accordion("Homework questions", open=False):
         gr.Markdown("**Cases to show**")
         with gr.Row():
@@ -558,9 +575,10 @@ def build() -> None:
     )
     gr.on(
         [control.input for control in inputs],
-        live_view,
-        inputs,
+        live_drag.unless_drawn(live_view, len(view)),
+        [*inputs, live_drag.drawn_flag()],
         view,
+        js=live_drag.AFTER_DRAG_JS,
         api_visibility="private",
         preprocess=False,  # the same validators as the API
         trigger_mode="always_last",  # while a drag outruns the server, only the newest position is computed

@@ -6,6 +6,7 @@ its result is drawn; the figure functions only format what the result holds.
 """
 
 import functools
+import json
 import math
 
 import gradio as gr
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, markdown
+from demos import LATEX_DELIMITERS, BenchCase, html_table, live_drag, markdown
 from demos.validation import choice, friendly_errors, integer, number
 from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
 
@@ -103,6 +104,13 @@ def table(result: EstimatorsResult) -> pd.DataFrame:
         for name in ESTIMATORS
     ]
     return pd.DataFrame(rows, columns=TABLE_HEADERS)
+
+
+def table_html(result: EstimatorsResult) -> str:
+    """The page's table: the API's table, its numbers to six significant digits."""
+    return html_table(
+        TABLE_HEADERS, [[row[0], *(f"{v:.6g}" for v in row[1:])] for row in table(result).values.tolist()]
+    )
 
 
 def significant(value) -> float:
@@ -272,34 +280,59 @@ PLOTS = ("by_n", "by_mu", "estimates")  # the tab's plots, also the suffixes of 
 
 
 @friendly_errors
-def update_view(f, m, mu, n, repeats, seed, homework_open=True, dragging=False, live_plot="by_n", released=False):
+def update_view(f, m, mu, n, repeats, seed, homework_open=True, drawn=False):
     """The tab's own update: (figures as JSON, table, homework numbers), the public endpoint's figures and table.
 
     Gradio's Plot rebuilds its whole Plotly chart (a new DOM subtree, a full layout) on every new value, which a
     small machine cannot do ten times a second. So the tab's own events send the figures as JSON to a hidden
     text box, and the browser hands them to Plotly.react on the charts already drawn (FIGURES_JS), which only
-    redraws what changed. A slider drag is split as well: while the mouse holds a slider (`dragging`), only the
-    table and `live_plot`; on mouse-up (`released`) the rest. Keys, typing and presets send everything at once.
+    redraws what changed. Slider drags do not come here at all (`drag_step`, demos/live_drag.py); right after
+    one (`drawn`), the page shows the final view already and only the homework numbers (KaTeX) are sent.
     """
     result = run_experiment(*validate(f, m, mu, n, repeats, seed))
-    live = {"table", live_plot}
-    wanted = live if dragging else {*PLOTS, "table", "numbers"} - live if released else {*PLOTS, "table", "numbers"}
-    if not homework_open:  # its formulas cost the browser a KaTeX pass; the panel computes them when opened
-        wanted.discard("numbers")
+    numbers = homework_numbers(result) if homework_open else gr.skip()  # closed: its KaTeX pass is saved
+    if drawn is True:
+        return gr.skip(), gr.skip(), numbers
+    return figures_json(result, PLOTS), live_drag.fresh(table_html(result)), numbers
+
+
+def figures_json(result: EstimatorsResult, names) -> str:
+    """The named figures as one JSON object {name: figure}, made unlike every earlier answer (see live_drag.fresh)."""
     draw = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "estimates": estimates_figure}
-    figures = ", ".join(f'"{name}": {draw[name](result).to_json()}' for name in PLOTS if name in wanted)
-    return (
-        "{" + figures + "}",
-        table(result) if "table" in wanted else gr.skip(),
-        homework_numbers(result) if "numbers" in wanted else gr.skip(),
+    figures = ", ".join(f'"{name}": {draw[name](result).to_json()}' for name in names)
+    return "{" + figures + f', "answer": {live_drag.answer_number()}' + "}"
+
+
+def drag_step(values: dict) -> dict:
+    """One step of a slider drag (demos/live_drag.py): the table and the plot the moved slider drives (for log₁₀ N,
+    variance vs μ; else variance vs N); the final step of a drag draws the rest of the view too."""
+    moved = values.get("moved")
+    log_n = values.get("log_n")
+    n = n_from_log_slider(log_n) if moved == "log_n" else values.get("n")
+    result = run_experiment(
+        *validate(values.get("f"), values.get("m"), values.get("mu"), n, values.get("repeats"), values.get("seed"))
     )
+    live = "by_mu" if moved == "log_n" else "by_n"
+    if not values.get("final"):
+        names, with_table = (live,), True
+    elif values.get("step_drawn"):  # the last step drew the live plot and the table for these values
+        names, with_table = tuple(name for name in PLOTS if name != live), False
+    else:
+        names, with_table = PLOTS, True
+    draw = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "estimates": estimates_figure}
+    return {
+        "figures": {f"estimators-{name}": json.loads(draw[name](result).to_json()) for name in names},
+        "html": {"estimators-table": table_html(result)} if with_table else {},
+        "values": {"estimators-n": n},
+    }
 
 
 # Draws the figures that update_view sent, on the charts Gradio drew at page load (same config as Gradio's Plot).
 FIGURES_JS = """
 (text) => {
   if (!text || !window.Plotly) return;
-  for (const [name, figure] of Object.entries(JSON.parse(text))) {
+  const {answer, ...figures} = JSON.parse(text);  // (answer: a number that makes each answer unlike the last)
+  for (const [name, figure] of Object.entries(figures)) {
     const chart = document.querySelector(`#estimators-${name} .js-plotly-plot`);
     if (!chart) continue;
     figure.layout.autosize = true;
@@ -311,10 +344,10 @@ FIGURES_JS = """
 
 
 @friendly_errors
-def update_view_from_log_slider(f, m, mu, log_n, repeats, seed, homework_open=True, dragging=False, released=False):
-    """Moving log₁₀ N: N and the view in one request; N changes the variance-vs-μ curves, so that plot is live."""
+def update_view_from_log_slider(f, m, mu, log_n, repeats, seed, homework_open=True, drawn=False):
+    """Moving log₁₀ N: N and the view in one request."""
     n = n_from_log_slider(log_n)
-    return n, *update_view(f, m, mu, n, repeats, seed, homework_open, dragging, live_plot="by_mu", released=released)
+    return n, *update_view(f, m, mu, n, repeats, seed, homework_open, drawn)
 
 
 @friendly_errors
@@ -350,38 +383,39 @@ def log_slider_from_n(n):
         return gr.update()
 
 
-# Sent with every slider input: whether the mouse is holding a range slider, i.e. a drag is on (:active). Keys,
-# the slider's number box and clicks on presets send full updates.
-DRAGGING_JS = "(...values) => [...values.slice(0, -1), document.querySelector('input[type=range]:active') !== null]"
-
-
 def build() -> None:
     first = run_experiment(**DEFAULTS)  # the page opens with results, no request needed
     # Controls beside the plot they drive (stacked above it on a phone), the other plots below, texts last.
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
-            f = gr.Dropdown(list(OBJECTIVES), value=DEFAULTS["f"], label="test function f")
-            m = gr.Slider(*M_RANGE, value=DEFAULTS["m"], step=0.05, label="scale m (gaussian needs m > 0)")
-            mu = gr.Slider(*MU_RANGE, value=DEFAULTS["mu"], step=0.05, label="μ")
-            log_n = gr.Slider(0, 4, value=math.log10(DEFAULTS["n"]), step=0.05, label="log₁₀ N (drag)")
+            f = gr.Dropdown(list(OBJECTIVES), value=DEFAULTS["f"], label="test function f", elem_id="estimators-f")
+            m = gr.Slider(
+                *M_RANGE, value=DEFAULTS["m"], step=0.05, label="scale m (gaussian needs m > 0)", elem_id="estimators-m"
+            )
+            mu = gr.Slider(*MU_RANGE, value=DEFAULTS["mu"], step=0.05, label="μ", elem_id="estimators-mu")
+            log_n = gr.Slider(
+                0, 4, value=math.log10(DEFAULTS["n"]), step=0.05, label="log₁₀ N (drag)", elem_id="estimators-log_n"
+            )
             repeats = gr.Slider(
                 *REPEATS_RANGE,
                 value=DEFAULTS["repeats"],
                 step=1,
                 label=f"repeats R (independent estimates; N × R ≤ {MAX_DRAWS:,})",
+                elem_id="estimators-repeats",
             )
             with gr.Row():
-                n = gr.Number(value=DEFAULTS["n"], precision=0, label="N (1 … 10,000)", min_width=120)
-                seed = gr.Number(value=DEFAULTS["seed"], precision=0, label="seed", min_width=120)
+                n = gr.Number(
+                    value=DEFAULTS["n"], precision=0, label="N (1 … 10,000)", min_width=120, elem_id="estimators-n"
+                )
+                seed = gr.Number(
+                    value=DEFAULTS["seed"], precision=0, label="seed", min_width=120, elem_id="estimators-seed"
+                )
         with gr.Column(scale=2, min_width=300):
             gr.Plot(variance_vs_n_figure(first), label="variance vs N", show_label=False, elem_id="estimators-by_n")
-            shown_table = gr.Dataframe(
-                table(first),
-                headers=TABLE_HEADERS,
-                label="at the current settings (exact variance: closed form or quadrature)",
-                interactive=False,
-                wrap=False,
+            gr.Markdown(
+                "at the current settings (exact variance: closed form or quadrature)", elem_classes="gml-caption"
             )
+            shown_table = gr.HTML(table_html(first), js_on_load=None, elem_id="estimators-table")
     with gr.Row():
         gr.Plot(variance_vs_mu_figure(first), label="variance vs μ", show_label=False, elem_id="estimators-by_mu")
         gr.Plot(estimates_figure(first), label="estimates", show_label=False, elem_id="estimators-estimates")
@@ -400,23 +434,27 @@ def build() -> None:
     figures_json = gr.Textbox(visible=False)
     figures_json.change(None, figures_json, None, js=FIGURES_JS)
     views = [figures_json, shown_table, numbers]
-    dragging = gr.Checkbox(False, visible=False)
     homework_open = gr.Checkbox(False, visible=False)
     controls_and_panel = [*controls, homework_open]
+    drawn = live_drag.drawn_flag()
     # Raw payloads (preprocess=False), so that NaN, strings or None reach our validators and get their sentence
     # (Gradio's own Number preprocessing would fail on them without one). always_last: while a request runs, only
-    # the newest slider value waits, so the view follows the hand instead of a queue of stale values.
+    # the newest value waits. Pointer drags of the sliders go through live_drag instead (one event at mouse-up).
     live = {"api_visibility": "private", "preprocess": False, "show_progress": "hidden", "trigger_mode": "always_last"}
     gr.on([f.input, seed.input], update_view, controls_and_panel, views, **live)
     n.input(update_view_from_box, controls_and_panel, [log_n, *views], **live)
     homework.expand(show_homework_numbers, controls, [homework_open, numbers], **live)
     homework.collapse(None, None, homework_open, js="() => false")
     for slider in (m, mu, repeats):
-        slider.input(update_view, [*controls_and_panel, dragging], views, js=DRAGGING_JS, **live)
-        slider.release(functools.partial(update_view, released=True), controls_and_panel, views, **live)
-    log_inputs = [f, m, mu, log_n, repeats, seed, homework_open]
-    log_n.input(update_view_from_log_slider, [*log_inputs, dragging], [n, *views], js=DRAGGING_JS, **live)
-    log_n.release(functools.partial(update_view_from_log_slider, released=True), log_inputs, [n, *views], **live)
+        slider.input(update_view, [*controls_and_panel, drawn], views, js=live_drag.AFTER_DRAG_JS, **live)
+    log_inputs = [f, m, mu, log_n, repeats, seed, homework_open, drawn]
+    log_n.input(update_view_from_log_slider, log_inputs, [n, *views], js=live_drag.AFTER_DRAG_JS, **live)
+    live_drag.attach(
+        drag_step,
+        {"m": m, "mu": mu, "log_n": log_n, "repeats": repeats},
+        numbers={"n": n, "seed": seed},
+        texts={"f": f},
+    )
     for key, button in reveals.items():
         button.click(
             functools.partial(show_answer, key),

@@ -58,13 +58,17 @@ OBSERVE = """
   const panel = slider.closest('[role="tabpanel"]');
   const log = {inputs: [], plots: [], tables: [], long: [], react: []};
   window.__drag = log;
-  slider.addEventListener('input', () => log.inputs.push({t: performance.now(), v: slider.value}));
+  // At the window, capturing: the first to hear each input, whoever handles it below.
+  window.addEventListener('input', (event) => {
+    if (event.target === slider) log.inputs.push({t: performance.now(), v: slider.value});
+  }, true);
   for (const [index, plot] of panel.querySelectorAll('[data-testid="plotly"]').entries()) {
     new MutationObserver(() => log.plots.push({t: performance.now(), i: index}))
       .observe(plot, {subtree: true, childList: true, attributes: true, characterData: true});
   }
-  // Server-drawn charts (SVG inside a gr.HTML block) count as plots.
-  for (const [index, chart] of [...panel.querySelectorAll('svg[role="img"]')].map((svg) => svg.closest('.block')).entries()) {
+  // Server-drawn charts (SVG inside a gr.HTML block) count as plots: their content box, not the whole block,
+  // whose status tracker changes with every request.
+  for (const [index, chart] of [...panel.querySelectorAll('svg[role="img"]')].map((svg) => svg.closest('.prose') || svg.parentElement).entries()) {
     new MutationObserver(() => log.plots.push({t: performance.now(), i: 100 + index}))
       .observe(chart, {subtree: true, childList: true, attributes: true, characterData: true});
   }
@@ -72,7 +76,7 @@ OBSERVE = """
   // table is a plain <table> in its block.
   const tables = [...panel.querySelectorAll('.virtual-table-viewport')];
   for (const table of panel.querySelectorAll('table')) {
-    if (!table.closest('.virtual-table-viewport') && !table.closest('[data-testid="dataframe"], .table-wrap')) tables.push(table.closest('.block'));
+    if (!table.closest('.virtual-table-viewport') && !table.closest('[data-testid="dataframe"], .table-wrap')) tables.push(table.closest('.prose') || table.parentElement);
   }
   for (const [index, table] of [...new Set(tables)].entries()) {
     // (a block's own text would include Gradio's status tracker, which ticks while a request runs)

@@ -11,6 +11,7 @@ import re
 
 import gradio as gr
 import numpy as np
+import pandas as pd
 import pytest
 from gradio_client.exceptions import AppError
 from numpy.polynomial.hermite_e import hermegauss
@@ -344,7 +345,21 @@ def test_figures_are_valid_plotly_specs():
 def sent(update) -> tuple[dict, object, object]:
     """A tab update as the browser gets it: ({plot name: figure JSON as a dict}, table, homework numbers)."""
     figures, shown_table, numbers = update
-    return json.loads(figures), shown_table, numbers
+    figures = json.loads(figures)
+    figures.pop("answer")  # a number that makes each answer unlike the last (demos.live_drag.fresh)
+    return figures, page_table(shown_table), numbers
+
+
+def _shown_rows(html: str) -> list[list[str]]:
+    """The body rows of an HTML table, as the cells' texts."""
+    rows = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)]
+    return [row for row in rows if row]
+
+
+def page_table(html: str) -> pd.DataFrame:
+    """The page's HTML table read back as the API's table (numbers as shown: six significant digits)."""
+    rows = [[row[0], *map(float, row[1:])] for row in _shown_rows(html)]
+    return pd.DataFrame(rows, columns=tab.TABLE_HEADERS)
 
 
 def as_dict(figure) -> dict:
@@ -358,23 +373,32 @@ def decoded(array) -> np.ndarray:
     return np.asarray(array)
 
 
-def test_dragging_redraws_the_table_and_one_plot_with_the_full_updates_numbers():
+def test_the_page_and_each_drag_step_show_the_api_figures_and_table():
     public = tab.compare_estimators(**tab.DEFAULTS)  # what API callers get
-    full_figures, full_table, full_numbers = sent(tab.update_view(**tab.DEFAULTS))
+    full_figures, shown_table, full_numbers = sent(tab.update_view(**tab.DEFAULTS))
     assert full_figures == dict(zip(tab.PLOTS, map(as_dict, public[:3]), strict=True))  # the same figures
-    assert full_table.equals(public[3])
-    figures, shown_table, numbers = sent(tab.update_view(**tab.DEFAULTS, dragging=True))
-    assert figures == {"by_n": full_figures["by_n"]} and shown_table.equals(full_table)  # the live plot and table
-    assert numbers == gr.skip()  # the rest waits for mouse-up
-    figures, shown_table, numbers = sent(tab.update_view(**tab.DEFAULTS, released=True))  # mouse-up: the rest
-    assert figures == {name: full_figures[name] for name in ("by_mu", "estimates")}
-    assert shown_table == gr.skip() and numbers == full_numbers
+    api_rows = [[row[0], *(f"{v:.6g}" for v in row[1:])] for row in public[3].values.tolist()]
+    assert _shown_rows(tab.update_view(**tab.DEFAULTS)[1]) == api_rows  # the same numbers, to six digits
+    # A drag step: the table and the plot the slider drives; the last step of a drag: every plot.
+    controls = {**tab.DEFAULTS, "log_n": 1.0}
+    step = tab.drag_step({**controls, "moved": "mu"})
+    assert step["figures"] == {"estimators-by_n": full_figures["by_n"]}
+    assert _shown_rows(step["html"]["estimators-table"]) == api_rows
+    final = tab.drag_step({**controls, "moved": "mu", "final": True})
+    assert final["figures"] == {f"estimators-{name}": figure for name, figure in full_figures.items()}
+    final = tab.drag_step({**controls, "moved": "mu", "final": True, "step_drawn": True})  # the rest only
+    assert list(final["figures"]) == ["estimators-by_mu", "estimators-estimates"] and not final["html"]
+    step = tab.drag_step({**controls, "log_n": 2.0, "n": 5, "moved": "log_n"})  # N from the slider, not the box
+    assert step["values"] == {"estimators-n": 100} and list(step["figures"]) == ["estimators-by_mu"]
+    with pytest.raises(gr.Error, match="repeats"):
+        tab.drag_step({**controls, "repeats": -1, "moved": "repeats"})
+    # Right after a drag drew the view, the event at mouse-up sends only the homework numbers.
+    assert tab.update_view(**tab.DEFAULTS, drawn=True) == (gr.skip(), gr.skip(), full_numbers)
+    # Answers are never equal twice (Gradio would not redraw a view the drag drew over).
+    assert tab.update_view(**tab.DEFAULTS)[0] != tab.update_view(**tab.DEFAULTS)[0]
     # With the homework panel closed its numbers are not sent; opening it fills them.
     assert tab.update_view(**tab.DEFAULTS, homework_open=False)[2] == gr.skip()
     assert tab.show_homework_numbers(**tab.DEFAULTS) == (True, full_numbers)
-    others = {k: v for k, v in tab.DEFAULTS.items() if k != "n"}
-    n, *update = tab.update_view_from_log_slider(**others, log_n=1, dragging=True)
-    assert n == 10 and sent(update)[0] == {"by_mu": full_figures["by_mu"]}
 
 
 def test_bench_cases_are_valid_calls_with_fixed_height_figures():
@@ -395,11 +419,8 @@ def test_typed_n_moves_the_log_slider_in_the_same_request():
 
 def test_dragging_log_n_sets_n_and_the_view_in_one_request():
     n, *views = tab.update_view_from_log_slider(**{k: v for k, v in tab.DEFAULTS.items() if k != "n"}, log_n=3)
-    assert (
-        n == 1000
-        and views[1]["exact_variance"].tolist()
-        == tab.compare_estimators(**{**tab.DEFAULTS, "n": 1000})[3]["exact_variance"].tolist()
-    )
+    exact = tab.compare_estimators(**{**tab.DEFAULTS, "n": 1000})[3]["exact_variance"]
+    assert n == 1000 and page_table(views[1])["exact_variance"].tolist() == [float(f"{v:.6g}") for v in exact]
 
 
 # --- Homework panel ----------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ def test_drag_updates_the_table_live_and_everything_on_release(browser, app_url)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     open_app(page, app_url)
     panel = page.get_by_role("tabpanel").filter(visible=True).first
-    table = panel.locator(".virtual-table-viewport").first  # gr.Dataframe: rows in divs, header in a <table>
+    table = panel.locator("#estimators-table table").first
     slider = panel.get_by_label("range slider for μ", exact=True)
     slider.scroll_into_view_if_needed()
     start_table = table.inner_text()

@@ -10,11 +10,13 @@ def test_summary_counts_distinct_table_states_and_the_last_redraw_after_mouse_up
     log = {
         "inputs": [{"t": 100, "v": "1.05"}, {"t": 200, "v": "1.1"}, {"t": 300, "v": "1.1"}, {"t": 2500, "v": "9"}],
         "tables": [
-            {"t": 50, "text": "before the drag"},
-            {"t": 250, "text": "a"},
-            {"t": 260, "text": "a"},  # a second mutation of the same state is no new render
-            {"t": 400, "text": "b"},
-            {"t": 2300, "text": "c"},
+            {"t": 50, "i": 0, "text": "before the drag"},
+            {"t": 250, "i": 0, "text": "a"},
+            {"t": 255, "i": 1, "text": "x"},  # another table: counted on its own (the busiest table counts)
+            {"t": 258, "i": 0, "text": " "},  # emptied before the new content: no state
+            {"t": 260, "i": 0, "text": "a"},  # a second mutation of the same state is no new render
+            {"t": 400, "i": 0, "text": "b"},
+            {"t": 2300, "i": 0, "text": "c"},
         ],
         "plots": [{"t": 420, "i": 0}, {"t": 2450, "i": 1}],
         "long": [{"t": 500, "d": 80}, {"t": 3000, "d": 90}],
