@@ -22,6 +22,7 @@ from gradio.i18n import I18nData
 
 from demos import bidi
 from demos.language import DEFAULT_LANGUAGE, UI, request_language, t, tab_string
+from demos.validation import said_in
 
 RESERVED_KEYS = ("tab", "lang", "lecture")
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -281,8 +282,8 @@ def _rerun_if_linked(block_fn, tab_name: str):
             result = block_fn.fn(*arguments)
         except gr.Error as error:
             lang = request_language(request)
-            # (the sentence is the view's own, already in the page's language: no left-to-right isolate around it)
-            said = tab_string("classroom", "not_used", lang, error=error.message) if linked else error.message
+            sentence = said_in(error, lang).message  # (a view under friendly_errors has said it in `lang` already)
+            said = tab_string("classroom", "not_used", lang, error=sentence) if linked else sentence
             return (gr.Markdown(said, visible=True),) + skip_all[1:]
         outputs = result if isinstance(result, tuple) else (result,)
         return (gr.skip(), *outputs)
