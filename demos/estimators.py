@@ -348,7 +348,6 @@ def update_view(
     text box, and the browser hands them to Plotly.react on the charts already drawn (FIGURES_JS), which only
     redraws what changed. A slider drag is split as well: while the mouse holds a slider (`dragging`), only the
     table and `live_plot`; on mouse-up (`released`) the rest. Keys, typing and presets send everything at once.
-    (Every event sends `dragging`, so that Gradio passes the request, by position, right after it.)
     """
     lang = request_language(request)
     result = run_experiment(*validate(f, m, mu, n, repeats, seed))
@@ -507,8 +506,7 @@ def build() -> None:
     # (Gradio's own Number preprocessing would fail on them without one). always_last: while a request runs, only
     # the newest slider value waits, so the view follows the hand instead of a queue of stale values.
     live = {"api_visibility": "private", "preprocess": False, "show_progress": "hidden", "trigger_mode": "always_last"}
-    # Every update_view event sends `dragging` (False unless DRAGGING_JS says a drag is on): the request follows it.
-    gr.on([f.input, seed.input], update_view, [*controls_and_panel, dragging], views, **live)
+    gr.on([f.input, seed.input], update_view, controls_and_panel, views, **live)
     n.input(update_view_from_box, controls_and_panel, [log_n, *views], **live)
     homework.expand(show_homework_numbers, controls, [homework_open, numbers], **live)
     homework.collapse(None, None, homework_open, js="() => false")

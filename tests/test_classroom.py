@@ -257,7 +257,7 @@ def test_link_notices_keep_todays_english_and_follow_a_persian_page():
 def small_linked_app():
     """One tab whose view takes the request (it says which language it drew in) and a public endpoint."""
 
-    def view(x, request: gr.Request = None):
+    def view(x, detail=False, request: gr.Request = None):  # (the request after a parameter the event leaves out)
         if x > 0.9:
             from demos.validation import Sentence
 
