@@ -304,7 +304,7 @@ def test_a_persian_page_redraws_its_tabs_in_persian_on_load_and_says_its_notices
 
 def wait_for_text(locator, pattern, timeout_s: float = 60) -> str:
     for _ in range(int(timeout_s * 4)):
-        text = locator.first.inner_text() if locator.count() else ""
+        text = (locator.first.text_content() or "") if locator.count() else ""  # (SVG text has no inner_text)
         if pattern.search(text):
             return text
         locator.page.wait_for_timeout(250)
