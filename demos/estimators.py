@@ -86,7 +86,7 @@ def validate(f, m, mu, n, repeats, seed) -> tuple:
     f = choice(f, "f", OBJECTIVES)
     m = number(m, "m", *M_RANGE)
     if f == "gaussian" and m <= 0:
-        raise Sentence("estimators", "error_gaussian_m", m=f"{m:g}")
+        raise Sentence("estimators", "error_gaussian_m", m=f"m = {m:g}")
     mu = number(mu, "mu", *MU_RANGE)
     n = integer(n, "n", *N_RANGE)
     repeats = integer(repeats, "repeats", *REPEATS_RANGE)
@@ -96,9 +96,7 @@ def validate(f, m, mu, n, repeats, seed) -> tuple:
             "estimators",
             "error_draws",
             max=f"{MAX_DRAWS:,}",
-            n=f"{n:,}",
-            repeats=f"{repeats:,}",
-            product=f"{n * repeats:,}",
+            product=f"{n:,} × {repeats:,} = {n * repeats:,}",
             fewer=f"{MAX_DRAWS // n:,}",
         )
     return f, m, mu, n, repeats, seed
@@ -182,7 +180,7 @@ def variance_traces(x_line, exact, x_markers, empirical, lang: str = DEFAULT_LAN
 
 def variance_vs_n_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n, lang)
-    title = say("title_by_n", lang, mu=f"{result.mu:g}", n=f"{result.n:,}")
+    title = say("title_by_n", lang, mu=f"μ = {result.mu:g}", n=f"N = {result.n:,}")
     x_axis = {"title": {"text": say("axis_n", lang)}, "type": "log"}
     return figure(traces, title, x_axis=x_axis, marked_x=result.n, lang=lang)
 
@@ -190,7 +188,7 @@ def variance_vs_n_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE)
 def variance_vs_mu_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu, lang)
     key = "title_by_mu_exact_only" if result.empirical_by_mu is None else "title_by_mu"
-    title = say(key, lang, n=f"{result.n:,}")
+    title = say(key, lang, n=f"N = {result.n:,}")
     return figure(traces, title, x_axis={"title": {"text": say("axis_mu", lang)}}, marked_x=result.mu, lang=lang)
 
 
@@ -208,7 +206,7 @@ def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> 
         for name in ESTIMATORS
     ]
     eta = result.true_gradient
-    title = say("title_estimates", lang, repeats=f"{result.repeats:,}", eta=f"{eta:.4g}")
+    title = say("title_estimates", lang, repeats=f"{result.repeats:,}", eta=f"η = {eta:.4g}")
     y_axis = {"title": {"text": bidi.line(say("axis_estimate", lang), lang)}}
     true_line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": eta, "y1": eta, "line": {"dash": "dash"}}
     return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False, lang=lang)
@@ -279,7 +277,8 @@ def figure(
 def homework_numbers(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> str:
     """The homework panel's live box: the closed forms with the current numbers, the sign check and the cost."""
     f = f"`{result.f}`"
-    lines = [say("homework_settings", lang, f=f, m=f"{result.m:g}", mu=f"{result.mu:g}", n=f"{result.n:,}")]
+    settings = {"f": f"f = {f}", "m": f"m = {result.m:g}", "mu": f"μ = {result.mu:g}", "n": f"N = {result.n:,}"}
+    lines = [say("homework_settings", lang, **settings)]
     if result.closed_forms is None:
         objectives = tab_string("estimators", "and", lang).join(CLOSED_FORM_OBJECTIVES)
         lines.append(say("homework_no_closed_form", lang, objectives=objectives, f=f))
@@ -298,14 +297,14 @@ def homework_numbers(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> 
     sign = {"repeats": f"{result.repeats:,}", "mean": f"{mean_score:.6g}", "negative": f"{-mean_score:.6g}"}
     cost = {
         "evaluations": f"{2 * result.n:,}",
-        "n": f"{result.n:,}",
+        "n": f"N = {result.n:,}",
         "measure_valued": f"{result.exact['measure-valued']:.6g}",
         "pathwise": f"{result.exact['pathwise'] / 2:.6g}",
         "score": f"{result.exact['score'] / 2:.6g}",
     }
     lines += [
         "",
-        say("homework_sign", lang, eta=f"{result.true_gradient:.6g}", **sign),
+        say("homework_sign", lang, eta=f"η = {result.true_gradient:.6g}", **sign),
         "",
         say("homework_cost", lang, **cost),
     ]

@@ -560,9 +560,9 @@ def test_a_persian_page_gets_persian_plots_table_and_homework_with_the_same_numb
     figures, table, numbers = sent(tab.update_view(**tab.DEFAULTS, request=FA))
     result = run_experiment_for(tab.DEFAULTS)
     expected_titles = {
-        "by_n": tab.say("title_by_n", "fa", mu="1", n="10"),
-        "by_mu": tab.say("title_by_mu", "fa", n="10"),
-        "estimates": tab.say("title_estimates", "fa", repeats="100", eta=f"{result.true_gradient:.4g}"),
+        "by_n": tab.say("title_by_n", "fa", mu="μ = 1", n="N = 10"),
+        "by_mu": tab.say("title_by_mu", "fa", n="N = 10"),
+        "estimates": tab.say("title_estimates", "fa", repeats="100", eta=f"η = {result.true_gradient:.4g}"),
     }
     for name in tab.PLOTS:
         words = texts_of(figures[name])
@@ -618,7 +618,14 @@ def test_persian_plot_text_is_isolated_right_to_left_with_its_numbers_left_to_ri
         for line in figure["layout"]["title"]["text"].split("<br>"):
             assert line.startswith(bidi.RLI) and line.endswith(bidi.PDI)
         assert figure["layout"]["font"] == tab.PERSIAN_FONT
-    assert bidi.ltr("10", "fa") in figures["by_n"]["layout"]["title"]["text"]
+    # a formula with its number is one left-to-right piece ("μ = 1", not "1 = μ" read right to left)
+    assert bidi.ltr("μ = 1", "fa") in figures["by_n"]["layout"]["title"]["text"]
+    assert bidi.ltr("N = 10", "fa") in figures["by_n"]["layout"]["title"]["text"]
+    _, _, numbers = sent(tab.update_view(**tab.DEFAULTS, request=FA))
+    assert bidi.ltr("f = `square`", "fa") in numbers and bidi.ltr("N = 10", "fa") in numbers
+    with pytest.raises(gr.Error) as caught:
+        tab.update_view(**{**tab.DEFAULTS, "n": 10_000, "repeats": 101}, request=FA)
+    assert bidi.ltr("10,000 × 101 = 1,010,000", "fa") in caught.value.message
     linear, _, _ = sent(tab.update_view(**{**tab.DEFAULTS, "f": "linear"}, request=FA))
     off_axis = linear["by_n"]["data"][0]["name"]
     assert PERSIAN.search(off_axis) and "0" in off_axis and "exact" not in off_axis
