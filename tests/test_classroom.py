@@ -318,6 +318,11 @@ def test_a_persian_page_opens_with_persian_plots_tables_and_error_sentences(brow
     panel = page.locator("[role=tabpanel]:visible")
     wait_for_text(panel.locator("th"), PERSIAN)  # the table's headers
     wait_for_text(panel.locator("b").filter(has_text="(a)"), PERSIAN)  # chart (a)'s title
+    # a preset button (a click event of its own, with the request): its case, still in Persian
+    panel.get_by_text(CATALOGUES["fa"]["ui.33c66e1d65"], exact=True).first.click()  # the homework accordion
+    panel.get_by_role("button", name=CATALOGUES["fa"]["ui.56fdcffdfc"]).click()  # equal variances: D_CS = KL/2
+    ratio = wait_for_text(panel.locator("p").filter(has_text="D_CS / min KL"), re.compile("= 0.5(?![0-9])"))
+    assert PERSIAN.search(ratio)
     page.get_by_role("tab", name=CATALOGUES["fa"]["tabs.estimators"]).click()
     wait_for_text(page.locator("#estimators-by_n .gtitle"), PERSIAN)  # Plotly's title, drawn as SVG text
     wait_for_text(page.locator("[role=tabpanel]:visible .table-wrap th, [role=tabpanel]:visible th"), PERSIAN)
