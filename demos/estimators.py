@@ -3,9 +3,12 @@
 One public endpoint, /estimators(f, m, mu, n, repeats, seed), returns three Plotly figures and a table; every
 control re-runs it live. Each request is validated here, makes one call, models.estimators.run_experiment, and
 its result is drawn; the figure functions only format what the result holds.
+
+Titles, axis and legend labels, table headers, the homework box and error sentences are in the page's language
+(demos/texts/estimators/strings.<lang>.json): the tab's own events take the request and draw in its language;
+the public endpoint has no request and answers in English. The numbers are the same in both.
 """
 
-import functools
 import json
 import math
 
@@ -14,8 +17,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, html_table, live_drag, markdown
-from demos.validation import choice, friendly_errors, integer, number
+from demos import LATEX_DELIMITERS, BenchCase, bidi, html_table, live_drag, markdown
+from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.validation import Sentence, choice, friendly_errors, integer, number
 from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
 
 M_RANGE = (-3.0, 3.0)  # scale of f; the gaussian f additionally needs m > 0
@@ -53,9 +57,23 @@ FORMULAS = {
     },
 }
 
-TABLE_HEADERS = ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
+TABLE_HEADERS = ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]  # the API's columns
 PLOT_HEIGHT = 360
 COLORS = dict(zip(ESTIMATORS, ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c"), strict=True))
+
+
+def say(key: str, lang: str = DEFAULT_LANGUAGE, **values: str) -> str:
+    """This tab's server-made text in `lang`; in Persian each value (a number, a formula) stays left to right."""
+    return tab_string("estimators", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
+
+
+def estimator_name(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An estimator as the legends name it: its identifier in English, its Persian name in Persian."""
+    return say(f"estimator.{name}", lang)
+
+
+def table_headers(lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    return [say(f"column.{column}", lang) for column in TABLE_HEADERS]
 
 
 @friendly_errors
@@ -69,28 +87,43 @@ def validate(f, m, mu, n, repeats, seed) -> tuple:
     f = choice(f, "f", OBJECTIVES)
     m = number(m, "m", *M_RANGE)
     if f == "gaussian" and m <= 0:
-        raise gr.Error(f"The gaussian test function exp(−m·z²) needs m > 0, got m = {m:g}.")
+        raise Sentence("estimators", "error_gaussian_m", m=f"m = {m:g}")
     mu = number(mu, "mu", *MU_RANGE)
     n = integer(n, "n", *N_RANGE)
     repeats = integer(repeats, "repeats", *REPEATS_RANGE)
     seed = integer(seed, "seed", *SEED_RANGE)
     if n * repeats > MAX_DRAWS:
-        raise gr.Error(
-            f"n × repeats must be at most {MAX_DRAWS:,} per estimator, got {n:,} × {repeats:,} = {n * repeats:,}; "
-            f"lower repeats to {MAX_DRAWS // n:,} or fewer."
+        raise Sentence(
+            "estimators",
+            "error_draws",
+            max=f"{MAX_DRAWS:,}",
+            product=f"{n:,} × {repeats:,} = {n * repeats:,}",
+            fewer=f"{MAX_DRAWS // n:,}",
         )
     return f, m, mu, n, repeats, seed
 
 
-def render(result: EstimatorsResult) -> tuple:
+def render(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> tuple:
     """The three figures and the table of one experiment (no computation beyond formatting)."""
-    return variance_vs_n_figure(result), variance_vs_mu_figure(result), estimates_figure(result), table(result)
+    return (
+        variance_vs_n_figure(result, lang),
+        variance_vs_mu_figure(result, lang),
+        estimates_figure(result, lang),
+        table(result, lang),
+    )
 
 
-def table(result: EstimatorsResult) -> pd.DataFrame:
+def table_row_name(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The table's estimator column: the identifier (the explanations name the rows by it), after the Persian
+    name on a Persian page."""
+    shown = estimator_name(name, lang)
+    return name if shown == name else f"{shown} ({name})"
+
+
+def table(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     rows = [
         [
-            name,
+            table_row_name(name, lang),
             *map(
                 significant,
                 (
@@ -103,14 +136,13 @@ def table(result: EstimatorsResult) -> pd.DataFrame:
         ]
         for name in ESTIMATORS
     ]
-    return pd.DataFrame(rows, columns=TABLE_HEADERS)
+    return pd.DataFrame(rows, columns=table_headers(lang))
 
 
-def table_html(result: EstimatorsResult) -> str:
+def table_html(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> str:
     """The page's table: the API's table, its numbers to six significant digits."""
-    return html_table(
-        TABLE_HEADERS, [[row[0], *(f"{v:.6g}" for v in row[1:])] for row in table(result).values.tolist()]
-    )
+    shown = table(result, lang)
+    return html_table(list(shown.columns), [[row[0], *(f"{v:.6g}" for v in row[1:])] for row in shown.values.tolist()])
 
 
 def significant(value) -> float:
@@ -118,12 +150,13 @@ def significant(value) -> float:
     return float(f"{value:.6g}")
 
 
-def line_name(name: str, exact: np.ndarray) -> str:
+def line_name(name: str, exact: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> str:
     # A log axis cannot show 0 (pathwise with linear f): say so in the legend rather than leave a gap unexplained.
-    return f"{name} (exact 0, off the log axis)" if not np.any(exact) else name
+    shown = estimator_name(name, lang)
+    return bidi.line(tab_string("estimators", "off_log_axis", lang, name=shown) if not np.any(exact) else shown, lang)
 
 
-def variance_traces(x_line, exact, x_markers, empirical) -> list[dict]:
+def variance_traces(x_line, exact, x_markers, empirical, lang: str = DEFAULT_LANGUAGE) -> list[dict]:
     """One exact line per estimator, and all empirical markers as one trace (fewer traces draw faster)."""
     traces = [
         {
@@ -131,7 +164,7 @@ def variance_traces(x_line, exact, x_markers, empirical) -> list[dict]:
             "x": x_line,
             "y": exact[name],
             "mode": "lines",
-            "name": line_name(name, exact[name]),
+            "name": line_name(name, exact[name], lang),
             "line": {"color": COLORS[name]},
         }
         for name in ESTIMATORS
@@ -144,35 +177,34 @@ def variance_traces(x_line, exact, x_markers, empirical) -> list[dict]:
                 "y": np.concatenate([empirical[name] for name in ESTIMATORS]),
                 "mode": "markers",
                 "marker": {"color": [COLORS[name] for name in ESTIMATORS for _ in x_markers], "size": 8},
-                "text": [name for name in ESTIMATORS for _ in x_markers],
-                "name": "empirical",
+                "text": [bidi.line(estimator_name(name, lang), lang) for name in ESTIMATORS for _ in x_markers],
+                "name": bidi.line(say("empirical", lang), lang),
                 "showlegend": False,
             }
         )
     return traces
 
 
-def variance_vs_n_figure(result: EstimatorsResult) -> go.Figure:
-    traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n)
-    title = f"Variance vs N at μ = {result.mu:g}<br>(dotted: N = {result.n:,})"
-    x_axis = {"title": {"text": "N (samples per estimate)"}, "type": "log"}
-    return figure(traces, title, x_axis=x_axis, marked_x=result.n)
+def variance_vs_n_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+    traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n, lang)
+    title = say("title_by_n", lang, mu=f"μ = {result.mu:g}", n=f"N = {result.n:,}")
+    x_axis = {"title": {"text": say("axis_n", lang)}, "type": "log"}
+    return figure(traces, title, x_axis=x_axis, marked_x=result.n, lang=lang)
 
 
-def variance_vs_mu_figure(result: EstimatorsResult) -> go.Figure:
-    traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu)
-    title = f"Variance vs μ at N = {result.n:,}" + (
-        "<br>(exact only: N × R too large to sample live)" if result.empirical_by_mu is None else ""
-    )
-    return figure(traces, title, x_axis={"title": {"text": "μ"}}, marked_x=result.mu)
+def variance_vs_mu_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+    traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu, lang)
+    key = "title_by_mu_exact_only" if result.empirical_by_mu is None else "title_by_mu"
+    title = say(key, lang, n=f"N = {result.n:,}")
+    return figure(traces, title, x_axis={"title": {"text": say("axis_mu", lang)}}, marked_x=result.mu, lang=lang)
 
 
-def estimates_figure(result: EstimatorsResult) -> go.Figure:
+def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     traces = [
         {
             "type": "violin",
             "y": result.estimates[name],
-            "name": name,
+            "name": bidi.line(estimator_name(name, lang), lang),
             "line": {"color": COLORS[name]},
             "points": False,
             "box": {"visible": True},
@@ -181,14 +213,32 @@ def estimates_figure(result: EstimatorsResult) -> go.Figure:
         for name in ESTIMATORS
     ]
     eta = result.true_gradient
-    title = f"The {result.repeats:,} estimates per estimator<br>(dashed: true gradient η = {eta:.4g})"
-    y_axis = {"title": {"text": "estimate of η"}}
+    title = say("title_estimates", lang, repeats=f"{result.repeats:,}", eta=f"η = {eta:.4g}")
+    y_axis = {"title": {"text": bidi.line(say("axis_estimate", lang), lang)}}
     true_line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": eta, "y1": eta, "line": {"dash": "dash"}}
-    return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False)
+    return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False, lang=lang)
 
 
-def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(), showlegend=True) -> go.Figure:
-    """A Plotly figure of fixed height, log-variance axis unless told otherwise, optional dotted marker line."""
+# Plotly draws its text as SVG in its own font: on a Persian page the app's bundled Persian font comes first (its
+# @font-face covers only the Arabic script, so Latin letters and digits keep Plotly's font).
+PERSIAN_FONT = {"family": "Vazirmatn, 'Open Sans', verdana, arial, sans-serif"}
+
+
+def figure(
+    traces,
+    title,
+    *,
+    x_axis=None,
+    y_axis=None,
+    marked_x=None,
+    shapes=(),
+    showlegend=True,
+    lang: str = DEFAULT_LANGUAGE,
+) -> go.Figure:
+    """A Plotly figure of fixed height, log-variance axis unless told otherwise, optional dotted marker line.
+    Titles in `lang`, each Persian line isolated right to left (Plotly's SVG text is laid out left to right)."""
+    if x_axis and bidi.is_rtl(lang):
+        x_axis = {**x_axis, "title": {"text": bidi.line(x_axis["title"]["text"], lang)}}
     shapes = list(shapes)
     if marked_x is not None:
         shapes.append(
@@ -206,11 +256,11 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
         # No template: plotly.py's default one is ~7 kB of JSON per figure; the few styles we use follow.
         "template": {},
         "plot_bgcolor": "#f5f7fa",
-        "title": {"text": title, "font": {"size": 14}},  # two short lines: a 390-px phone shows them whole
+        "title": {"text": bidi.line(title, lang), "font": {"size": 14}},  # two short lines: a phone shows them whole
         "height": PLOT_HEIGHT,
         "margin": {"l": 60, "r": 20, "t": 60, "b": 120 if showlegend else 40},  # the legend sits below the axis
         "xaxis": x_axis or {},
-        "yaxis": y_axis or {"title": {"text": "variance"}, "type": "log"},
+        "yaxis": y_axis or {"title": {"text": bidi.line(say("axis_variance", lang), lang)}, "type": "log"},
         "shapes": shapes,
         "showlegend": showlegend,
         # Two columns of legend entries under the axis title, whatever the width: a phone shows them unclipped.
@@ -224,43 +274,46 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
             "font": {"size": 11},
         },
     }
+    if bidi.is_rtl(lang):
+        layout["font"] = PERSIAN_FONT
     # Without validation: it costs ~6 ms per figure, more than the whole experiment; these specs are fixed in code
     # and tests/test_estimators.py rebuilds every figure with validation on.
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
-def homework_numbers(result: EstimatorsResult) -> str:
+def homework_numbers(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> str:
     """The homework panel's live box: the closed forms with the current numbers, the sign check and the cost."""
-    lines = [f"**At the current settings:** f = `{result.f}`, m = {result.m:g}, μ = {result.mu:g}, N = {result.n:,}."]
+    f = f"`{result.f}`"
+    settings = {"f": f"f = {f}", "m": f"m = {result.m:g}", "mu": f"μ = {result.mu:g}", "n": f"N = {result.n:,}"}
+    lines = [say("homework_settings", lang, **settings)]
     if result.closed_forms is None:
-        lines.append(
-            f"Closed forms are shown for {' and '.join(CLOSED_FORM_OBJECTIVES)}; for `{result.f}` the table's "
-            "exact variances come from quadrature."
-        )
+        objectives = tab_string("estimators", "and", lang).join(CLOSED_FORM_OBJECTIVES)
+        lines.append(say("homework_no_closed_form", lang, objectives=objectives, f=f))
     else:
         values = {"@mu": number_latex(result.mu), "@m": number_latex(result.m), "@N": f"{result.n}"}
-        lines += [
-            "",
-            "| estimator | closed form | with these numbers | value | quadrature |",
-            "|---|---|---|---|---|",
-        ]
+        lines += ["", say("homework_table_header", lang), "|---|---|---|---|---|"]
         for name in ESTIMATORS:
             # At N = 1 the leave-one-out estimator has no other sample: it is the score estimator.
             template = FORMULAS[result.f]["score" if name == "score+baseline" and result.n == 1 else name]
             symbolic = substitute(template, {"@mu": r"\mu", "@m": "m", "@N": "N"})
             lines.append(
-                f"| {name} | ${symbolic}$ | ${substitute(template, values)}$ | "
+                f"| {table_row_name(name, lang)} | ${symbolic}$ | ${substitute(template, values)}$ | "
                 f"{result.closed_forms[name]:.6g} | {result.exact[name]:.6g} |"
             )
     mean_score = result.estimates["score"].mean()
+    sign = {"repeats": f"{result.repeats:,}", "mean": f"{mean_score:.6g}", "negative": f"{-mean_score:.6g}"}
+    cost = {
+        "evaluations": f"{2 * result.n:,}",
+        "n": f"N = {result.n:,}",
+        "measure_valued": f"{result.exact['measure-valued']:.6g}",
+        "pathwise": f"{result.exact['pathwise'] / 2:.6g}",
+        "score": f"{result.exact['score'] / 2:.6g}",
+    }
     lines += [
         "",
-        f"**Sign of the score** (question 3): the {result.repeats:,} score estimates average {mean_score:.6g} "
-        f"(η = {result.true_gradient:.6g}); with μ − z in place of z − μ they would average {-mean_score:.6g}.",
+        say("homework_sign", lang, eta=f"η = {result.true_gradient:.6g}", **sign),
         "",
-        f"**Equal cost** (question 6): with {2 * result.n:,} evaluations of f per estimate, measure-valued "
-        f"(N = {result.n:,}) has variance {result.exact['measure-valued']:.6g}; pathwise and score with "
-        f"{2 * result.n:,} samples have {result.exact['pathwise'] / 2:.6g} and {result.exact['score'] / 2:.6g}.",
+        say("homework_cost", lang, **cost),
     ]
     return "\n".join(lines)
 
@@ -280,8 +333,9 @@ PLOTS = ("by_n", "by_mu", "estimates")  # the tab's plots, also the suffixes of 
 
 
 @friendly_errors
-def update_view(f, m, mu, n, repeats, seed, homework_open=True, drawn=False):
-    """The tab's own update: (figures as JSON, table, homework numbers), the public endpoint's figures and table.
+def update_view(f, m, mu, n, repeats, seed, homework_open=True, drawn=False, request: gr.Request = None):
+    """The tab's own update: (figures as JSON, table, homework numbers), the public endpoint's figures and table,
+    in the language of the page that sent `request`.
 
     Gradio's Plot rebuilds its whole Plotly chart (a new DOM subtree, a full layout) on every new value, which a
     small machine cannot do ten times a second. So the tab's own events send the figures as JSON to a hidden
@@ -289,26 +343,29 @@ def update_view(f, m, mu, n, repeats, seed, homework_open=True, drawn=False):
     redraws what changed. Slider drags do not come here at all (`drag_step`, demos/live_drag.py); right after
     one (`drawn`), the page shows the final view already and only the homework numbers (KaTeX) are sent.
     """
+    lang = request_language(request)
     result = run_experiment(*validate(f, m, mu, n, repeats, seed))
-    numbers = homework_numbers(result) if homework_open else gr.skip()  # closed: its KaTeX pass is saved
+    numbers = homework_numbers(result, lang) if homework_open else gr.skip()  # closed: its KaTeX pass is saved
     if drawn is True:
         return gr.skip(), gr.skip(), numbers
-    return figures_json(result, PLOTS), live_drag.fresh(table_html(result)), numbers
+    return figures_json(result, PLOTS, lang), live_drag.fresh(table_html(result, lang)), numbers
 
 
-def figures_json(result: EstimatorsResult, names) -> str:
+FIGURE_MAKERS = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "estimates": estimates_figure}
+
+
+def figures_json(result: EstimatorsResult, names, lang: str = DEFAULT_LANGUAGE) -> str:
     """The named figures as one JSON object {name: figure}, made unlike every earlier answer (see live_drag.fresh)."""
-    draw = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "estimates": estimates_figure}
-    figures = ", ".join(f'"{name}": {draw[name](result).to_json()}' for name in names)
+    figures = ", ".join(f'"{name}": {FIGURE_MAKERS[name](result, lang).to_json()}' for name in names)
     return "{" + figures + f', "answer": {live_drag.answer_number()}' + "}"
 
 
-def drag_step(values: dict) -> dict:
+def drag_step(values: dict, request: gr.Request = None) -> dict:
     """One step of a slider drag (demos/live_drag.py): the table and the plot the moved slider drives (for log₁₀ N,
     variance vs μ; else variance vs N); the final step of a drag draws the rest of the view too."""
+    lang = request_language(request)
     moved = values.get("moved")
-    log_n = values.get("log_n")
-    n = n_from_log_slider(log_n) if moved == "log_n" else values.get("n")
+    n = n_from_log_slider(values.get("log_n")) if moved == "log_n" else values.get("n")
     result = run_experiment(
         *validate(values.get("f"), values.get("m"), values.get("mu"), n, values.get("repeats"), values.get("seed"))
     )
@@ -319,10 +376,9 @@ def drag_step(values: dict) -> dict:
         names, with_table = tuple(name for name in PLOTS if name != live), False
     else:
         names, with_table = PLOTS, True
-    draw = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "estimates": estimates_figure}
     return {
-        "figures": {f"estimators-{name}": json.loads(draw[name](result).to_json()) for name in names},
-        "html": {"estimators-table": table_html(result)} if with_table else {},
+        "figures": {f"estimators-{name}": json.loads(FIGURE_MAKERS[name](result, lang).to_json()) for name in names},
+        "html": {"estimators-table": table_html(result, lang)} if with_table else {},
         "values": {"estimators-n": n},
     }
 
@@ -344,29 +400,41 @@ FIGURES_JS = """
 
 
 @friendly_errors
-def update_view_from_log_slider(f, m, mu, log_n, repeats, seed, homework_open=True, drawn=False):
+def update_view_from_log_slider(
+    f, m, mu, log_n, repeats, seed, homework_open=True, drawn=False, request: gr.Request = None
+):
     """Moving log₁₀ N: N and the view in one request."""
     n = n_from_log_slider(log_n)
-    return n, *update_view(f, m, mu, n, repeats, seed, homework_open, drawn)
+    return n, *update_view(f, m, mu, n, repeats, seed, homework_open, drawn, request=request)
 
 
 @friendly_errors
-def update_view_from_box(f, m, mu, n, repeats, seed, homework_open=True):
+def update_view_from_box(f, m, mu, n, repeats, seed, homework_open=True, request: gr.Request = None):
     """Typing N: the view, and the log slider moved to match, in one request."""
-    return log_slider_from_n(n), *update_view(f, m, mu, n, repeats, seed, homework_open)
+    return log_slider_from_n(n), *update_view(f, m, mu, n, repeats, seed, homework_open, request=request)
 
 
 @friendly_errors
-def show_homework_numbers(f, m, mu, n, repeats, seed):
+def show_homework_numbers(f, m, mu, n, repeats, seed, request: gr.Request = None):
     """Opening the homework panel: mark it open and fill its numbers for the current settings."""
-    return True, homework_numbers(run_experiment(*validate(f, m, mu, n, repeats, seed)))
+    result = run_experiment(*validate(f, m, mu, n, repeats, seed))
+    return True, homework_numbers(result, request_language(request))
 
 
-def show_answer(key: str):
+def show_answer(key: str, request: gr.Request = None):
     """ "Show answer": reveal the answer, set the controls to its case, and show that case (one request)."""
     preset = PRESETS[key]
     controls = (preset["f"], preset["m"], preset["mu"], math.log10(preset["n"]), preset["n"], preset["repeats"])
-    return (gr.update(visible=True), *controls, preset["seed"], *update_view(**preset))
+    return (gr.update(visible=True), *controls, preset["seed"], *update_view(**preset, request=request))
+
+
+def answer_button(key: str):
+    """The click event of a "Show answer" button: show_answer for its question, with the request."""
+
+    def click(request: gr.Request = None):
+        return show_answer(key, request)
+
+    return click
 
 
 @friendly_errors
@@ -457,7 +525,7 @@ def build() -> None:
     )
     for key, button in reveals.items():
         button.click(
-            functools.partial(show_answer, key),
+            answer_button(key),
             None,
             [answers[key], f, m, mu, log_n, n, repeats, seed, *views],
             **live,

@@ -12,14 +12,14 @@ event; the tab's event (wrapped by `unless_drawn`) then sends nothing again, and
 marked fresh, so that Gradio never keeps a view the drag drew over. Keys, typing, presets and links use
 Gradio's events as before; the public API is not involved.
 
-`step(values)` receives {parameter: value as read from the page, "moved": parameter} (a control that is not drawn,
+`step(values, request)` receives {parameter: value as read from the page, "moved": parameter} (a control that is not drawn,
 e.g. inside a hidden group, is missing) and returns
 {"figures": {elem_id: plotly JSON}, "html": {elem_id: HTML}, "values": {elem_id: number for a box}} or
 {"error": sentence}; it validates like the endpoint. The last step of a drag has "final": true (draw the whole
 view) and "step_drawn": whether the step before it drew these very values already (then its part may be left out).
 """
 
-import functools
+import inspect
 import itertools
 import json
 from collections.abc import Callable
@@ -136,17 +136,26 @@ def fresh(value):
 
 
 def unless_drawn(fn: Callable, outputs: int) -> Callable:
-    """`fn` as the event of a tab's controls, with the extra last input `drawn`: right after a live drag drew the
-    final view, nothing is sent again; otherwise `fn`'s answer, its HTML made fresh."""
+    """`fn` as the event of a tab's controls, with one more input, `drawn` (after fn's own, before its request):
+    right after a live drag drew the final view, nothing is sent again; otherwise `fn`'s answer, HTML made fresh.
 
-    @functools.wraps(fn)
-    def event(*values):
-        *values, drawn = values
-        if drawn is True:
+    The event's signature says so, since Gradio places the request by the signature."""
+    signature = inspect.signature(fn)
+    own = [parameter for parameter in signature.parameters.values() if parameter.name != "request"]
+    drawn = inspect.Parameter("drawn", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=False)
+    request = [signature.parameters["request"]] if "request" in signature.parameters else []
+    event_signature = signature.replace(parameters=[*own, drawn, *request])
+
+    def event(*args, **kwargs):
+        arguments = event_signature.bind(*args, **kwargs).arguments
+        if arguments.pop("drawn", False) is True:
             return (gr.skip(),) * outputs
-        answer = fn(*values)
+        answer = fn(**arguments)
         return tuple(fresh(value) for value in answer) if isinstance(answer, tuple) else fresh(answer)
 
+    event.__signature__ = event_signature
+    event.__annotations__ = dict(getattr(fn, "__annotations__", {}))  # Gradio finds gr.Request by its type hint
+    event.__name__, event.__doc__ = fn.__name__, fn.__doc__
     return event
 
 
@@ -156,7 +165,7 @@ def drawn_flag() -> gr.Checkbox:
 
 
 def attach(
-    step: Callable[[dict], dict],
+    step: Callable[..., dict],
     sliders: dict[str, gr.Slider],
     numbers: dict[str, gr.components.Component] | None = None,
     texts: dict[str, gr.components.Component] | None = None,
@@ -173,10 +182,11 @@ def attach(
     if missing:
         raise ValueError(f"Controls without an elem_id cannot be read by the live drag: {missing}")
 
-    def server_step(values):
-        """The browser's call: one drag step, as JSON-ready data (validation errors become {"error": ...})."""
+    def server_step(values, request: gr.Request = None):
+        """The browser's call: one drag step, as JSON-ready data (validation errors become {"error": ...}), in the
+        language of the page (`step` takes the request)."""
         try:
-            return step(values if isinstance(values, dict) else {})
+            return step(values if isinstance(values, dict) else {}, request=request)
         except gr.Error as error:
             return {"error": error.message}
 
