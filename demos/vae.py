@@ -30,6 +30,7 @@ from demos import (
     METRICS_QUEUE,
     TORCH_QUEUE,
     BenchCase,
+    bidi,
     markdown,
     show_unavailable,
     vae_live,
@@ -111,12 +112,24 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     return tab_string("vae", key, lang, **values)
 
 
+def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """A string for a Plotly title, axis or legend: SVG text in a left-to-right chart, so Persian is isolated
+    right to left (English unchanged)."""
+    return bidi.line(text(key, lang, **values), lang)
+
+
+def cell(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A table cell or header: a Persian one isolated right to left, so that its Latin words (FID, PPL) keep their
+    place whatever the cell's direction (English unchanged)."""
+    return bidi.line(text(key, lang), lang)
+
+
 def localized_table(rows: list[list], header_keys: tuple[str, ...], lang: str):
     """Rows for a Dataframe output: as they are in English (the component's own headers, and the public API's
     answer), with the headers in the page's language otherwise."""
     if lang == DEFAULT_LANGUAGE:
         return rows
-    return pd.DataFrame(rows, columns=[text(key, lang) for key in header_keys])
+    return pd.DataFrame(rows, columns=[cell(key, lang) for key in header_keys])
 
 
 class Loaded(NamedTuple):
@@ -210,10 +223,10 @@ def latent_map_figure(result: LatentMap, lang: str = DEFAULT_LANGUAGE) -> go.Fig
         ]
     )
     figure.update_layout(
-        title=text("latent_map_title", lang),
+        title=plot_text("latent_map_title", lang),
         xaxis_title="z₁",
         yaxis_title="z₂",
-        legend_title=text("digit", lang),
+        legend_title=plot_text("digit", lang),
         height=520,
         margin={"l": 40, "r": 10, "t": 40, "b": 40},
     )
@@ -231,9 +244,9 @@ def prd_figure(label: str, report: QualityReport, lang: str = DEFAULT_LANGUAGE) 
         )
     )
     figure.update_layout(
-        title=text("prd_title", lang),
-        xaxis={"title": text("prd_recall", lang), "range": [0, 1.02]},
-        yaxis={"title": text("prd_precision", lang), "range": [0, 1.02]},
+        title=plot_text("prd_title", lang),
+        xaxis={"title": plot_text("prd_recall", lang), "range": [0, 1.02]},
+        yaxis={"title": plot_text("prd_precision", lang), "range": [0, 1.02]},
         height=400,
         showlegend=True,
         legend={"x": 0.02, "y": 0.02},
@@ -332,7 +345,7 @@ def vae_metrics(model, n, seed, request: gr.Request = None):
 
 
 def metrics_table(report: QualityReport, lang: str = DEFAULT_LANGUAGE):
-    rows = [[text(METRIC_KEYS[row], lang), round(report.rows[row], 4)] for row in METRIC_ROWS]
+    rows = [[cell(METRIC_KEYS[row], lang), round(report.rows[row], 4)] for row in METRIC_ROWS]
     return localized_table(rows, ("metrics_header_metric", "metrics_header_value"), lang)
 
 
@@ -382,7 +395,7 @@ def decomposition(model, digit_index, lang: str = DEFAULT_LANGUAGE) -> tuple:
     test = state.records[MODELS[key][1]]["test"]
     rows = [
         ["E_q[log p(x|z)]", -terms.reconstruction, -test["reconstruction_nats"]],
-        [text("term_log_likelihood", lang), -terms.negative_log_likelihood, -test["iwae_negative_log_likelihood"]],
+        [cell("term_log_likelihood", lang), -terms.negative_log_likelihood, -test["iwae_negative_log_likelihood"]],
         ["KL(q(z|x) ‖ p(z|x)) ≈ log p(x) − ELBO", terms.kl_posterior, test["elbo_gap"]],
         ["KL(q(z|x) ‖ p(z))", terms.kl_prior, test["kl"]],
         ["D_CS(q(z|x) ‖ p(z))", terms.cs_prior, test["cs"]],
@@ -512,6 +525,7 @@ class Controls(NamedTuple):
     prd_plot: gr.Plot
 
 
+@friendly_errors
 def homework_q2b(digit_index, request: gr.Request = None):
     """Answer 2b: the CS-VAE's own terms for the chosen digit. Returns (model, answer, digit, terms table)."""
     digit, rows = decomposition("cs", digit_index, request_language(request))

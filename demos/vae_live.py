@@ -30,7 +30,7 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
-from demos import BenchCase, markdown
+from demos import BenchCase, bidi, markdown
 from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
 from demos.validation import choice, friendly_errors, integer, log, number
 from models.mnist import MnistDataError, load_mnist
@@ -68,6 +68,12 @@ DIGIT_COLOURS = [  # Plotly's default qualitative palette: ten distinct hues, on
 def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """The section's server-made string (demos/texts/vae_live/strings.<lang>.json)."""
     return tab_string("vae_live", key, lang, **values)
+
+
+def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """A string for a Plotly title, axis or legend: SVG text in a left-to-right chart, so Persian is isolated
+    right to left (English unchanged)."""
+    return bidi.line(text(key, lang, **values), lang)
 
 
 def _lower_priority() -> None:
@@ -148,7 +154,7 @@ def loss_table(snapshot: Snapshot) -> list[list[float]]:
 def loss_figure(snapshot: Snapshot, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """Reconstruction (left axis) and both regularizers of the posteriors (right axis) against epochs."""
     epochs = [row.epoch for row in snapshot.history]
-    traces = [("reconstruction", text("reconstruction", lang), "y"), ("kl", "KL", "y2"), ("cs", "D_CS", "y2")]
+    traces = [("reconstruction", plot_text("reconstruction", lang), "y"), ("kl", "KL", "y2"), ("cs", "D_CS", "y2")]
     data = [
         {
             "type": "scatter",
@@ -160,8 +166,8 @@ def loss_figure(snapshot: Snapshot, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
         for key, name, axis in traces
     ]
     layout = {
-        "title": {"text": text("loss_title", lang)},
-        "xaxis": {"title": {"text": text("epoch_axis", lang)}, "rangemode": "tozero"},
+        "title": {"text": plot_text("loss_title", lang)},
+        "xaxis": {"title": {"text": plot_text("epoch_axis", lang)}, "rangemode": "tozero"},
         "yaxis": {"title": {"text": "−log p(x|z)"}},
         "yaxis2": {
             "title": {"text": "KL, D_CS"},
@@ -199,10 +205,10 @@ def map_figure(snapshot: Snapshot, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     ]
     frame = [-extent, extent]
     layout = {
-        "title": {"text": text("map_title", lang, epoch=snapshot.epoch, outside=outside, total=len(means))},
+        "title": {"text": plot_text("map_title", lang, epoch=snapshot.epoch, outside=outside, total=len(means))},
         "xaxis": {"title": {"text": "z₁"}, "range": frame},
         "yaxis": {"title": {"text": "z₂"}, "range": frame, "scaleanchor": "x"},
-        "legend": {"title": {"text": text("digit", lang)}},
+        "legend": {"title": {"text": plot_text("digit", lang)}},
         "height": 400,
         "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
         "uirevision": "map",  # legend clicks and zoom survive the updates
@@ -342,6 +348,10 @@ def paused(session, request: gr.Request = None) -> str:
     return text("paused", request_language(request), epoch=session.trainer.epoch)
 
 
+def regularizer_choices(lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
+    return [(text(f"regularizer_{key}", lang), key) for key in REGULARIZER_NAMES]
+
+
 def build() -> None:
     """The "Train live" section; call it inside the VAE tab's build, after its other sections."""
     with gr.Accordion("Train a VAE live", open=True):
@@ -352,7 +362,7 @@ def build() -> None:
             return
         markdown("vae_live", "intro")
         with gr.Row():
-            regularizer = gr.Radio([("KL", "kl"), ("Cauchy–Schwarz", "cs")], value="kl", label="Regularizer")
+            regularizer = gr.Radio(regularizer_choices(), value="kl", label="Regularizer")
             lam = gr.Slider(*LAMBDAS, value=1.0, step=0.1, label="λ (weight of the regularizer)")
             seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed (used by Reset)")
         with gr.Row():
@@ -375,8 +385,9 @@ def build() -> None:
         """On a page in another language than English, the untrained views drawn at build time, in it."""
         lang = request_language(request)
         if lang == DEFAULT_LANGUAGE:
-            return gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return (
+            gr.Radio(choices=regularizer_choices(lang)),
             loss_figure(initial, lang),
             map_figure(initial, lang),
             status_markdown(initial, text("untrained", lang), lang),
@@ -386,7 +397,7 @@ def build() -> None:
         None,
         page_language_views,
         None,
-        [loss_plot, map_plot, status],
+        [regularizer, loss_plot, map_plot, status],
         api_visibility="private",
         show_progress="hidden",
     )
