@@ -444,14 +444,24 @@ def facts(records: dict[str, dict], sanity: dict | None) -> dict[str, str]:
         }
     rows = {row["key"]: row for row in (sanity or {}).get("rows", [])}
     one_class, collapse = rows.get(SANITY_ONE_CLASS), rows.get(SANITY_COLLAPSE)
+
     # Sentences: `name` for the English text, `name_fa` for the Persian one (homework.<lang>.md).
+    def scores(row: dict) -> dict:
+        return {name: row[name] for name in ("images", "IS", "FID", "recall")}
+
     for lang in LANGUAGES:
         suffix = "" if lang == DEFAULT_LANGUAGE else f"_{lang}"
         values["sanity_one_class" + suffix] = (
-            text("sanity_one_class", lang, **one_class) if one_class else text("sanity_one_class_missing", lang)
+            text("sanity_one_class", lang, **scores(one_class)) if one_class else text("sanity_one_class_missing", lang)
         )
         values["sanity_collapse" + suffix] = (
-            text("sanity_collapse", lang, **collapse, repeats=collapse["images"] // 10, test_IS=rows[SANITY_TEST]["IS"])
+            text(
+                "sanity_collapse",
+                lang,
+                **scores(collapse),
+                repeats=collapse["images"] // 10,
+                test_IS=rows[SANITY_TEST]["IS"],
+            )
             if collapse and SANITY_TEST in rows
             else text("sanity_collapse_missing", lang)
         )

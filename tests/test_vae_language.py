@@ -145,6 +145,12 @@ def test_homework_sentences_built_from_the_records_are_persian_in_the_persian_te
     assert persian(values["sanity_one_class_fa"]) and persian(values["sanity_collapse_fa"])
     assert not persian(values["sanity_one_class"]) and values["sanity_one_class"] not in answer
     assert numbers(values["sanity_collapse"]) == numbers(values["sanity_collapse_fa"])
+    rows = {row["key"]: row for row in vae_tab.sanity_record()["rows"]}
+    one = rows["class_1_only"]
+    assert values["sanity_one_class"] == (  # the English text as before
+        f"{one['images']:,} training digits of class 1 alone score IS {one['IS']:.2f} "
+        f"(FID {one['FID']:.0f}, recall {one['recall']:.2f})"
+    )
 
 
 @pytest.mark.parametrize(
