@@ -696,10 +696,14 @@ def build() -> None:
         lang = request_language(request)
         if lang == DEFAULT_LANGUAGE:
             return [gr.skip()] * 8
+        report = report_from_record(state.records[MODELS["kl"][1]])  # what the page opens on: no computation
+        query = dict(getattr(request, "query_params", {}) or {})
+        # A link to another model redraws the metrics itself (its model.change), in the page's language.
+        linked_model = query.get("tab") == "vae" and query.get("model", "kl") != "kl"
         return [
             latent_map_figure(state.latent_map, lang),
-            metrics_table(quality("kl", QUALITY_SAMPLES, 0), lang),
-            prd_figure(MODELS["kl"][0], quality("kl", QUALITY_SAMPLES, 0), lang),
+            gr.skip() if linked_model else metrics_table(report, lang),
+            gr.skip() if linked_model else prd_figure(MODELS["kl"][0], report, lang),
             likelihood_markdown(state.records, lang),
             transposed_conv_markdown(state.models["kl"], lang),
             *(overlap_markdown(*case, lang) for case in OVERLAPS),

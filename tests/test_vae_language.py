@@ -271,3 +271,7 @@ def test_vae_tab_redraws_its_first_views_in_persian_on_load():
     assert table.iloc[:, 1].tolist() == [value for _, value in vae_tab.vae_metrics("kl", QUALITY_SAMPLES, 0)]
     assert all(persian(text) for text in (likelihood, transposed, overlap_4, overlap_3))
     assert [plain(header) for header in terms.columns] == [vae(key) for key in vae_tab.TERMS_HEADERS]
+    link = Page("http://127.0.0.1:7860/?tab=vae&model=cs&lang=fa")
+    link.query_params = {"tab": "vae", "model": "cs", "lang": "fa"}  # (Gradio's client sends the page's query)
+    _, table, prd, *_ = event.fn(link)
+    assert table == prd == gr.skip()  # the link's model.change draws the CS-VAE's metrics, in Persian
