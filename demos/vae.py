@@ -364,7 +364,9 @@ def metrics_plot(model, n, seed, request: gr.Request = None) -> go.Figure:
 def interpolation(model, first_index, second_index, request: gr.Request = None) -> np.ndarray:
     """The decoded straight line from μ(first) to μ(second); the originals frame it, marked."""
     key = _model_key(model)
-    first, second = _test_index(first_index, "first digit"), _test_index(second_index, "second digit")
+    lang = request_language(request)  # the names are words, not API parameters: in the page's language
+    first = _test_index(first_index, text("first_digit", lang))
+    second = _test_index(second_index, text("second_digit", lang))
     row = interpolate(loaded().models[key], loaded().test_images[[first, second]], INTERPOLATION_STEPS)
     return tile(row, len(row), marked_columns=[0, len(row) - 1])
 

@@ -161,6 +161,7 @@ def test_homework_sentences_built_from_the_records_are_persian_in_the_persian_te
         (lambda request: vae_tab.vae_metrics("KL", 2000, 0, request), "model must be one of 'kl', 'cs'; got 'KL'."),
         (lambda request: vae_tab.reconstructions("kl", -1, request), "seed must be in [0, 2.14748e+09], got -1."),
         (lambda request: vae_tab.homework_q2b(5000, request), "digit_index must be in [0, 1999], got 5000."),
+        (lambda request: vae_tab.interpolation("kl", 0, 2000, request), "second digit must be in [0, 1999], got 2000."),
     ],
 )
 def test_error_sentences_are_persian_on_a_persian_page_and_english_for_the_api(call, english):
@@ -172,6 +173,7 @@ def test_error_sentences_are_persian_on_a_persian_page_and_english_for_the_api(c
         call(FA)
     assert persian(raised.value.message)
     assert numbers(raised.value.message) == numbers(english)
+    assert "second digit" not in raised.value.message  # the interpolation names its digits in Persian
 
 
 # --- Live section ----------------------------------------------------------------------------------------------
