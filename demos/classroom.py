@@ -6,6 +6,10 @@ as `<endpoint>.<name>` (`vae_metrics.n=2000`). Values are clamped to the control
 one-line notice on the page, never an error. The link is read on page load; the tab's endpoints then run with
 the linked values, so the page opens with its plots and tables computed. "Copy link to this view" writes the
 tab's current controls into the address bar (query parameters, no server-side state: links survive a restart).
+
+The notices are in the page's language (demos/texts/classroom/strings.<lang>.json). On a Persian page every tab
+whose view speaks the page's language (its view event takes a `gr.Request`) is drawn again on load, so that the
+plots and tables the page was built with (in English) are replaced by Persian ones.
 """
 
 import inspect
@@ -14,8 +18,10 @@ import math
 from typing import NamedTuple
 
 import gradio as gr
+from gradio.i18n import I18nData
 
-from demos.language import UI
+from demos import bidi
+from demos.language import DEFAULT_LANGUAGE, UI, request_language, t, tab_string
 
 RESERVED_KEYS = ("tab", "lang", "lecture")
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -90,32 +96,46 @@ def _choices(component) -> list:
     return [choice[1] if isinstance(choice, (tuple, list)) else choice for choice in (component.choices or [])]
 
 
-def parse_value(component, text: str):
+def notice(key: str, lang: str = DEFAULT_LANGUAGE, **values: str) -> str:
+    """A link notice in `lang`; the values (labels, numbers, keys as typed) stay left to right in Persian."""
+    return tab_string("classroom", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
+
+
+def _label(component, lang: str) -> str:
+    """The control's label as the page shows it (a catalogued label in the page's language)."""
+    label = component.label
+    if isinstance(label, I18nData):
+        return t(label.key, lang)
+    return label or tab_string("classroom", "unnamed", lang)
+
+
+def parse_value(component, text: str, lang: str = DEFAULT_LANGUAGE):
     """(value or None, notice or None) for one query value, clamped to what the control accepts."""
-    label = component.label or "value"
+    label, typed = _label(component, lang), text[:20]
     if isinstance(component, gr.Checkbox):
         word = text.strip().lower()
         if word in TRUE_WORDS | FALSE_WORDS:
             return word in TRUE_WORDS, None
-        return None, f"“{label}” takes true or false; ignored “{text[:20]}”."
+        return None, notice("not_a_flag", lang, label=label, text=typed)
     if isinstance(component, (gr.Dropdown, gr.Radio)):
         choices = _choices(component)
         if text in choices:
             return text, None
-        return None, f"“{label}” is one of {', '.join(map(str, choices))}; ignored “{text[:20]}”."
+        return None, notice("not_a_choice", lang, label=label, choices=", ".join(map(str, choices)), text=typed)
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        return None, f"“{label}” takes a number; ignored “{text[:20]}”."
+        return None, notice("not_a_number", lang, label=label, text=typed)
     low = getattr(component, "minimum", None)
     high = getattr(component, "maximum", None)
     clamped = min(max(value, low if low is not None else -math.inf), high if high is not None else math.inf)
     if getattr(component, "precision", None) == 0:
         clamped = round(clamped)
-    notice = None if clamped == value else f"“{label}” was {value:g}, outside its range: set to {clamped:g}."
-    return clamped, notice
+    if clamped == value:
+        return clamped, None
+    return clamped, notice("clamped", lang, label=label, value=f"{value:g}", clamped=f"{clamped:g}")
 
 
 class LinkedView(NamedTuple):
@@ -124,12 +144,13 @@ class LinkedView(NamedTuple):
     notices: list[str]
 
 
-def parse_link(query: dict[str, str], tabs: dict[str, LinkedTab]) -> LinkedView:
-    """What a link asks for: the tab, the controls' values and a notice per value that was clamped or ignored."""
+def parse_link(query: dict[str, str], tabs: dict[str, LinkedTab], lang: str = DEFAULT_LANGUAGE) -> LinkedView:
+    """What a link asks for: the tab, the controls' values and a notice per value that was clamped or ignored
+    (in `lang`, the page's language)."""
     notices = []
     tab = query.get("tab")
     if tab is not None and tab not in tabs:
-        notices.append(f"There is no tab “{tab[:20]}”; the tabs are {', '.join(tabs)}.")
+        notices.append(notice("no_tab", lang, tab=tab[:20], tabs=", ".join(tabs)))
         tab = None
     if tab is None and any(key not in RESERVED_KEYS for key in query):
         tab = next(iter(tabs))  # a link without `tab` means the first tab, as the page opens
@@ -140,13 +161,13 @@ def parse_link(query: dict[str, str], tabs: dict[str, LinkedTab]) -> LinkedView:
             continue
         control = by_key.get(key)
         if control is None:
-            notices.append(f"Ignored “{key[:20]}”: no control of the tab “{tab}” is called so.")
+            notices.append(notice("unknown_key", lang, key=key[:20], tab=tab))
             continue
-        value, notice = parse_value(control.component, text)
+        value, said = parse_value(control.component, text, lang)
         if value is not None:
             values[id(control.component)] = value
-        if notice:
-            notices.append(notice)
+        if said:
+            notices.append(said)
     return LinkedView(tab, values, notices)
 
 
@@ -205,13 +226,14 @@ def wire_links(demo: gr.Blocks, tabs_block: gr.Tabs, tabs: dict[str, LinkedTab],
 
     def apply(request: gr.Request):
         query = dict(request.query_params) if request is not None else {}
-        view = parse_link(query, tabs)
+        lang = request_language(request)
+        view = parse_link(query, tabs, lang)
         updates = [gr.update(value=view.values[id(c)]) if id(c) in view.values else gr.skip() for c in components]
         return (
             gr.Tabs(selected=view.tab) if view.tab else gr.skip(),
             gr.Markdown(" · ".join(view.notices), visible=bool(view.notices)),
             query.get("lecture") == "1",
-            {"tab": view.tab},
+            {"tab": view.tab, "lang": lang},
             *updates,
         )
 
@@ -231,17 +253,37 @@ def wire_links(demo: gr.Blocks, tabs_block: gr.Tabs, tabs: dict[str, LinkedTab],
             )
 
 
-def _rerun_if_linked(block_fn, tab_name: str):
-    """The endpoint, run once after a link for its tab; a value the endpoint refuses becomes the notice."""
-    skip_all = (gr.skip(),) * (1 + len(block_fn.outputs))
+def _request_index(fn) -> int | None:
+    """Where Gradio passes the request to fn: the position of its `gr.Request` parameter, None without one."""
+    positional = [
+        parameter
+        for parameter in inspect.signature(fn).parameters.values()
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    return next((i for i, p in enumerate(positional) if p.annotation in (gr.Request, gr.Request | None)), None)
 
-    def rerun(state, *values):
-        if not state or state.get("tab") != tab_name:
+
+def _rerun_if_linked(block_fn, tab_name: str):
+    """The tab's view, run once on load after a link for its tab, or on a page in another language than the
+    app's English (when the view speaks the page's language); a value the view refuses becomes the notice."""
+    skip_all = (gr.skip(),) * (1 + len(block_fn.outputs))
+    request_index = _request_index(block_fn.fn)
+
+    def rerun(request: gr.Request, state, *values):
+        linked = bool(state) and state.get("tab") == tab_name
+        translated = bool(state) and state.get("lang", DEFAULT_LANGUAGE) != DEFAULT_LANGUAGE
+        if not (linked or (translated and request_index is not None)):
             return skip_all
+        arguments = list(values)
+        if request_index is not None:
+            arguments.insert(request_index, request)  # as Gradio itself passes it
         try:
-            result = block_fn.fn(*values)
+            result = block_fn.fn(*arguments)
         except gr.Error as error:
-            return (gr.Markdown(f"The link's values were not used: {error.message}", visible=True),) + skip_all[1:]
+            lang = request_language(request)
+            # (the sentence is the view's own, already in the page's language: no left-to-right isolate around it)
+            said = tab_string("classroom", "not_used", lang, error=error.message) if linked else error.message
+            return (gr.Markdown(said, visible=True),) + skip_all[1:]
         outputs = result if isinstance(result, tuple) else (result,)
         return (gr.skip(), *outputs)
 

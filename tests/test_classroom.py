@@ -12,7 +12,7 @@ import pytest
 
 import app
 from demos import TEXTS_DIR, classroom
-from demos.language import CATALOGUES, component_strings, request_language, ui_key
+from demos.language import CATALOGUES, component_strings, request_language, tab_string, ui_key
 
 ENGLISH_TEXT_FILES = sorted(TEXTS_DIR.glob("*/*.en.md"))
 
@@ -228,3 +228,75 @@ def test_every_tab_string_has_a_persian_translation_with_the_same_placeholders()
         assert set(english) == set(persian), f"{english_path.parent.name}: keys differ {set(english) ^ set(persian)}"
         for key, text in english.items():
             assert sorted(placeholder.findall(text)) == sorted(placeholder.findall(persian[key])), key
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Link notices and the first view in the page's language
+
+PERSIAN = re.compile(r"[\u0600-\u06FF]")
+
+
+def test_link_notices_keep_todays_english_and_follow_a_persian_page():
+    from demos import bidi
+    from demos.language import UI
+
+    slider = gr.Slider(-5, 5, label="s")
+    assert classroom.parse_value(slider, "1e9")[1] == "“s” was 1e+09, outside its range: set to 5."
+    assert classroom.parse_value(slider, "x")[1] == "“s” takes a number; ignored “x”."
+    assert classroom.parse_value(gr.Checkbox(label="c"), "maybe")[1] == "“c” takes true or false; ignored “maybe”."
+    assert classroom.parse_value(gr.Radio(["kl", "cs"], label="r"), "KL")[1] == "“r” is one of kl, cs; ignored “KL”."
+    value, persian = classroom.parse_value(slider, "1e9", "fa")
+    assert value == 5 and PERSIAN.search(persian)
+    assert bidi.ltr("1e+09", "fa") in persian and bidi.ltr("5", "fa") in persian  # numbers stay left to right
+    # a catalogued label is named as the page shows it, not as the catalogue's key
+    seed = gr.Number(label=UI("ui.92713d4709"), precision=0)
+    assert classroom.parse_value(seed, "many")[1] == "“seed” takes a number; ignored “many”."
+    assert CATALOGUES["fa"]["ui.92713d4709"] in classroom.parse_value(seed, "many", "fa")[1]
+
+
+def small_linked_app():
+    """One tab whose view takes the request (it says which language it drew in) and a public endpoint."""
+
+    def view(x, request: gr.Request = None):
+        if x > 0.9:
+            from demos.validation import Sentence
+
+            raise Sentence("validation", "out_of_range", name="x", range="[0, 0.9]", got=f"{x:g}")
+        return f"{x:g} {request_language(request)}"
+
+    with gr.Blocks() as demo:
+        with gr.Tabs() as tabs_block, gr.Tab("t", id="t"):
+            x = gr.Slider(0, 1, label="x")
+            shown = gr.Markdown()
+            x.input(view, x, shown)
+            gr.Button(visible=False).click(lambda x: x, x, shown, api_name="t", api_visibility="public")
+        notice, lecture = gr.Markdown(visible=False), gr.Checkbox()
+        tabs = classroom.linked_tabs(demo, ["t"])
+        classroom.wire_links(demo, tabs_block, tabs, notice, lecture)
+    functions = {block_fn.fn.__name__: block_fn.fn for block_fn in demo.fns.values() if block_fn.fn is not None}
+    return functions["apply"], functions["rerun"]
+
+
+def test_a_persian_page_redraws_its_tabs_in_persian_on_load_and_says_its_notices_in_persian():
+    load, rerun = small_linked_app()
+    # a Persian page without a link: no notice, and the view is drawn again in Persian
+    fa = FakeRequest({"lang": "fa"})
+    _, notice, _, state, _ = load(fa)
+    assert notice.visible is False and state == {"tab": None, "lang": "fa"}
+    assert rerun(fa, state, 0.5) == (gr.skip(), "0.5 fa")
+    # an English page without a link: nothing to redraw
+    en = FakeRequest({})
+    _, _, _, state, _ = load(en)
+    assert rerun(en, state, 0.5) == (gr.skip(), gr.skip())
+    # a Persian link with a clamped value: its notice in Persian, the view drawn with the request
+    linked = FakeRequest({"lang": "fa", "tab": "t", "x": "7"})
+    _, notice, _, state, value = load(linked)
+    assert PERSIAN.search(notice.value) and "7" in notice.value and value["value"] == 1
+    said, _ = rerun(linked, state, 1.0)
+    assert said.value.startswith(tab_string("classroom", "not_used", "fa", error="")[:10]) and "0.9" in said.value
+    assert PERSIAN.search(said.value.split(":", 1)[1])  # the view's own sentence, in Persian too
+    english = FakeRequest({"tab": "t", "x": "7"})
+    _, notice, _, state, _ = load(english)
+    assert notice.value == "“x” was 7, outside its range: set to 1."
+    said, _ = rerun(english, state, 1.0)
+    assert said.value == "The link's values were not used: x must be in [0, 0.9], got 1."
