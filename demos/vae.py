@@ -341,10 +341,10 @@ def vae_metrics(model, n, seed, request: gr.Request = None):
     """FID/IS/precision/recall/PPL/PRD of n ∈ [100, 5000] prior samples, and FID of the test reconstructions.
 
     Rows of the `metric, value` table; on a page in another language, a table with its rows and headers in it."""
-    return metrics_table(quality(*_quality_arguments(model, n, seed)), request_language(request))
+    return metrics_view(quality(*_quality_arguments(model, n, seed)), request_language(request))
 
 
-def metrics_table(report: QualityReport, lang: str = DEFAULT_LANGUAGE):
+def metrics_view(report: QualityReport, lang: str = DEFAULT_LANGUAGE):
     rows = [[cell(METRIC_KEYS[row], lang), round(report.rows[row], 4)] for row in METRIC_ROWS]
     return localized_table(rows, ("metrics_header_metric", "metrics_header_value"), lang)
 
@@ -704,7 +704,7 @@ def build() -> None:
         linked_model = query.get("tab") == "vae" and query.get("model", "kl") != "kl"
         return [
             latent_map_figure(state.latent_map, lang),
-            gr.skip() if linked_model else metrics_table(report, lang),
+            gr.skip() if linked_model else metrics_view(report, lang),
             gr.skip() if linked_model else prd_figure(MODELS["kl"][0], report, lang),
             likelihood_markdown(state.records, lang),
             transposed_conv_markdown(state.models["kl"], lang),
