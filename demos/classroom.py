@@ -18,10 +18,13 @@ import math
 from typing import NamedTuple
 
 import gradio as gr
+from gradio import utils as gradio_utils
+from gradio.helpers import special_args
 from gradio.i18n import I18nData
 
 from demos import bidi
 from demos.language import DEFAULT_LANGUAGE, UI, request_language, t, tab_string
+from demos.validation import said_in
 
 RESERVED_KEYS = ("tab", "lang", "lecture")
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -253,36 +256,33 @@ def wire_links(demo: gr.Blocks, tabs_block: gr.Tabs, tabs: dict[str, LinkedTab],
             )
 
 
-def _request_index(fn) -> int | None:
-    """Where Gradio passes the request to fn: the position of its `gr.Request` parameter, None without one."""
-    positional = [
-        parameter
-        for parameter in inspect.signature(fn).parameters.values()
-        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
-    ]
-    return next((i for i, p in enumerate(positional) if p.annotation in (gr.Request, gr.Request | None)), None)
+def _takes_request(fn) -> bool:
+    """Whether Gradio passes fn the request: a parameter annotated gr.Request, its hint read as Gradio reads it (not
+    through a functools.partial, for instance)."""
+    hints = gradio_utils.get_type_hints(fn)
+    return any(hints.get(name) in (gr.Request, gr.Request | None) for name in inspect.signature(fn).parameters)
 
 
 def _rerun_if_linked(block_fn, tab_name: str):
     """The tab's view, run once on load after a link for its tab, or on a page in another language than the
     app's English (when the view speaks the page's language); a value the view refuses becomes the notice."""
     skip_all = (gr.skip(),) * (1 + len(block_fn.outputs))
-    request_index = _request_index(block_fn.fn)
+    takes_request = _takes_request(block_fn.fn)
 
     def rerun(request: gr.Request, state, *values):
         linked = bool(state) and state.get("tab") == tab_name
         translated = bool(state) and state.get("lang", DEFAULT_LANGUAGE) != DEFAULT_LANGUAGE
-        if not (linked or (translated and request_index is not None)):
+        if not (linked or (translated and takes_request)):
             return skip_all
         arguments = list(values)
-        if request_index is not None:
-            arguments.insert(request_index, request)  # as Gradio itself passes it
+        if takes_request:  # the request where Gradio itself would put it (defaults filled before it)
+            arguments, *_ = special_args(block_fn.fn, arguments, request)
         try:
             result = block_fn.fn(*arguments)
         except gr.Error as error:
             lang = request_language(request)
-            # (the sentence is the view's own, already in the page's language: no left-to-right isolate around it)
-            said = tab_string("classroom", "not_used", lang, error=error.message) if linked else error.message
+            sentence = said_in(error, lang).message  # (a view under friendly_errors has said it in `lang` already)
+            said = tab_string("classroom", "not_used", lang, error=sentence) if linked else sentence
             return (gr.Markdown(said, visible=True),) + skip_all[1:]
         outputs = result if isinstance(result, tuple) else (result,)
         return (gr.skip(), *outputs)

@@ -3,9 +3,12 @@
 Every shown divergence comes with its numerical-integration check (scipy's quad) and quad's error
 estimate. One request: validate, one call to models.divergences.compare (densities, sweeps, closed forms and
 quad checks), then draw that result; the figure functions only draw.
+
+The page's charts, table and notes are in the page's language (demos/texts/divergences/strings.<lang>.json): the
+tab's own events take the request and draw in its language; the public endpoint /divergences has no request and
+answers in English. The numbers are the same in both.
 """
 
-import functools
 import math
 
 import gradio as gr
@@ -13,7 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demos import BenchCase, markdown
+from demos import BenchCase, bidi, markdown
+from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
 
@@ -60,6 +64,16 @@ TABLE_NOTE = (
     "For a mixture q, KL has no closed form: its *closed form* cell is empty and only the numerical value exists. "
     "Shown to 6 significant digits; the `/divergences` API returns every digit."
 )
+
+
+def say(key: str, lang: str = DEFAULT_LANGUAGE, **values: str) -> str:
+    """This tab's server-made text in `lang`; in Persian each value (a number, a formula) stays left to right."""
+    return tab_string("divergences", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
+
+
+def _direction(lang: str) -> str:
+    """An HTML element's dir attribute for text in `lang` (none in English: the page's view stays as it was)."""
+    return ' dir="rtl"' if bidi.is_rtl(lang) else ""
 
 
 def _mixture_parameters(mu2, sigma2, mixture, mu3, sigma3, weight):
@@ -237,14 +251,21 @@ def svg_chart(
     log_x: bool = False,
     y2: tuple[tuple[float, float], str] | None = None,
     markers: list[dict] = (),
+    lang: str = DEFAULT_LANGUAGE,
 ) -> str:
     """One chart as an SVG string. series: dicts with name, x, y, color, and optionally right (drawn against the
-    right axis y2 = (range, label)) and fill (area down to zero). markers: dicts with name, x, y, color."""
+    right axis y2 = (range, label)) and fill (area down to zero). markers: dicts with name, x, y, color.
+    Labels in `lang`: the chart itself stays left to right (axes, ticks), a Persian label is isolated right to left."""
     box = RIGHT_AXIS_BOX if y2 else BOX
     left, right, top, bottom = box["left"], box["right"], box["top"], box["bottom"]
     x_ticks = _log_ticks(*x_range) if log_x else _nice_ticks(*x_range)
+    chart_label = say("chart_label", lang, y=y_label, x=x_label)
+    x_label, y_label = bidi.line(x_label, lang), bidi.line(y_label, lang)
+    if y2:
+        y2 = (y2[0], bidi.line(y2[1], lang))
+    direction = ' direction="ltr"' if bidi.is_rtl(lang) else ""
     parts = [
-        f'<svg viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" role="img" aria-label="{y_label} against {x_label}" '
+        f'<svg viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" role="img" aria-label="{chart_label}"{direction} '
         'style="width:100%;height:auto;max-height:340px;display:block;overflow:visible" font-size="11">'
     ]
     for tick, at in zip(x_ticks, _scale(x_ticks, *x_range, left, right, log_x).tolist(), strict=True):
@@ -299,16 +320,17 @@ def svg_chart(
     return "".join(parts)
 
 
-def chart_html(title: str, legend: list[tuple[str, str]], svg: str) -> str:
+def chart_html(title: str, legend: list[tuple[str, str]], svg: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A chart with its title and legend as HTML above it: they wrap on a phone instead of being clipped."""
     keys = " ".join(  # the spaces between entries are where a narrow screen wraps the legend
         f'<span style="white-space:nowrap;margin-right:0.6em"><span style="color:{color}">━━</span> {name}</span>'
         for name, color in legend
     )
-    return f'<div style="font-size:0.9em;margin:0 0 2px 0"><b style="margin-right:0.6em">{title}</b> {keys}</div>{svg}'
+    head = f'<div{_direction(lang)} style="font-size:0.9em;margin:0 0 2px 0">'
+    return f'{head}<b style="margin-right:0.6em">{title}</b> {keys}</div>{svg}'
 
 
-def density_view(result: dv.Comparison) -> str:
+def density_view(result: dv.Comparison, lang: str = DEFAULT_LANGUAGE) -> str:
     """(a) as on the page: p and q, and their overlap p·q (right axis), the integrand of ∫pq."""
     overlap = result.p * result.q
     series = [
@@ -330,15 +352,16 @@ def density_view(result: dv.Comparison) -> str:
         series,
         (float(result.x[0]), float(result.x[-1])),
         (0.0, top),
-        "x",
-        "density",
+        say("axis_x", lang),
+        say("axis_density", lang),
         y2=((0.0, overlap_top), "p·q"),
+        lang=lang,
     )
-    legend = [("p", COLORS["p"]), ("q", COLORS["q"]), ("p·q (right axis)", COLORS["overlap"])]
-    return chart_html("(a) densities and their overlap", legend, svg)
+    legend = [("p", COLORS["p"]), ("q", COLORS["q"]), (say("legend_overlap", lang), COLORS["overlap"])]
+    return chart_html(say("title_a", lang), legend, svg, lang)
 
 
-def curve_view(title, x_label, x, curves, x_now, values_now, log_x=False) -> str:
+def curve_view(title, x_label, x, curves, x_now, values_now, log_x=False, lang: str = DEFAULT_LANGUAGE) -> str:
     """(b) or (c) as on the page: the same curves, y range and markers as curve_figure."""
     series = [{"name": name, "x": x, "y": curves[name], "color": COLORS[name]} for name in QUANTITIES]
     markers = [{"name": name, "x": x_now, "y": values_now[name], "color": COLORS[name]} for name in QUANTITIES]
@@ -347,14 +370,15 @@ def curve_view(title, x_label, x, curves, x_now, values_now, log_x=False) -> str
         (float(x[0]), float(x[-1])),
         (0.0, curve_y_top(values_now)),
         x_label,
-        "nats",
+        say("axis_nats", lang),
         log_x=log_x,
         markers=markers,
+        lang=lang,
     )
-    return chart_html(title, [(name, COLORS[name]) for name in QUANTITIES], svg)
+    return chart_html(title, [(name, COLORS[name]) for name in QUANTITIES], svg, lang)
 
 
-def table_html(result: dv.Comparison, mixture: bool) -> str:
+def table_html(result: dv.Comparison, mixture: bool, lang: str = DEFAULT_LANGUAGE) -> str:
     """The endpoint's table to six significant digits (quad's error estimate to two), and the D_CS / min KL line."""
     rows = "".join(
         f"<tr><td>{name}</td><td>{'—' if closed is None else f'{closed:.6g}'}</td><td>{numerical:.6g}</td>"
@@ -365,29 +389,35 @@ def table_html(result: dv.Comparison, mixture: bool) -> str:
     return (
         (
             f'<table style="width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:0.9em">'
-            f'<thead><tr><th style="text-align:left">quantity</th><th style="{cell}">closed form</th>'
-            f'<th style="{cell}">numerical (quad)</th><th style="{cell}">abs. error</th></tr></thead>'
+            f'<thead><tr><th style="text-align:left">{say("column.quantity", lang)}</th>'
+            f'<th style="{cell}">{say("column.closed_form", lang)}</th>'
+            f'<th style="{cell}">{say("column.numerical", lang)}</th>'
+            f'<th style="{cell}">{say("column.abs_error", lang)}</th></tr></thead>'
             f"<tbody>{rows}</tbody></table>"
-            f'<p style="font-size:0.9em;margin:4px 0">{ratio_text(result, mixture)}</p>'
+            f'<p{_direction(lang)} style="font-size:0.9em;margin:4px 0">{ratio_text(result, mixture, lang)}</p>'
         )
         .replace("<td>", f'<td style="{cell}">')
         .replace(f'<tr><td style="{cell}">', '<tr><td style="padding:2px 6px">')
     )
 
 
-def ratio_text(result: dv.Comparison, mixture: bool) -> str:
+def ratio_text(result: dv.Comparison, mixture: bool, lang: str = DEFAULT_LANGUAGE) -> str:
     """The homework's inequality D_CS ≤ min KL, live (HTML): the ratio for the current sliders and what is known."""
     values, ratio = result.values, result.cs_over_min_kl
     if math.isnan(ratio):
-        return "p = q: D_CS and both KLs are 0 (the ratio D_CS / min KL is undefined)."
-    numbers = (
-        f"<b>D_CS / min KL = {ratio:.6g}</b> (D_CS = {values['D_CS(p,q)']:.6g}, KL(p‖q) = {values['KL(p||q)']:.6g}, "
-        f"KL(q‖p) = {values['KL(q||p)']:.6g})."
+        return say("ratio_undefined", lang)
+    numbers = say(
+        "ratio_numbers",
+        lang,
+        ratio=f"D_CS / min KL = {ratio:.6g}",
+        cs=f"D_CS = {values['D_CS(p,q)']:.6g}",
+        kl_pq=f"KL(p‖q) = {values['KL(p||q)']:.6g}",
+        kl_qp=f"KL(q‖p) = {values['KL(q||p)']:.6g}",
     )
     if mixture:
-        verdict = "above 1: the inequality fails here" if ratio > 1 else "at most 1 here"
-        return f"{numbers} q is a mixture: D_CS ≤ min KL is not guaranteed; {verdict}."
-    return f"{numbers} Two Gaussians: always below 1 (proof in the homework questions), ½ at equal variances."
+        verdict = say("verdict_fails" if ratio > 1 else "verdict_holds", lang)
+        return tab_string("divergences", "ratio_mixture", lang, numbers=numbers, verdict=verdict)
+    return tab_string("divergences", "ratio_gaussians", lang, numbers=numbers)
 
 
 def _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple[dict, dv.Comparison]:
@@ -422,29 +452,43 @@ def divergences(
     return render(result, **params)
 
 
-def page_view(result: dv.Comparison, mu1, sigma1, mu2, sigma2, mixture, **_) -> tuple[str, str, str, str]:
+def page_view(
+    result: dv.Comparison, mu1, sigma1, mu2, sigma2, mixture, lang: str = DEFAULT_LANGUAGE, **_
+) -> tuple[str, str, str, str]:
     """What the page shows, drawn from the same comparison as the endpoint: charts (a), (b), (c), the table."""
     return (
-        density_view(result),
-        curve_view("(b) against μ₁ − μ₂", "μ₁ − μ₂", result.shifts, result.shift_curves, mu1 - mu2, result.now),
+        density_view(result, lang),
         curve_view(
-            "(c) against σ₂ / σ₁",
-            "σ₂ / σ₁ (log scale)",
+            say("title_b", lang),
+            say("axis_shift", lang),
+            result.shifts,
+            result.shift_curves,
+            mu1 - mu2,
+            result.now,
+            lang=lang,
+        ),
+        curve_view(
+            say("title_c", lang),
+            say("axis_ratio", lang),
             result.sigma_ratios,
             result.ratio_curves,
             sigma2 / sigma1,
             result.now,
             log_x=True,
+            lang=lang,
         ),
-        table_html(result, mixture),
+        table_html(result, mixture, lang),
     )
 
 
 @friendly_errors
-def live_view(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple[str, str, str, str]:
-    """The page's view for its controls: the endpoint's curves and numbers, and the live D_CS / min KL line."""
+def live_view(
+    mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight, request: gr.Request = None
+) -> tuple[str, str, str, str]:
+    """The page's view for its controls, in the language of the page that sent `request`: the endpoint's curves
+    and numbers, and the live D_CS / min KL line."""
     params, result = _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
-    return page_view(result, **params)
+    return page_view(result, **params, lang=request_language(request))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -477,16 +521,28 @@ QUESTIONS = {
 }
 
 
-def apply_preset(name: str) -> tuple:
+def apply_preset(name: str, request: gr.Request = None) -> tuple:
     """The preset's control values, then the view they give (a preset sets the controls without an input event)."""
     case = PRESETS[name]
-    return (*(case[key] for key in PARAMETERS), *live_view(**case))
+    return (*(case[key] for key in PARAMETERS), *live_view(**case, request=request))
 
 
-def show_answer(question: str) -> tuple:
+def show_answer(question: str, request: gr.Request = None) -> tuple:
     """Reveal the answer and, where it has one, set the controls to the case that demonstrates it."""
     name = QUESTIONS[question]
-    return (gr.Markdown(visible=True),) if name is None else (gr.Markdown(visible=True), *apply_preset(name))
+    if name is None:
+        return (gr.Markdown(visible=True),)
+    return (gr.Markdown(visible=True), *apply_preset(name, request))
+
+
+def with_request(fn, key: str):
+    """A button's click event: fn(key, request). (A functools.partial would hide the request's type hint from
+    Gradio, which then passes no request.)"""
+
+    def click(request: gr.Request = None):
+        return fn(key, request)
+
+    return click
 
 
 BENCH_CASES = [
@@ -537,7 +593,7 @@ def build() -> None:
             button = gr.Button("Show answer", size="sm")
             answer = markdown("divergences", "homework", f"{question}_answer", visible=False)
             button.click(
-                functools.partial(show_answer, question),
+                with_request(show_answer, question),
                 None,
                 [answer] if case is None else [answer, *inputs, *view],
                 api_visibility="private",
@@ -547,7 +603,7 @@ def build() -> None:
 
     for name, button in preset_buttons.items():
         button.click(
-            functools.partial(apply_preset, name),
+            with_request(apply_preset, name),
             None,
             [*inputs, *view],
             api_visibility="private",

@@ -3,9 +3,12 @@
 One public endpoint, /estimators(f, m, mu, n, repeats, seed), returns three Plotly figures and a table; every
 control re-runs it live. Each request is validated here, makes one call, models.estimators.run_experiment, and
 its result is drawn; the figure functions only format what the result holds.
+
+Titles, axis and legend labels, table headers, the homework box and error sentences are in the page's language
+(demos/texts/estimators/strings.<lang>.json): the tab's own events take the request and draw in its language;
+the public endpoint has no request and answers in English. The numbers are the same in both.
 """
 
-import functools
 import math
 
 import gradio as gr
@@ -13,8 +16,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, markdown
-from demos.validation import choice, friendly_errors, integer, number
+from demos import LATEX_DELIMITERS, BenchCase, bidi, markdown
+from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.validation import Sentence, choice, friendly_errors, integer, number
 from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
 
 M_RANGE = (-3.0, 3.0)  # scale of f; the gaussian f additionally needs m > 0
@@ -52,9 +56,23 @@ FORMULAS = {
     },
 }
 
-TABLE_HEADERS = ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]
+TABLE_HEADERS = ["estimator", "mean", "true_gradient", "empirical_variance", "exact_variance"]  # the API's columns
 PLOT_HEIGHT = 360
 COLORS = dict(zip(ESTIMATORS, ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c"), strict=True))
+
+
+def say(key: str, lang: str = DEFAULT_LANGUAGE, **values: str) -> str:
+    """This tab's server-made text in `lang`; in Persian each value (a number, a formula) stays left to right."""
+    return tab_string("estimators", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
+
+
+def estimator_name(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An estimator as the legends name it: its identifier in English, its Persian name in Persian."""
+    return say(f"estimator.{name}", lang)
+
+
+def table_headers(lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    return [say(f"column.{column}", lang) for column in TABLE_HEADERS]
 
 
 @friendly_errors
@@ -68,28 +86,45 @@ def validate(f, m, mu, n, repeats, seed) -> tuple:
     f = choice(f, "f", OBJECTIVES)
     m = number(m, "m", *M_RANGE)
     if f == "gaussian" and m <= 0:
-        raise gr.Error(f"The gaussian test function exp(−m·z²) needs m > 0, got m = {m:g}.")
+        raise Sentence("estimators", "error_gaussian_m", m=f"{m:g}")
     mu = number(mu, "mu", *MU_RANGE)
     n = integer(n, "n", *N_RANGE)
     repeats = integer(repeats, "repeats", *REPEATS_RANGE)
     seed = integer(seed, "seed", *SEED_RANGE)
     if n * repeats > MAX_DRAWS:
-        raise gr.Error(
-            f"n × repeats must be at most {MAX_DRAWS:,} per estimator, got {n:,} × {repeats:,} = {n * repeats:,}; "
-            f"lower repeats to {MAX_DRAWS // n:,} or fewer."
+        raise Sentence(
+            "estimators",
+            "error_draws",
+            max=f"{MAX_DRAWS:,}",
+            n=f"{n:,}",
+            repeats=f"{repeats:,}",
+            product=f"{n * repeats:,}",
+            fewer=f"{MAX_DRAWS // n:,}",
         )
     return f, m, mu, n, repeats, seed
 
 
-def render(result: EstimatorsResult) -> tuple:
+def render(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> tuple:
     """The three figures and the table of one experiment (no computation beyond formatting)."""
-    return variance_vs_n_figure(result), variance_vs_mu_figure(result), estimates_figure(result), table(result)
+    return (
+        variance_vs_n_figure(result, lang),
+        variance_vs_mu_figure(result, lang),
+        estimates_figure(result, lang),
+        table(result, lang),
+    )
 
 
-def table(result: EstimatorsResult) -> pd.DataFrame:
+def table_row_name(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The table's estimator column: the identifier (the explanations name the rows by it), after the Persian
+    name on a Persian page."""
+    shown = estimator_name(name, lang)
+    return name if shown == name else f"{shown} ({name})"
+
+
+def table(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     rows = [
         [
-            name,
+            table_row_name(name, lang),
             *map(
                 significant,
                 (
@@ -102,7 +137,7 @@ def table(result: EstimatorsResult) -> pd.DataFrame:
         ]
         for name in ESTIMATORS
     ]
-    return pd.DataFrame(rows, columns=TABLE_HEADERS)
+    return pd.DataFrame(rows, columns=table_headers(lang))
 
 
 def significant(value) -> float:
@@ -110,12 +145,13 @@ def significant(value) -> float:
     return float(f"{value:.6g}")
 
 
-def line_name(name: str, exact: np.ndarray) -> str:
+def line_name(name: str, exact: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> str:
     # A log axis cannot show 0 (pathwise with linear f): say so in the legend rather than leave a gap unexplained.
-    return f"{name} (exact 0, off the log axis)" if not np.any(exact) else name
+    shown = estimator_name(name, lang)
+    return bidi.line(tab_string("estimators", "off_log_axis", lang, name=shown) if not np.any(exact) else shown, lang)
 
 
-def variance_traces(x_line, exact, x_markers, empirical) -> list[dict]:
+def variance_traces(x_line, exact, x_markers, empirical, lang: str = DEFAULT_LANGUAGE) -> list[dict]:
     """One exact line per estimator, and all empirical markers as one trace (fewer traces draw faster)."""
     traces = [
         {
@@ -123,7 +159,7 @@ def variance_traces(x_line, exact, x_markers, empirical) -> list[dict]:
             "x": x_line,
             "y": exact[name],
             "mode": "lines",
-            "name": line_name(name, exact[name]),
+            "name": line_name(name, exact[name], lang),
             "line": {"color": COLORS[name]},
         }
         for name in ESTIMATORS
@@ -136,35 +172,34 @@ def variance_traces(x_line, exact, x_markers, empirical) -> list[dict]:
                 "y": np.concatenate([empirical[name] for name in ESTIMATORS]),
                 "mode": "markers",
                 "marker": {"color": [COLORS[name] for name in ESTIMATORS for _ in x_markers], "size": 8},
-                "text": [name for name in ESTIMATORS for _ in x_markers],
-                "name": "empirical",
+                "text": [bidi.line(estimator_name(name, lang), lang) for name in ESTIMATORS for _ in x_markers],
+                "name": bidi.line(say("empirical", lang), lang),
                 "showlegend": False,
             }
         )
     return traces
 
 
-def variance_vs_n_figure(result: EstimatorsResult) -> go.Figure:
-    traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n)
-    title = f"Variance vs N at μ = {result.mu:g}<br>(dotted: N = {result.n:,})"
-    x_axis = {"title": {"text": "N (samples per estimate)"}, "type": "log"}
-    return figure(traces, title, x_axis=x_axis, marked_x=result.n)
+def variance_vs_n_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+    traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n, lang)
+    title = say("title_by_n", lang, mu=f"{result.mu:g}", n=f"{result.n:,}")
+    x_axis = {"title": {"text": say("axis_n", lang)}, "type": "log"}
+    return figure(traces, title, x_axis=x_axis, marked_x=result.n, lang=lang)
 
 
-def variance_vs_mu_figure(result: EstimatorsResult) -> go.Figure:
-    traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu)
-    title = f"Variance vs μ at N = {result.n:,}" + (
-        "<br>(exact only: N × R too large to sample live)" if result.empirical_by_mu is None else ""
-    )
-    return figure(traces, title, x_axis={"title": {"text": "μ"}}, marked_x=result.mu)
+def variance_vs_mu_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+    traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu, lang)
+    key = "title_by_mu_exact_only" if result.empirical_by_mu is None else "title_by_mu"
+    title = say(key, lang, n=f"{result.n:,}")
+    return figure(traces, title, x_axis={"title": {"text": say("axis_mu", lang)}}, marked_x=result.mu, lang=lang)
 
 
-def estimates_figure(result: EstimatorsResult) -> go.Figure:
+def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     traces = [
         {
             "type": "violin",
             "y": result.estimates[name],
-            "name": name,
+            "name": bidi.line(estimator_name(name, lang), lang),
             "line": {"color": COLORS[name]},
             "points": False,
             "box": {"visible": True},
@@ -173,14 +208,32 @@ def estimates_figure(result: EstimatorsResult) -> go.Figure:
         for name in ESTIMATORS
     ]
     eta = result.true_gradient
-    title = f"The {result.repeats:,} estimates per estimator<br>(dashed: true gradient η = {eta:.4g})"
-    y_axis = {"title": {"text": "estimate of η"}}
+    title = say("title_estimates", lang, repeats=f"{result.repeats:,}", eta=f"{eta:.4g}")
+    y_axis = {"title": {"text": bidi.line(say("axis_estimate", lang), lang)}}
     true_line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": eta, "y1": eta, "line": {"dash": "dash"}}
-    return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False)
+    return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False, lang=lang)
 
 
-def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(), showlegend=True) -> go.Figure:
-    """A Plotly figure of fixed height, log-variance axis unless told otherwise, optional dotted marker line."""
+# Plotly draws its text as SVG in its own font: on a Persian page the app's bundled Persian font comes first (its
+# @font-face covers only the Arabic script, so Latin letters and digits keep Plotly's font).
+PERSIAN_FONT = {"family": "Vazirmatn, 'Open Sans', verdana, arial, sans-serif"}
+
+
+def figure(
+    traces,
+    title,
+    *,
+    x_axis=None,
+    y_axis=None,
+    marked_x=None,
+    shapes=(),
+    showlegend=True,
+    lang: str = DEFAULT_LANGUAGE,
+) -> go.Figure:
+    """A Plotly figure of fixed height, log-variance axis unless told otherwise, optional dotted marker line.
+    Titles in `lang`, each Persian line isolated right to left (Plotly's SVG text is laid out left to right)."""
+    if x_axis and bidi.is_rtl(lang):
+        x_axis = {**x_axis, "title": {"text": bidi.line(x_axis["title"]["text"], lang)}}
     shapes = list(shapes)
     if marked_x is not None:
         shapes.append(
@@ -198,11 +251,11 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
         # No template: plotly.py's default one is ~7 kB of JSON per figure; the few styles we use follow.
         "template": {},
         "plot_bgcolor": "#f5f7fa",
-        "title": {"text": title, "font": {"size": 14}},  # two short lines: a 390-px phone shows them whole
+        "title": {"text": bidi.line(title, lang), "font": {"size": 14}},  # two short lines: a phone shows them whole
         "height": PLOT_HEIGHT,
         "margin": {"l": 60, "r": 20, "t": 60, "b": 120 if showlegend else 40},  # the legend sits below the axis
         "xaxis": x_axis or {},
-        "yaxis": y_axis or {"title": {"text": "variance"}, "type": "log"},
+        "yaxis": y_axis or {"title": {"text": bidi.line(say("axis_variance", lang), lang)}, "type": "log"},
         "shapes": shapes,
         "showlegend": showlegend,
         # Two columns of legend entries under the axis title, whatever the width: a phone shows them unclipped.
@@ -216,43 +269,45 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
             "font": {"size": 11},
         },
     }
+    if bidi.is_rtl(lang):
+        layout["font"] = PERSIAN_FONT
     # Without validation: it costs ~6 ms per figure, more than the whole experiment; these specs are fixed in code
     # and tests/test_estimators.py rebuilds every figure with validation on.
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
-def homework_numbers(result: EstimatorsResult) -> str:
+def homework_numbers(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> str:
     """The homework panel's live box: the closed forms with the current numbers, the sign check and the cost."""
-    lines = [f"**At the current settings:** f = `{result.f}`, m = {result.m:g}, μ = {result.mu:g}, N = {result.n:,}."]
+    f = f"`{result.f}`"
+    lines = [say("homework_settings", lang, f=f, m=f"{result.m:g}", mu=f"{result.mu:g}", n=f"{result.n:,}")]
     if result.closed_forms is None:
-        lines.append(
-            f"Closed forms are shown for {' and '.join(CLOSED_FORM_OBJECTIVES)}; for `{result.f}` the table's "
-            "exact variances come from quadrature."
-        )
+        objectives = tab_string("estimators", "and", lang).join(CLOSED_FORM_OBJECTIVES)
+        lines.append(say("homework_no_closed_form", lang, objectives=objectives, f=f))
     else:
         values = {"@mu": number_latex(result.mu), "@m": number_latex(result.m), "@N": f"{result.n}"}
-        lines += [
-            "",
-            "| estimator | closed form | with these numbers | value | quadrature |",
-            "|---|---|---|---|---|",
-        ]
+        lines += ["", say("homework_table_header", lang), "|---|---|---|---|---|"]
         for name in ESTIMATORS:
             # At N = 1 the leave-one-out estimator has no other sample: it is the score estimator.
             template = FORMULAS[result.f]["score" if name == "score+baseline" and result.n == 1 else name]
             symbolic = substitute(template, {"@mu": r"\mu", "@m": "m", "@N": "N"})
             lines.append(
-                f"| {name} | ${symbolic}$ | ${substitute(template, values)}$ | "
+                f"| {table_row_name(name, lang)} | ${symbolic}$ | ${substitute(template, values)}$ | "
                 f"{result.closed_forms[name]:.6g} | {result.exact[name]:.6g} |"
             )
     mean_score = result.estimates["score"].mean()
+    sign = {"repeats": f"{result.repeats:,}", "mean": f"{mean_score:.6g}", "negative": f"{-mean_score:.6g}"}
+    cost = {
+        "evaluations": f"{2 * result.n:,}",
+        "n": f"{result.n:,}",
+        "measure_valued": f"{result.exact['measure-valued']:.6g}",
+        "pathwise": f"{result.exact['pathwise'] / 2:.6g}",
+        "score": f"{result.exact['score'] / 2:.6g}",
+    }
     lines += [
         "",
-        f"**Sign of the score** (question 3): the {result.repeats:,} score estimates average {mean_score:.6g} "
-        f"(η = {result.true_gradient:.6g}); with μ − z in place of z − μ they would average {-mean_score:.6g}.",
+        say("homework_sign", lang, eta=f"{result.true_gradient:.6g}", **sign),
         "",
-        f"**Equal cost** (question 6): with {2 * result.n:,} evaluations of f per estimate, measure-valued "
-        f"(N = {result.n:,}) has variance {result.exact['measure-valued']:.6g}; pathwise and score with "
-        f"{2 * result.n:,} samples have {result.exact['pathwise'] / 2:.6g} and {result.exact['score'] / 2:.6g}.",
+        say("homework_cost", lang, **cost),
     ]
     return "\n".join(lines)
 
@@ -272,8 +327,21 @@ PLOTS = ("by_n", "by_mu", "estimates")  # the tab's plots, also the suffixes of 
 
 
 @friendly_errors
-def update_view(f, m, mu, n, repeats, seed, homework_open=True, dragging=False, live_plot="by_n", released=False):
-    """The tab's own update: (figures as JSON, table, homework numbers), the public endpoint's figures and table.
+def update_view(
+    f,
+    m,
+    mu,
+    n,
+    repeats,
+    seed,
+    homework_open=True,
+    dragging=False,
+    request: gr.Request = None,
+    live_plot="by_n",
+    released=False,
+):
+    """The tab's own update: (figures as JSON, table, homework numbers), the public endpoint's figures and table,
+    in the language of the page that sent `request`.
 
     Gradio's Plot rebuilds its whole Plotly chart (a new DOM subtree, a full layout) on every new value, which a
     small machine cannot do ten times a second. So the tab's own events send the figures as JSON to a hidden
@@ -281,18 +349,26 @@ def update_view(f, m, mu, n, repeats, seed, homework_open=True, dragging=False, 
     redraws what changed. A slider drag is split as well: while the mouse holds a slider (`dragging`), only the
     table and `live_plot`; on mouse-up (`released`) the rest. Keys, typing and presets send everything at once.
     """
+    lang = request_language(request)
     result = run_experiment(*validate(f, m, mu, n, repeats, seed))
     live = {"table", live_plot}
     wanted = live if dragging else {*PLOTS, "table", "numbers"} - live if released else {*PLOTS, "table", "numbers"}
     if not homework_open:  # its formulas cost the browser a KaTeX pass; the panel computes them when opened
         wanted.discard("numbers")
     draw = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "estimates": estimates_figure}
-    figures = ", ".join(f'"{name}": {draw[name](result).to_json()}' for name in PLOTS if name in wanted)
+    figures = ", ".join(f'"{name}": {draw[name](result, lang).to_json()}' for name in PLOTS if name in wanted)
     return (
         "{" + figures + "}",
-        table(result) if "table" in wanted else gr.skip(),
-        homework_numbers(result) if "numbers" in wanted else gr.skip(),
+        table(result, lang) if "table" in wanted else gr.skip(),
+        homework_numbers(result, lang) if "numbers" in wanted else gr.skip(),
     )
+
+
+@friendly_errors
+def update_view_on_release(f, m, mu, n, repeats, seed, homework_open=True, request: gr.Request = None):
+    """Mouse-up on a slider: the plots the drag did not redraw (an event function of its own, not a
+    functools.partial: Gradio reads the request's type hint only on a plain function)."""
+    return update_view(f, m, mu, n, repeats, seed, homework_open, request=request, released=True)
 
 
 # Draws the figures that update_view sent, on the charts Gradio drew at page load (same config as Gradio's Plot).
@@ -311,29 +387,52 @@ FIGURES_JS = """
 
 
 @friendly_errors
-def update_view_from_log_slider(f, m, mu, log_n, repeats, seed, homework_open=True, dragging=False, released=False):
+def update_view_from_log_slider(
+    f, m, mu, log_n, repeats, seed, homework_open=True, dragging=False, request: gr.Request = None, released=False
+):
     """Moving log₁₀ N: N and the view in one request; N changes the variance-vs-μ curves, so that plot is live."""
     n = n_from_log_slider(log_n)
-    return n, *update_view(f, m, mu, n, repeats, seed, homework_open, dragging, live_plot="by_mu", released=released)
+    view = update_view(
+        f, m, mu, n, repeats, seed, homework_open, dragging, request=request, live_plot="by_mu", released=released
+    )
+    return n, *view
 
 
 @friendly_errors
-def update_view_from_box(f, m, mu, n, repeats, seed, homework_open=True):
+def update_view_from_log_slider_on_release(
+    f, m, mu, log_n, repeats, seed, homework_open=True, request: gr.Request = None
+):
+    """Mouse-up on log₁₀ N: N and the plots the drag did not redraw."""
+    return update_view_from_log_slider(f, m, mu, log_n, repeats, seed, homework_open, request=request, released=True)
+
+
+@friendly_errors
+def update_view_from_box(f, m, mu, n, repeats, seed, homework_open=True, request: gr.Request = None):
     """Typing N: the view, and the log slider moved to match, in one request."""
-    return log_slider_from_n(n), *update_view(f, m, mu, n, repeats, seed, homework_open)
+    return log_slider_from_n(n), *update_view(f, m, mu, n, repeats, seed, homework_open, request=request)
 
 
 @friendly_errors
-def show_homework_numbers(f, m, mu, n, repeats, seed):
+def show_homework_numbers(f, m, mu, n, repeats, seed, request: gr.Request = None):
     """Opening the homework panel: mark it open and fill its numbers for the current settings."""
-    return True, homework_numbers(run_experiment(*validate(f, m, mu, n, repeats, seed)))
+    result = run_experiment(*validate(f, m, mu, n, repeats, seed))
+    return True, homework_numbers(result, request_language(request))
 
 
-def show_answer(key: str):
+def show_answer(key: str, request: gr.Request = None):
     """ "Show answer": reveal the answer, set the controls to its case, and show that case (one request)."""
     preset = PRESETS[key]
     controls = (preset["f"], preset["m"], preset["mu"], math.log10(preset["n"]), preset["n"], preset["repeats"])
-    return (gr.update(visible=True), *controls, preset["seed"], *update_view(**preset))
+    return (gr.update(visible=True), *controls, preset["seed"], *update_view(**preset, request=request))
+
+
+def answer_button(key: str):
+    """The click event of a "Show answer" button: show_answer for its question, with the request."""
+
+    def click(request: gr.Request = None):
+        return show_answer(key, request)
+
+    return click
 
 
 @friendly_errors
@@ -413,13 +512,13 @@ def build() -> None:
     homework.collapse(None, None, homework_open, js="() => false")
     for slider in (m, mu, repeats):
         slider.input(update_view, [*controls_and_panel, dragging], views, js=DRAGGING_JS, **live)
-        slider.release(functools.partial(update_view, released=True), controls_and_panel, views, **live)
+        slider.release(update_view_on_release, controls_and_panel, views, **live)
     log_inputs = [f, m, mu, log_n, repeats, seed, homework_open]
     log_n.input(update_view_from_log_slider, [*log_inputs, dragging], [n, *views], js=DRAGGING_JS, **live)
-    log_n.release(functools.partial(update_view_from_log_slider, released=True), log_inputs, [n, *views], **live)
+    log_n.release(update_view_from_log_slider_on_release, log_inputs, [n, *views], **live)
     for key, button in reveals.items():
         button.click(
-            functools.partial(show_answer, key),
+            answer_button(key),
             None,
             [answers[key], f, m, mu, log_n, n, repeats, seed, *views],
             **live,

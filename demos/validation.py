@@ -7,10 +7,10 @@ too, logging the traceback on the server instead of showing it to a student.
 Error sentences in the page's language, one mechanism for the whole app: a sentence is raised as a `Sentence`,
 a gr.Error that remembers its catalogue key and values (demos/texts/<catalogue>/strings.<lang>.json); it is
 raised in English, so the public API answers exactly as before. A UI event function takes
-`request: gr.Request = None` (placed right after the event's inputs: Gradio passes it by position) and is wrapped
-in `friendly_errors`, which re-says every `Sentence`, and its own "something went wrong", in the language of the
-page that sent the request. Values are formatted by the code that raises (numbers with Latin digits, identical in
-every language); the catalogue only places them.
+`request: gr.Request = None` (on a plain function: Gradio does not read the hint through a functools.partial) and
+is wrapped in `friendly_errors`, which re-says every `Sentence`, and its own "something went wrong", in the
+language of the page that sent the request. Values are formatted by the code that raises (numbers with Latin
+digits, identical in every language); the catalogue only places them.
 """
 
 import functools

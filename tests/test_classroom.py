@@ -257,7 +257,7 @@ def test_link_notices_keep_todays_english_and_follow_a_persian_page():
 def small_linked_app():
     """One tab whose view takes the request (it says which language it drew in) and a public endpoint."""
 
-    def view(x, request: gr.Request = None):
+    def view(x, detail=False, request: gr.Request = None):  # (the request after a parameter the event leaves out)
         if x > 0.9:
             from demos.validation import Sentence
 
@@ -300,3 +300,30 @@ def test_a_persian_page_redraws_its_tabs_in_persian_on_load_and_says_its_notices
     assert notice.value == "“x” was 7, outside its range: set to 1."
     said, _ = rerun(english, state, 1.0)
     assert said.value == "The link's values were not used: x must be in [0, 0.9], got 1."
+
+
+def wait_for_text(locator, pattern, timeout_s: float = 60) -> str:
+    for _ in range(int(timeout_s * 4)):
+        text = (locator.first.text_content() or "") if locator.count() else ""  # (SVG text has no inner_text)
+        if pattern.search(text):
+            return text
+        locator.page.wait_for_timeout(250)
+    raise AssertionError(f"never matched {pattern.pattern}: {text!r}")
+
+
+def test_a_persian_page_opens_with_persian_plots_tables_and_error_sentences(browser, app_url):
+    """What the server draws follows the page: charts and tables of a tab opened by the link, those of a tab
+    opened later by a tap (drawn on load while hidden), and an error sentence."""
+    page = open_page(browser, f"{app_url}?lang=fa&tab=divergences")
+    panel = page.locator("[role=tabpanel]:visible")
+    wait_for_text(panel.locator("th"), PERSIAN)  # the table's headers
+    wait_for_text(panel.locator("b").filter(has_text="(a)"), PERSIAN)  # chart (a)'s title
+    page.get_by_role("tab", name=CATALOGUES["fa"]["tabs.estimators"]).click()
+    wait_for_text(page.locator("#estimators-by_n .gtitle"), PERSIAN)  # Plotly's title, drawn as SVG text
+    wait_for_text(page.locator("[role=tabpanel]:visible .table-wrap th, [role=tabpanel]:visible th"), PERSIAN)
+    seed = page.locator("[role=tabpanel]:visible input[type=number]").last  # the seed box
+    seed.fill("-1")
+    seed.press("Enter")
+    toast = wait_for_text(page.locator('[data-testid="toast-body"]'), PERSIAN)
+    assert "seed" in toast and "-1" in toast
+    page.context.close()

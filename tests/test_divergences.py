@@ -673,3 +673,135 @@ def test_sliders_sit_beside_or_above_their_plot(browser, app_url):
         heading = charts.nth(index).locator("xpath=preceding-sibling::div[1]")
         assert heading.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), heading.inner_text()
     page.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The page's language: a Persian page gets Persian charts, table and notes with the same numbers; the API English
+
+PERSIAN = re.compile(r"[\u0600-\u06FF]")
+
+
+class PageRequest:
+    """What Gradio hands a UI event: the page's address in the Referer (API callers send none)."""
+
+    def __init__(self, lang):
+        self.query_params = {}
+        self.headers = {"referer": f"http://127.0.0.1:7860/?tab=divergences&lang={lang}"}
+
+
+FA, EN = PageRequest("fa"), PageRequest("en")
+
+
+def _words(html: str) -> str:
+    """The text a reader sees in a piece of the page's HTML/SVG, direction marks removed."""
+    from demos import bidi
+
+    return bidi.plain(re.sub(r"<[^>]+>", " ", html))
+
+
+def _numbers_drawn(html: str) -> list:
+    """Everything numeric a view draws: polylines, markers, tick labels and table cells."""
+    points = re.findall(r'points="([^"]+)"', html)
+    circles = re.findall(r'<circle cx="([^"]+)" cy="([^"]+)"', html)
+    ticks = re.findall(r">([-0-9.e+]+)</text>", html)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    return [points, circles, ticks, cells]
+
+
+@pytest.mark.parametrize("mixture", [False, True])
+def test_a_persian_page_gets_persian_charts_table_and_notes_with_the_same_numbers(mixture):
+    from demos import divergences as tab
+
+    case = {**tab.DEFAULTS, "mixture": mixture}
+    english = tab.live_view(**case, request=EN)
+    persian = tab.live_view(**case, request=FA)
+    titles = [tab.say(key, "fa") for key in ("title_a", "title_b", "title_c")]
+    for chart, english_chart, title in zip(persian[:3], english[:3], titles, strict=True):
+        assert f'<b style="margin-right:0.6em">{title}</b>' in chart and PERSIAN.search(title)
+        assert _numbers_drawn(chart) == _numbers_drawn(english_chart)
+        assert ' dir="rtl"' in chart and ' direction="ltr"' in chart  # Persian head, the chart itself left to right
+    assert PERSIAN.search(_words(re.search(r"<svg.*</svg>", persian[0]).group(0)))  # axis labels drawn in Persian
+    assert tab.say("legend_overlap", "fa") in persian[0]
+    table, english_table = persian[3], english[3]
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", table)
+    assert headers == [tab.say(f"column.{c}", "fa") for c in ("quantity", "closed_form", "numerical", "abs_error")]
+    assert all(PERSIAN.search(header) for header in headers)
+    assert re.search("<tbody>.*</tbody>", table).group(0) == re.search("<tbody>.*</tbody>", english_table).group(0)
+    ratio, english_ratio = (re.search(r"<p[^>]*>(.*)</p>", t).group(1) for t in (table, english_table))
+    assert PERSIAN.search(ratio) and not PERSIAN.search(english_ratio)
+    number = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+    assert sorted(number.findall(_words(ratio))) == sorted(number.findall(_words(english_ratio)))
+    assert '<p dir="rtl"' in table
+
+
+def test_the_api_and_an_english_page_keep_todays_english():
+    from demos import divergences as tab
+
+    figures = tab.divergences(**tab.DEFAULTS)
+    assert [figure.layout.title.text for figure in figures[:3]] == [
+        "(a) densities and their overlap",
+        "(b) against μ₁ − μ₂",
+        "(c) against σ₂ / σ₁",
+    ]
+    assert figures[1].layout.xaxis.title.text == "μ₁ − μ₂"
+    assert figures[2].layout.xaxis.title.text == "σ₂ / σ₁ (log scale)"
+    assert figures[0].layout.yaxis.title.text == "density" and figures[1].layout.yaxis.title.text == "divergence (nats)"
+    assert [trace.name for trace in figures[0].data] == ["p", "q", "p·q (right axis)"]
+    view = tab.live_view(**tab.DEFAULTS)
+    assert view == tab.live_view(**tab.DEFAULTS, request=EN)
+    assert view[0].startswith('<div style="font-size:0.9em;margin:0 0 2px 0"><b style="margin-right:0.6em">(a) ')
+    assert 'aria-label="density against x"' in view[0] and ">nats</text>" in view[1]
+    assert '<th style="text-align:left">quantity</th>' in view[3] and "abs. error</th>" in view[3]
+    assert "Two Gaussians: always below 1 (proof in the homework questions), ½ at equal variances." in view[3]
+    assert "dir=" not in "".join(view) and "direction=" not in "".join(view)
+
+
+@pytest.mark.parametrize(("change", "named"), BAD_INPUTS)
+def test_a_persian_page_gets_persian_error_sentences_the_api_english_ones(change, named):
+    from demos import divergences as tab
+
+    arguments = {**tab.DEFAULTS, "mixture": True, **change}
+    with pytest.raises(gr.Error) as api:
+        tab.divergences(**arguments)
+    with pytest.raises(gr.Error) as english:
+        tab.live_view(**arguments, request=EN)
+    with pytest.raises(gr.Error) as persian:
+        tab.live_view(**arguments, request=FA)
+    assert english.value.message == api.value.message and not PERSIAN.search(api.value.message)
+    assert PERSIAN.search(persian.value.message) and named in persian.value.message
+
+
+def test_presets_and_answers_draw_in_the_page_language():
+    from demos import divergences as tab
+
+    name = next(iter(tab.PRESETS))
+    persian = tab.apply_preset(name, FA)[len(tab.PARAMETERS) :]
+    assert persian == tab.live_view(**tab.PRESETS[name], request=FA) and PERSIAN.search(persian[3])
+    assert tab.show_answer("equal", FA)[1 + len(tab.PARAMETERS) :] == tab.live_view(
+        **tab.PRESETS[tab.QUESTIONS["equal"]], request=FA
+    )
+    assert tab.with_request(tab.apply_preset, name)(FA) == tab.apply_preset(name, FA)
+
+
+def test_every_event_of_the_tab_that_draws_text_gets_the_request_from_gradio():
+    """Gradio passes gr.Request by position and reads its type hint only on a plain function (not through a
+    functools.partial): every event that draws the view must receive the request where its parameter is."""
+    import inspect
+
+    from gradio.helpers import special_args
+
+    from demos import divergences as tab
+
+    with gr.Blocks() as demo:
+        tab.build()
+    marker, drawing = object(), 0
+    for block_fn in demo.fns.values():
+        if block_fn.fn is None or block_fn.api_visibility == "public":
+            continue
+        if "request" not in inspect.signature(block_fn.fn).parameters:
+            assert len(block_fn.outputs) <= 1, f"{block_fn.fn} draws the view without knowing the page's language"
+            continue
+        arguments, *_ = special_args(block_fn.fn, [None] * len(block_fn.inputs), request=marker)
+        assert inspect.signature(block_fn.fn).bind(*arguments).arguments["request"] is marker, block_fn.fn
+        drawing += 1
+    assert drawing == 1 + len(tab.PRESETS) + len(tab.QUESTIONS)

@@ -5,6 +5,7 @@ would pass with probability ≈ 1 − 1e-4 per check, so a failure means a wrong
 """
 
 import base64
+import inspect
 import json
 import math
 import re
@@ -16,8 +17,8 @@ from gradio_client.exceptions import AppError
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import integrate, stats
 
+from demos import bidi, tab_sections, tab_text
 from demos import estimators as tab
-from demos import tab_sections, tab_text
 from models.estimators import (
     ESTIMATORS,
     OBJECTIVES,
@@ -520,3 +521,138 @@ def test_no_retired_wrong_claim_in_the_tabs_texts():
         # The homework's sign μ − z appears only where question 3 quotes it.
         if where != "sign_question":
             assert r"=\mu-z" not in text.replace(" ", ""), where
+
+
+# --- The page's language -------------------------------------------------------------------------------------------
+
+PERSIAN = re.compile(r"[\u0600-\u06FF]")
+NUMBER_IN_TEXT = re.compile(r"[-+−]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?")  # Latin digits only
+
+
+class PageRequest:
+    """What Gradio hands a UI event: the page's address in the Referer (API callers send none)."""
+
+    def __init__(self, lang):
+        self.query_params = {}
+        self.headers = {"referer": f"http://127.0.0.1:7860/?tab=estimators&lang={lang}"}
+
+
+FA, EN = PageRequest("fa"), PageRequest("en")
+
+
+def numbers_in(text: str) -> list[str]:
+    return sorted(NUMBER_IN_TEXT.findall(bidi.plain(text)))
+
+
+def texts_of(figure: dict) -> dict:
+    """A figure's words: title, axis titles and legend, hover and category names."""
+    layout = figure["layout"]
+    return {
+        "title": layout["title"]["text"],
+        "x": layout["xaxis"].get("title", {}).get("text"),
+        "y": layout["yaxis"]["title"]["text"],
+        "names": [trace["name"] for trace in figure["data"]],
+    }
+
+
+def test_a_persian_page_gets_persian_plots_table_and_homework_with_the_same_numbers():
+    english_figures, english_table, english_numbers = sent(tab.update_view(**tab.DEFAULTS, request=EN))
+    figures, table, numbers = sent(tab.update_view(**tab.DEFAULTS, request=FA))
+    result = run_experiment_for(tab.DEFAULTS)
+    expected_titles = {
+        "by_n": tab.say("title_by_n", "fa", mu="1", n="10"),
+        "by_mu": tab.say("title_by_mu", "fa", n="10"),
+        "estimates": tab.say("title_estimates", "fa", repeats="100", eta=f"{result.true_gradient:.4g}"),
+    }
+    for name in tab.PLOTS:
+        words = texts_of(figures[name])
+        assert bidi.plain(words["title"]) == bidi.plain(expected_titles[name]), name
+        assert PERSIAN.search(words["title"]) and PERSIAN.search(words["y"]), name
+        assert all(PERSIAN.search(name_) for name_ in words["names"][: len(ESTIMATORS)]), name
+        # the same curves, markers and violins: only the words differ
+        for trace, english in zip(figures[name]["data"], english_figures[name]["data"], strict=True):
+            for axis in ("x", "y"):
+                if axis in trace:
+                    assert np.array_equal(decoded(trace[axis]), decoded(english[axis])), name
+        assert numbers_in(words["title"]) == numbers_in(texts_of(english_figures[name])["title"]), name
+    assert PERSIAN.search(texts_of(figures["by_n"])["x"])
+    assert list(table.columns) == tab.table_headers("fa") and all(PERSIAN.search(c) for c in table.columns)
+    assert table.iloc[:, 1:].equals(english_table.iloc[:, 1:].set_axis(table.columns[1:], axis=1))
+    assert [row.split(" (")[-1].rstrip(")") for row in table.iloc[:, 0]] == list(ESTIMATORS)
+    assert PERSIAN.search(numbers) and numbers_in(numbers) == numbers_in(english_numbers)
+    assert tab.say("homework_table_header", "fa") in numbers
+
+
+def run_experiment_for(kwargs):
+    from models.estimators import run_experiment
+
+    return run_experiment(**kwargs)
+
+
+def test_the_api_and_an_english_page_keep_todays_english():
+    figures = tab.compare_estimators(**tab.DEFAULTS)
+    words = [texts_of(as_dict(figure)) for figure in figures[:3]]
+    assert words[0]["title"] == "Variance vs N at μ = 1<br>(dotted: N = 10)"
+    assert words[0]["x"] == "N (samples per estimate)" and words[0]["y"] == "variance"
+    assert words[1]["title"] == "Variance vs μ at N = 10" and words[1]["x"] == "μ"
+    assert words[2]["title"].startswith("The 100 estimates per estimator<br>(dashed: true gradient η = ")
+    assert words[2]["y"] == "estimate of η" and words[2]["names"] == list(ESTIMATORS)
+    assert words[0]["names"][: len(ESTIMATORS)] == list(ESTIMATORS)
+    assert list(figures[3].columns) == tab.TABLE_HEADERS and figures[3]["estimator"].tolist() == list(ESTIMATORS)
+    assert "font" not in as_dict(figures[0])["layout"]
+    # an English page (or a call without a request) gets exactly the API's figures and table
+    for request in (EN, None):
+        shown, table, _ = sent(tab.update_view(**tab.DEFAULTS, request=request))
+        assert shown == dict(zip(tab.PLOTS, map(as_dict, figures[:3]), strict=True)) and table.equals(figures[3])
+    linear = tab.compare_estimators(**{**tab.DEFAULTS, "f": "linear"})
+    assert texts_of(as_dict(linear[0]))["names"][0] == "pathwise (exact 0, off the log axis)"
+    numbers = tab.homework_numbers(run_experiment_for(tab.DEFAULTS))
+    assert numbers.startswith("**At the current settings:** f = `square`, m = 1, μ = 1, N = 10.")
+    assert "| estimator | closed form | with these numbers | value | quadrature |" in numbers
+
+
+def test_persian_plot_text_is_isolated_right_to_left_with_its_numbers_left_to_right():
+    """Plotly lays SVG text out left to right: each Persian line must carry its own direction."""
+    figures, _, _ = sent(tab.update_view(**tab.DEFAULTS, request=FA))
+    for figure in figures.values():
+        for line in figure["layout"]["title"]["text"].split("<br>"):
+            assert line.startswith(bidi.RLI) and line.endswith(bidi.PDI)
+        assert figure["layout"]["font"] == tab.PERSIAN_FONT
+    assert bidi.ltr("10", "fa") in figures["by_n"]["layout"]["title"]["text"]
+    linear, _, _ = sent(tab.update_view(**{**tab.DEFAULTS, "f": "linear"}, request=FA))
+    off_axis = linear["by_n"]["data"][0]["name"]
+    assert PERSIAN.search(off_axis) and "0" in off_axis and "exact" not in off_axis
+
+
+@pytest.mark.parametrize(("change", "phrase"), BAD_INPUTS)
+def test_a_persian_page_gets_persian_error_sentences_the_api_english_ones(change, phrase):
+    with pytest.raises(gr.Error) as english:
+        tab.update_view(**{**tab.DEFAULTS, **change}, request=EN)
+    with pytest.raises(gr.Error) as persian:
+        tab.update_view(**{**tab.DEFAULTS, **change}, request=FA)
+    assert phrase in english.value.message and not PERSIAN.search(english.value.message)
+    assert PERSIAN.search(persian.value.message) and phrase not in persian.value.message
+    assert numbers_in(persian.value.message) == numbers_in(english.value.message)
+
+
+def test_every_event_of_the_tab_that_draws_text_gets_the_request_from_gradio():
+    """Gradio passes gr.Request by position and reads its type hint only on a plain function (not through a
+    functools.partial): every event that draws text must receive the request where its `request` parameter is."""
+    from gradio.helpers import special_args
+
+    with gr.Blocks() as demo:
+        tab.build()
+    marker = object()
+    drawing = 0
+    for block_fn in demo.fns.values():
+        if block_fn.fn is None or block_fn.api_visibility == "public":
+            continue
+        parameters = inspect.signature(block_fn.fn).parameters
+        if "request" not in parameters:
+            assert len(block_fn.outputs) <= 1, f"{block_fn.fn} draws the view without knowing the page's language"
+            continue
+        arguments, *_ = special_args(block_fn.fn, [None] * len(block_fn.inputs), request=marker)
+        bound = inspect.signature(block_fn.fn).bind(*arguments)
+        assert bound.arguments["request"] is marker, block_fn.fn
+        drawing += 1
+    assert drawing >= 7  # f/seed, N box, homework, three sliders and their mouse-ups, log N twice, six answers
