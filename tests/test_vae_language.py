@@ -277,3 +277,23 @@ def test_vae_tab_redraws_its_first_views_in_persian_on_load():
     link.query_params = {"tab": "vae", "model": "cs", "lang": "fa"}  # (Gradio's client sends the page's query)
     _, table, prd, *_ = event.fn(link)
     assert table == prd == gr.skip()  # the link's model.change draws the CS-VAE's metrics, in Persian
+
+
+# --- Through the server ------------------------------------------------------------------------------------------
+
+
+def test_through_the_server_a_persian_page_gets_persian_and_the_api_client_english(app_url, client):
+    """Gradio passes the request to the event: the page's Referer makes it Persian; gradio_client sends none."""
+    import json
+
+    import httpx
+
+    with httpx.Client(base_url=app_url + "gradio_api/", timeout=120) as http:
+        page = {"referer": app_url + "?tab=vae&lang=fa"}
+        event = http.post("call/vae_metrics", json={"data": ["kl", QUALITY_SAMPLES, 0]}, headers=page).json()
+        lines = http.get(f"call/vae_metrics/{event['event_id']}").text.splitlines()
+    (table,) = json.loads(next(line for line in reversed(lines) if line.startswith("data:"))[5:])
+    assert [plain(header) for header in table["headers"]] == [vae("metrics_header_metric"), vae("metrics_header_value")]
+    english = client.predict(model="kl", n=QUALITY_SAMPLES, seed=0, api_name="/vae_metrics")
+    assert english["headers"] == ["metric", "value"] and english["data"][0][0] == "FID samples"
+    assert [row[1] for row in table["data"]] == [row[1] for row in english["data"]]
