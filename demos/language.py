@@ -149,7 +149,8 @@ def css() -> str:
     return f"""
 @font-face {{ font-family: "Vazirmatn"; src: url("/gradio_api/file={FONT_PATH}") format("woff2");
   font-weight: 100 900; font-display: swap; unicode-range: U+0600-06FF, U+0750-077F, U+200C-200F, U+FB50-FDFF, U+FE70-FEFF; }}
-body.gml-fa gradio-app {{ --font: "Vazirmatn", "Source Sans Pro", ui-sans-serif, system-ui, sans-serif; }}
+body.gml-fa gradio-app {{ --font: "Vazirmatn", "Source Sans Pro", ui-sans-serif, system-ui, sans-serif;
+  --font-mono: "IBM Plex Mono", "Vazirmatn", ui-monospace, monospace; }}  /* table cells: Persian glyphs too */
 body.gml-fa .prose, body.gml-fa .md, body.gml-fa label, body.gml-fa .block-info, body.gml-fa [role="tablist"] {{
   direction: rtl; text-align: right; font-family: var(--font); }}
 body.gml-fa .katex, body.gml-fa code, body.gml-fa pre, body.gml-fa table, body.gml-fa .js-plotly-plot, body.gml-fa svg,

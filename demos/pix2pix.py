@@ -14,16 +14,15 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from demos import TORCH_QUEUE, BenchCase, markdown, show_unavailable, zerogpu
-from demos.validation import ValidatedNumber, choice, flag, friendly_errors, integer
+from demos import TORCH_QUEUE, BenchCase, bidi, markdown, show_unavailable, zerogpu
+from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.validation import Sentence, ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.pix2pix import GENERATORS, SketchResult, load_models, sketch_to_image
 
-MODEL_LABELS = [("GAN (L1 + adversarial)", "gan"), ("L1 only (baseline)", "l1")]
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "pix2pix_examples"
 MAX_SIDE = 1024  # larger uploads are downscaled before anything else
 MAX_SEED = 2**31 - 1
-DRAW_HINT = "Draw something with the black pen (or pick an example)."
 CANVAS_SIZE = (384, 384)
 # Homework panel: what each "Show answer" sets (model, dropout, seed); None leaves the controls alone.
 PRESETS = {
@@ -38,7 +37,20 @@ PRESETS = {
 TRAIN_COMMAND = " && ".join(  # the shared data-building step once
     dict.fromkeys(part for name in GENERATORS.values() for part in RETRAIN_COMMANDS[name].split(" && "))
 )
-INVERTED_NOTE = "The image was mostly dark, so its negative was used (black lines on white). "
+CATALOGUE = "pix2pix"  # the tab's server-made text: demos/texts/pix2pix/strings.<lang>.json
+
+
+def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    return tab_string(CATALOGUE, key, lang, **values)
+
+
+def model_labels(lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
+    """The model radio's choices (label, API value), labelled in `lang`."""
+    return [(text("model_gan", lang), "gan"), (text("model_l1", lang), "l1")]
+
+
+MODEL_LABELS = model_labels()
+DRAW_HINT = text("draw_hint")  # the status line before any drawing (English; `text("draw_hint", lang)` otherwise)
 
 
 # --- the canvas value -> the model's input ---------------------------------------------------------------------
@@ -60,7 +72,7 @@ def as_pil(value, what: str) -> Image.Image | None:
                 return image
         except OSError:
             pass
-    raise gr.Error(f"The sketch's {what} is not a readable image.")
+    raise Sentence(CATALOGUE, "not_readable", what=what)
 
 
 def flatten_on_white(image: Image.Image) -> Image.Image:
@@ -76,7 +88,7 @@ def canvas_drawing(sketch) -> Image.Image | None:
     if sketch is None:
         return None
     if not isinstance(sketch, dict):
-        raise gr.Error("The sketch must be the canvas value: a dict with 'background', 'layers' and 'composite'.")
+        raise Sentence(CATALOGUE, "sketch_not_dict")
     composite = as_pil(sketch.get("composite"), "composite")
     if composite is not None:
         return flatten_on_white(composite)
@@ -84,7 +96,7 @@ def canvas_drawing(sketch) -> Image.Image | None:
     parts = [as_pil(sketch.get("background"), "background")]
     layers = sketch.get("layers") or []
     if not isinstance(layers, list):
-        raise gr.Error("The sketch's 'layers' must be a list of images.")
+        raise Sentence(CATALOGUE, "layers_not_list")
     parts += [as_pil(layer, "layer") for layer in layers]
     parts = [p.convert("RGBA") for p in parts if p is not None]
     if not parts:
@@ -103,7 +115,7 @@ def models_or_error():
     try:
         return load_models()
     except CheckpointError as exc:
-        raise gr.Error(f"The pix2pix models are not available: {exc} Train them with: {TRAIN_COMMAND}") from None
+        raise Sentence(CATALOGUE, "models_unavailable", reason=str(exc), command=TRAIN_COMMAND) from None
 
 
 def generate(sketch, model: str, stochastic: bool, seed: int, judge: bool) -> SketchResult:
@@ -136,19 +148,29 @@ def sketch2image(sketch, model: str = "gan", stochastic: bool = False, seed: int
     return generate(sketch, model, stochastic, seed, judge=False).image
 
 
+def status_line(result: SketchResult, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The live view's status in `lang`: the time and device, and how much of the output the PatchGAN calls real."""
+    note = text("inverted", lang) if result.inverted else ""
+    if result.realness is None:
+        return note + text("draw_hint", lang)
+    return note + text(
+        "status",
+        lang,
+        ms=result.seconds * 1000,
+        device=bidi.ltr(str(result.device), lang),
+        real=100 * (result.realness > 0.5).mean(),
+        mean=result.realness.mean(),
+    )
+
+
 @friendly_errors
-def draw(sketch, model, stochastic, seed):
-    """The tab's live view: output, discriminator heatmap and a status line."""
+def draw(sketch, model, stochastic, seed, request: gr.Request = None):
+    """The tab's live view: output, discriminator heatmap and a status line in the page's language."""
     model, stochastic, seed = validated(model, stochastic, seed)
     result = generate(sketch, model, stochastic, seed, judge=True)
-    note = INVERTED_NOTE if result.inverted else ""
+    status = status_line(result, request_language(request))
     if result.realness is None:
-        return result.image, None, f"{note}{DRAW_HINT}"
-    status = (
-        f"{note}Generated in **{result.seconds * 1000:.1f} ms** on **{result.device}**. "
-        f"The discriminator rates **{100 * (result.realness > 0.5).mean():.0f}%** of the patches real "
-        f"(mean probability {result.realness.mean():.2f})."
-    )
+        return result.image, None, status
     return enlarged(result.image, 3), enlarged(realness_overlay(result.image, result.realness), 2), status
 
 
@@ -290,5 +312,12 @@ def build() -> None:
         button.click(
             functools.partial(reveal, key), None, [answers[key], model, stochastic, seed], api_visibility="private"
         )
+
+    def page_language_choices(request: gr.Request = None):
+        """The model choices in the page's language (the live view's own rerun on load writes its status in it)."""
+        lang = request_language(request)
+        return gr.skip() if lang == DEFAULT_LANGUAGE else gr.Radio(choices=model_labels(lang))
+
+    gr.on(None, page_language_choices, None, model, api_visibility="private", show_progress="hidden")  # on load
     # The public endpoint: same computation, the image only. Its trigger is hidden; API clients call it by name.
     gr.Button(visible=False).click(sketch2image, inputs, output, api_name="sketch2image", **TORCH_QUEUE)

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import torch
 
@@ -29,10 +30,12 @@ from demos import (
     METRICS_QUEUE,
     TORCH_QUEUE,
     BenchCase,
+    bidi,
     markdown,
     show_unavailable,
     vae_live,
 )
+from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
 from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
 from models.classifier import CLASSIFIER_NAME
@@ -83,8 +86,50 @@ METRIC_ROWS = (
     "F8 (PRD)",
     "F1/8 (PRD)",
 )
+METRIC_KEYS = dict(  # each row's key in demos/texts/vae/strings.<lang>.json
+    zip(
+        METRIC_ROWS,
+        (
+            "metric_fid_samples",
+            "metric_fid_reconstructions",
+            "metric_is_samples",
+            "metric_precision",
+            "metric_recall",
+            "metric_ppl",
+            "metric_ppl_standard_error",
+            "metric_f8",
+            "metric_f1_8",
+        ),
+        strict=True,
+    )
+)
 QUALITY_CACHE_SIZE = 64  # distinct (model, n, seed) reports kept; a classroom mostly asks for the defaults
 DIGIT_IMPORTANCE_SAMPLES = 500  # per digit, for the live decomposition of the homework's question 2b
+
+
+def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """The tab's server-made string (demos/texts/vae/strings.<lang>.json)."""
+    return tab_string("vae", key, lang, **values)
+
+
+def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """A string for a Plotly title, axis or legend: SVG text in a left-to-right chart, so Persian is isolated
+    right to left (English unchanged)."""
+    return bidi.line(text(key, lang, **values), lang)
+
+
+def cell(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A table cell or header: a Persian one isolated right to left, so that its Latin words (FID, PPL) keep their
+    place whatever the cell's direction (English unchanged)."""
+    return bidi.line(text(key, lang), lang)
+
+
+def localized_table(rows: list[list], header_keys: tuple[str, ...], lang: str):
+    """Rows for a Dataframe output: as they are in English (the component's own headers, and the public API's
+    answer), with the headers in the page's language otherwise."""
+    if lang == DEFAULT_LANGUAGE:
+        return rows
+    return pd.DataFrame(rows, columns=[cell(key, lang) for key in header_keys])
 
 
 class Loaded(NamedTuple):
@@ -164,7 +209,7 @@ def tile(images: torch.Tensor, columns: int, marked_columns=(), scale: int = SCA
     return canvas.repeat(scale, axis=0).repeat(scale, axis=1)
 
 
-def latent_map_figure(result: LatentMap) -> go.Figure:
+def latent_map_figure(result: LatentMap, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     figure = go.Figure(
         [
             go.Scattergl(
@@ -178,17 +223,17 @@ def latent_map_figure(result: LatentMap) -> go.Figure:
         ]
     )
     figure.update_layout(
-        title="μ(x) of the 2,000 test digits, coloured by label",
+        title=plot_text("latent_map_title", lang),
         xaxis_title="z₁",
         yaxis_title="z₂",
-        legend_title="digit",
+        legend_title=plot_text("digit", lang),
         height=520,
         margin={"l": 40, "r": 10, "t": 40, "b": 40},
     )
     return figure
 
 
-def prd_figure(label: str, report: QualityReport) -> go.Figure:
+def prd_figure(label: str, report: QualityReport, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     prd = report.prd
     figure = go.Figure(
         go.Scatter(
@@ -199,9 +244,9 @@ def prd_figure(label: str, report: QualityReport) -> go.Figure:
         )
     )
     figure.update_layout(
-        title="PRD curve of the samples against the test digits (Sajjadi et al. 2018)",
-        xaxis={"title": "recall β", "range": [0, 1.02]},
-        yaxis={"title": "precision α", "range": [0, 1.02]},
+        title=plot_text("prd_title", lang),
+        xaxis={"title": plot_text("prd_recall", lang), "range": [0, 1.02]},
+        yaxis={"title": plot_text("prd_precision", lang), "range": [0, 1.02]},
         height=400,
         showlegend=True,
         legend={"x": 0.02, "y": 0.02},
@@ -265,7 +310,7 @@ def _quality_arguments(model, n, seed) -> tuple[str, int, int]:
 
 
 @friendly_errors
-def vae_sample(model, n, temperature, seed) -> np.ndarray:
+def vae_sample(model, n, temperature, seed, request: gr.Request = None) -> np.ndarray:
     """n ∈ [1, 64] digits decoded from z = temperature·ε, ε ~ N(0, I); temperature ∈ [0.1, 3]; seed ∈ [0, 2³¹−1]."""
     key = _model_key(model)
     n = integer(n, "n", 1, MAX_SAMPLES)
@@ -275,7 +320,7 @@ def vae_sample(model, n, temperature, seed) -> np.ndarray:
 
 
 @friendly_errors
-def vae_traverse(model, digit_index, span) -> tuple[np.ndarray, np.ndarray]:
+def vae_traverse(model, digit_index, span, request: gr.Request = None) -> tuple[np.ndarray, np.ndarray]:
     """Decode μ(x) + offset·e_d for test digit x (index ∈ [0, 1999]) and offsets −span…+span (span ∈ [0.5, 5]).
 
     Rows are the latent dims, most active first; the marked middle column is offset 0.
@@ -292,10 +337,16 @@ def vae_traverse(model, digit_index, span) -> tuple[np.ndarray, np.ndarray]:
 
 
 @friendly_errors
-def vae_metrics(model, n, seed) -> list[list]:
-    """FID/IS/precision/recall/PPL/PRD of n ∈ [100, 5000] prior samples, and FID of the test reconstructions."""
-    report = quality(*_quality_arguments(model, n, seed))
-    return [[row, round(report.rows[row], 4)] for row in METRIC_ROWS]  # rows of the `metric, value` table
+def vae_metrics(model, n, seed, request: gr.Request = None):
+    """FID/IS/precision/recall/PPL/PRD of n ∈ [100, 5000] prior samples, and FID of the test reconstructions.
+
+    Rows of the `metric, value` table; on a page in another language, a table with its rows and headers in it."""
+    return metrics_view(quality(*_quality_arguments(model, n, seed)), request_language(request))
+
+
+def metrics_view(report: QualityReport, lang: str = DEFAULT_LANGUAGE):
+    rows = [[cell(METRIC_KEYS[row], lang), round(report.rows[row], 4)] for row in METRIC_ROWS]
+    return localized_table(rows, ("metrics_header_metric", "metrics_header_value"), lang)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -303,23 +354,25 @@ def vae_metrics(model, n, seed) -> list[list]:
 
 
 @friendly_errors
-def metrics_plot(model, n, seed) -> go.Figure:
+def metrics_plot(model, n, seed, request: gr.Request = None) -> go.Figure:
     """The PRD curve of the report that vae_metrics just produced (from the cache: nothing is recomputed)."""
     key, n, seed = _quality_arguments(model, n, seed)
-    return prd_figure(MODELS[key][0], quality(key, n, seed))
+    return prd_figure(MODELS[key][0], quality(key, n, seed), request_language(request))
 
 
 @friendly_errors
-def interpolation(model, first_index, second_index) -> np.ndarray:
+def interpolation(model, first_index, second_index, request: gr.Request = None) -> np.ndarray:
     """The decoded straight line from μ(first) to μ(second); the originals frame it, marked."""
     key = _model_key(model)
-    first, second = _test_index(first_index, "first digit"), _test_index(second_index, "second digit")
+    lang = request_language(request)  # the names are words, not API parameters: in the page's language
+    first = _test_index(first_index, text("first_digit", lang))
+    second = _test_index(second_index, text("second_digit", lang))
     row = interpolate(loaded().models[key], loaded().test_images[[first, second]], INTERPOLATION_STEPS)
     return tile(row, len(row), marked_columns=[0, len(row) - 1])
 
 
 @friendly_errors
-def reconstructions(model, seed) -> np.ndarray:
+def reconstructions(model, seed, request: gr.Request = None) -> np.ndarray:
     """Random test digits (top row) and their reconstructions at z = μ(x) (bottom row)."""
     key = _model_key(model)
     seed = integer(seed, "seed", 0, MAX_SEED)
@@ -329,9 +382,13 @@ def reconstructions(model, seed) -> np.ndarray:
     return tile(torch.cat([originals, reconstruct(loaded().models[key], originals)]), RECONSTRUCTIONS)
 
 
+TERMS_HEADERS = ("terms_header_term", "terms_header_digit", "terms_header_mean")
+
+
 @friendly_errors
-def decomposition(model, digit_index) -> tuple[np.ndarray, list[list]]:
-    """The terms of E_q[log p(x|z)] = log p(x) − KL(q‖p(z|x)) + KL(q‖p(z)) for one test digit (homework 2b)."""
+def decomposition(model, digit_index, lang: str = DEFAULT_LANGUAGE) -> tuple:
+    """The terms of E_q[log p(x|z)] = log p(x) − KL(q‖p(z|x)) + KL(q‖p(z)) for one test digit (homework 2b):
+    (the digit, rows `term, this digit, test-split mean`, a table with headers in `lang` where it is not English)."""
     key = _model_key(model)
     index = _test_index(digit_index, "digit_index")
     state = loaded()
@@ -340,13 +397,14 @@ def decomposition(model, digit_index) -> tuple[np.ndarray, list[list]]:
     test = state.records[MODELS[key][1]]["test"]
     rows = [
         ["E_q[log p(x|z)]", -terms.reconstruction, -test["reconstruction_nats"]],
-        ["log p(x) (IWAE estimate)", -terms.negative_log_likelihood, -test["iwae_negative_log_likelihood"]],
+        [cell("term_log_likelihood", lang), -terms.negative_log_likelihood, -test["iwae_negative_log_likelihood"]],
         ["KL(q(z|x) ‖ p(z|x)) ≈ log p(x) − ELBO", terms.kl_posterior, test["elbo_gap"]],
         ["KL(q(z|x) ‖ p(z))", terms.kl_prior, test["kl"]],
         ["D_CS(q(z|x) ‖ p(z))", terms.cs_prior, test["cs"]],
         ["KL(q‖p(z)) − λ·D_CS(q‖p(z)), λ = 1", terms.kl_prior - terms.cs_prior, test["kl"] - test["cs"]],
     ]
-    return tile(digit, 1), [[name, round(value, 2), round(mean, 2)] for name, value, mean in rows]
+    rows = [[name, round(value, 2), round(mean, 2)] for name, value, mean in rows]
+    return tile(digit, 1), localized_table(rows, TERMS_HEADERS, lang)
 
 
 def random_index() -> int:
@@ -388,44 +446,50 @@ def facts(records: dict[str, dict], sanity: dict | None) -> dict[str, str]:
         }
     rows = {row["key"]: row for row in (sanity or {}).get("rows", [])}
     one_class, collapse = rows.get(SANITY_ONE_CLASS), rows.get(SANITY_COLLAPSE)
-    values["sanity_one_class"] = (
-        f"{one_class['images']:,} training digits of class 1 alone score IS {one_class['IS']:.2f} "
-        f"(FID {one_class['FID']:.0f}, recall {one_class['recall']:.2f})"
-        if one_class
-        else "(run `python -m scripts.metrics_sanity` for the one-class row)"
-    )
-    values["sanity_collapse"] = (
-        f"one training digit per class, each repeated {collapse['images'] // 10} times, scores IS "
-        f"{collapse['IS']:.2f} against {rows[SANITY_TEST]['IS']:.2f} for the real test digits "
-        f"(FID {collapse['FID']:.0f}, recall {collapse['recall']:.3f})"
-        if collapse and SANITY_TEST in rows
-        else "(run `python -m scripts.metrics_sanity` for the collapse row)"
-    )
+
+    # Sentences: `name` for the English text, `name_fa` for the Persian one (homework.<lang>.md).
+    def scores(row: dict) -> dict:
+        return {name: row[name] for name in ("images", "IS", "FID", "recall")}
+
+    for lang in LANGUAGES:
+        suffix = "" if lang == DEFAULT_LANGUAGE else f"_{lang}"
+        values["sanity_one_class" + suffix] = (
+            text("sanity_one_class", lang, **scores(one_class)) if one_class else text("sanity_one_class_missing", lang)
+        )
+        values["sanity_collapse" + suffix] = (
+            text(
+                "sanity_collapse",
+                lang,
+                **scores(collapse),
+                repeats=collapse["images"] // 10,
+                test_IS=rows[SANITY_TEST]["IS"],
+            )
+            if collapse and SANITY_TEST in rows
+            else text("sanity_collapse_missing", lang)
+        )
     return values
 
 
-def transposed_conv_markdown(model: ConvVAE) -> str:
+def transposed_conv_markdown(model: ConvVAE, lang: str = DEFAULT_LANGUAGE) -> str:
     """The output-size formula, evaluated on each ConvTranspose2d of the decoder as it is built."""
     lines = [
         r"$$h_{\text{out}}=(h_{\text{in}}-1)\cdot s-2p+k+\text{output\_padding}$$",
-        "(stride $s$, padding $p$, kernel $k$); on this decoder's real layers:",
+        text("transposed_legend", lang),
     ]
+    measured = text("transposed_measured", lang)
     for row in transposed_conv_shapes(model):
         c_in, c_out = row["channels"]
         lines.append(
             f"$$\\text{{ConvTranspose2d}}({c_in}\\to{c_out}):\\;({row['h_in']}-1)\\cdot{row['stride']}-2\\cdot{row['padding']}"
             f"+{row['kernel']}+{row['output_padding']}={row['h_out_formula']}"
-            f"\\quad(\\text{{measured: }}{row['h_out_measured']})$$"
+            f"\\quad(\\text{{{measured}}}{row['h_out_measured']})$$"
         )
     return "\n".join(lines)
 
 
-def likelihood_markdown(records: dict[str, dict]) -> str:
+def likelihood_markdown(records: dict[str, dict], lang: str = DEFAULT_LANGUAGE) -> str:
     """Each shipped model's test likelihood, read from its JSON record: −ELBO beside the IWAE −log p(x)."""
-    lines = [
-        "| model | latent | regularizer, λ | test −ELBO (nats) | IWAE −log p(x) (nats) | ELBO gap | reconstruction + KL | training |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |",
-    ]
+    lines = [text("likelihood_header", lang), "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |"]
     for name, record in records.items():
         test, training = record["test"], record["training"]
         lines.append(
@@ -434,14 +498,21 @@ def likelihood_markdown(records: dict[str, dict]) -> str:
             f"{test['iwae_negative_log_likelihood']:.2f} ± {test['iwae_negative_log_likelihood_standard_error']:.2f} | "
             f"{test['elbo_gap']:.2f} ± {test['elbo_gap_standard_error']:.2f} | "
             f"{test['reconstruction_nats']:.1f} + {test['kl']:.1f} | "
-            f"{training['epochs']} epochs, {training['seconds'] / 60:.0f} min, {training['device']} |"
+            + text(
+                "likelihood_training",
+                lang,
+                epochs=training["epochs"],
+                minutes=training["seconds"] / 60,
+                device=training["device"],
+            )
+            + " |"
         )
     return "\n".join(lines)
 
 
-def overlap_markdown(kernel: int, stride: int) -> str:
+def overlap_markdown(kernel: int, stride: int, lang: str = DEFAULT_LANGUAGE) -> str:
     counts = transposed_conv_overlap(kernel, stride).tolist()
-    header = f"**k = {kernel}, s = {stride}**: taps per output pixel\n\n|" + " |" * len(counts[0]) + "\n|"
+    header = text("overlap_caption", lang, kernel=kernel, stride=stride) + "\n\n|" + " |" * len(counts[0]) + "\n|"
     return header + "---|" * len(counts[0]) + "\n" + "\n".join("| " + " | ".join(map(str, r)) + " |" for r in counts)
 
 
@@ -466,18 +537,24 @@ class Controls(NamedTuple):
     prd_plot: gr.Plot
 
 
-def homework_q2b(digit_index):
+@friendly_errors
+def homework_q2b(digit_index, request: gr.Request = None):
     """Answer 2b: the CS-VAE's own terms for the chosen digit. Returns (model, answer, digit, terms table)."""
-    digit, rows = decomposition("cs", digit_index)
+    digit, rows = decomposition("cs", digit_index, request_language(request))
     return "cs", gr.Column(visible=True), digit, rows
 
 
-def homework_model(model: str):
+def homework_model(model: str, request: gr.Request = None):
     """Answers shown beside a model's metrics at their defaults: (model, n, seed, metrics table, PRD plot, answer).
 
     The default report is the checkpoint record's, so the table matches the numbers the answer quotes."""
-    table, figure = vae_metrics(model, QUALITY_SAMPLES, 0), metrics_plot(model, QUALITY_SAMPLES, 0)
+    table = vae_metrics(model, QUALITY_SAMPLES, 0, request)
+    figure = metrics_plot(model, QUALITY_SAMPLES, 0, request)
     return model, QUALITY_SAMPLES, 0, table, figure, gr.Column(visible=True)
+
+
+def homework_kl(request: gr.Request = None):
+    return homework_model("kl", request)
 
 
 def numbers_markdown(text: str) -> gr.Markdown:
@@ -487,7 +564,15 @@ def numbers_markdown(text: str) -> gr.Markdown:
     return block
 
 
-def build_homework(controls: Controls, values: dict[str, str]) -> None:
+class HomeworkViews(NamedTuple):
+    terms_table: gr.Dataframe
+    overlaps: list[gr.Markdown]  # k = 4 and k = 3, stride 2
+
+
+OVERLAPS = ((4, 2), (3, 2))  # (kernel, stride) of the homework's overlap tables
+
+
+def build_homework(controls: Controls, values: dict[str, str]) -> HomeworkViews:
     def question(key: str):
         markdown("vae", "homework", f"{key}_question", values)
         button = gr.Button("Show answer", size="sm")
@@ -521,12 +606,12 @@ def build_homework(controls: Controls, values: dict[str, str]) -> None:
             button, answer = question(key)
             if key == "q3_transposed":
                 with answer, gr.Row():
-                    numbers_markdown(overlap_markdown(4, 2))
-                    numbers_markdown(overlap_markdown(3, 2))
+                    overlaps = [numbers_markdown(overlap_markdown(*case)) for case in OVERLAPS]
             if key == "q3_is":  # nothing to set: the numbers are the sanity table's
                 button.click(lambda: gr.Column(visible=True), None, answer, api_visibility="private")
             else:  # the KL-VAE with the metrics at their defaults: the table beside the answer matches its text
-                button.click(lambda: homework_model("kl"), None, [*sets_model, answer], api_visibility="private")
+                button.click(homework_kl, None, [*sets_model, answer], api_visibility="private")
+    return HomeworkViews(terms_table, overlaps)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -583,10 +668,10 @@ def build() -> None:
     markdown("vae", "explanation", "latent_map", values)
     with gr.Row():
         gr.Image(tile(state.latent_map.manifold, MAP_STEPS, scale=2), label="Decoded manifold", format="png")
-        gr.Plot(latent_map_figure(state.latent_map), label="Test encodings")
+        latent_plot = gr.Plot(latent_map_figure(state.latent_map), label="Test encodings")
 
     markdown("vae", "explanation", "likelihood", values)
-    numbers_markdown(likelihood_markdown(state.records))
+    likelihood = numbers_markdown(likelihood_markdown(state.records))
 
     markdown("vae", "explanation", "quality", values)
     with gr.Row():
@@ -603,9 +688,38 @@ def build() -> None:
 
     with gr.Accordion("The math: ELBO, KL, Cauchy–Schwarz, transposed convolutions", open=False):
         markdown("vae", "explanation", "math", values)
-        numbers_markdown(transposed_conv_markdown(state.models["kl"]))
+        transposed = numbers_markdown(transposed_conv_markdown(state.models["kl"]))
 
-    build_homework(Controls(model, digit_index, metrics_n, metrics_seed, metrics_table, prd_plot), values)
+    homework = build_homework(Controls(model, digit_index, metrics_n, metrics_seed, metrics_table, prd_plot), values)
+
+    def page_language_views(request: gr.Request = None):
+        """On a page in another language than English, the views drawn at build time redrawn in it: the same
+        numbers, the page's words (the controls' events draw in the page's language from then on)."""
+        lang = request_language(request)
+        if lang == DEFAULT_LANGUAGE:
+            return [gr.skip()] * 8
+        report = report_from_record(state.records[MODELS["kl"][1]])  # what the page opens on: no computation
+        query = dict(getattr(request, "query_params", {}) or {})
+        # A link to another model redraws the metrics itself (its model.change), in the page's language.
+        linked_model = query.get("tab") == "vae" and query.get("model", "kl") != "kl"
+        return [
+            latent_map_figure(state.latent_map, lang),
+            gr.skip() if linked_model else metrics_view(report, lang),
+            gr.skip() if linked_model else prd_figure(MODELS["kl"][0], report, lang),
+            likelihood_markdown(state.records, lang),
+            transposed_conv_markdown(state.models["kl"], lang),
+            *(overlap_markdown(*case, lang) for case in OVERLAPS),
+            localized_table([], TERMS_HEADERS, lang),
+        ]
+
+    gr.on(  # no trigger and no input: on page load
+        None,
+        page_language_views,
+        None,
+        [latent_plot, metrics_table, prd_plot, likelihood, transposed, *homework.overlaps, homework.terms_table],
+        api_visibility="private",
+        show_progress="hidden",
+    )
 
     gr.on(
         [sample_button.click, model.change, n.release, temperature.release, seed.submit],

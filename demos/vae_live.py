@@ -30,7 +30,8 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
-from demos import BenchCase, markdown
+from demos import BenchCase, bidi, markdown
+from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
 from demos.validation import choice, friendly_errors, integer, log, number
 from models.mnist import MnistDataError, load_mnist
 from models.vae_live import REGULARIZERS, LiveTrainer, Snapshot, map_subset
@@ -62,6 +63,17 @@ DIGIT_COLOURS = [  # Plotly's default qualitative palette: ten distinct hues, on
     "#FF97FF",
     "#FECB52",
 ]
+
+
+def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """The section's server-made string (demos/texts/vae_live/strings.<lang>.json)."""
+    return tab_string("vae_live", key, lang, **values)
+
+
+def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """A string for a Plotly title, axis or legend: SVG text in a left-to-right chart, so Persian is isolated
+    right to left (English unchanged)."""
+    return bidi.line(text(key, lang, **values), lang)
 
 
 def _lower_priority() -> None:
@@ -139,10 +151,10 @@ def loss_table(snapshot: Snapshot) -> list[list[float]]:
     ]
 
 
-def loss_figure(snapshot: Snapshot) -> go.Figure:
+def loss_figure(snapshot: Snapshot, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """Reconstruction (left axis) and both regularizers of the posteriors (right axis) against epochs."""
     epochs = [row.epoch for row in snapshot.history]
-    traces = [("reconstruction", "reconstruction", "y"), ("kl", "KL", "y2"), ("cs", "D_CS", "y2")]
+    traces = [("reconstruction", plot_text("reconstruction", lang), "y"), ("kl", "KL", "y2"), ("cs", "D_CS", "y2")]
     data = [
         {
             "type": "scatter",
@@ -154,8 +166,8 @@ def loss_figure(snapshot: Snapshot) -> go.Figure:
         for key, name, axis in traces
     ]
     layout = {
-        "title": {"text": "Training losses (nats per digit)"},
-        "xaxis": {"title": {"text": "epoch"}, "rangemode": "tozero"},
+        "title": {"text": plot_text("loss_title", lang)},
+        "xaxis": {"title": {"text": plot_text("epoch_axis", lang)}, "rangemode": "tozero"},
         "yaxis": {"title": {"text": "−log p(x|z)"}},
         "yaxis2": {
             "title": {"text": "KL, D_CS"},
@@ -172,7 +184,7 @@ def loss_figure(snapshot: Snapshot) -> go.Figure:
     return _figure(data, layout)
 
 
-def map_figure(snapshot: Snapshot) -> go.Figure:
+def map_figure(snapshot: Snapshot, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """μ(x) of the map digits coloured by label, on the axes of the decoded grid.
 
     WebGL markers: redrawing 1,000 SVG markers a few times per second cost headless Chromium about 2.5× more
@@ -193,10 +205,10 @@ def map_figure(snapshot: Snapshot) -> go.Figure:
     ]
     frame = [-extent, extent]
     layout = {
-        "title": {"text": f"μ(x), epoch {snapshot.epoch:.1f} · {outside} of {len(means):,} outside"},
+        "title": {"text": plot_text("map_title", lang, epoch=snapshot.epoch, outside=outside, total=len(means))},
         "xaxis": {"title": {"text": "z₁"}, "range": frame},
         "yaxis": {"title": {"text": "z₂"}, "range": frame, "scaleanchor": "x"},
-        "legend": {"title": {"text": "digit"}},
+        "legend": {"title": {"text": plot_text("digit", lang)}},
         "height": 400,
         "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
         "uirevision": "map",  # legend clicks and zoom survive the updates
@@ -209,18 +221,18 @@ def grid_image(snapshot: Snapshot) -> np.ndarray:
     return (snapshot.grid * 255).round().astype(np.uint8)
 
 
-def objective_text(regularizer: str, lam: float) -> str:
-    return f"training on −log p(x|z) + {lam:g}·{REGULARIZER_NAMES[regularizer]}"
+def objective_text(regularizer: str, lam: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    return text("objective", lang, lam=lam, regularizer=REGULARIZER_NAMES[regularizer])
 
 
-def status_markdown(snapshot: Snapshot, note: str = "") -> str:
-    text = (
-        f"**Epoch {snapshot.epoch:.1f}** ({snapshot.step} steps) · {objective_text(snapshot.regularizer, snapshot.lam)}"
-    )
+def status_markdown(snapshot: Snapshot, note: str = "", lang: str = DEFAULT_LANGUAGE) -> str:
+    """The status line: epoch, steps, objective and the last update's losses, then `note` (already in `lang`)."""
+    objective = objective_text(snapshot.regularizer, snapshot.lam, lang)
+    status = text("status", lang, epoch=snapshot.epoch, steps=snapshot.step, objective=objective)
     if snapshot.history:
         last = snapshot.history[-1]
-        text += f" · last update: −log p(x|z) {last.reconstruction:.1f}, KL {last.kl:.2f}, D_CS {last.cs:.2f}"
-    return f"{text}. {note}".strip()
+        status += text("last_update", lang, reconstruction=last.reconstruction, kl=last.kl, cs=last.cs)
+    return f"{status}. {note}".strip()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -265,17 +277,25 @@ BENCH_CASES = [
 # Interactive controls (not public API)
 
 
-def _views(snapshot: Snapshot, note: str = "") -> tuple:
-    return loss_figure(snapshot), map_figure(snapshot), grid_image(snapshot), status_markdown(snapshot, note)
+def _views(snapshot: Snapshot, lang: str, note_key: str, **values) -> tuple:
+    """(loss figure, map figure, grid, status) in `lang`, the status ending with the note `note_key`."""
+    note = text(note_key, lang, **values)
+    return (
+        loss_figure(snapshot, lang),
+        map_figure(snapshot, lang),
+        grid_image(snapshot),
+        status_markdown(snapshot, note, lang),
+    )
 
 
 @friendly_errors
-def play(session, regularizer, lam, seed):
+def play(session, regularizer, lam, seed, request: gr.Request = None):
     """Train until paused, or for PLAY_SECONDS; yields (session, loss figure, map figure, grid, status)."""
     regularizer, lam = _settings(regularizer, lam)
     if session is None:
         session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
     session.set_objective(regularizer, lam)
+    lang = request_language(request)
     stop_at = time.monotonic() + PLAY_SECONDS
     update = session.start_update()
     while True:
@@ -283,46 +303,53 @@ def play(session, regularizer, lam, seed):
         if time.monotonic() >= stop_at:
             break
         update = session.start_update()  # the next update trains while this one is drawn and sent
-        yield session, *_views(snapshot, "Training…")
-    note = f"Paused after {PLAY_SECONDS} s so that others get a turn: press Play to go on."
-    yield session, *_views(snapshot, note)
+        yield session, *_views(snapshot, lang, "training")
+    yield session, *_views(snapshot, lang, "paused_after", seconds=PLAY_SECONDS)
 
 
 @friendly_errors
-def step_epoch(session, regularizer, lam, seed):
+def step_epoch(session, regularizer, lam, seed, request: gr.Request = None):
     """Train to the end of the current epoch, showing every update."""
     regularizer, lam = _settings(regularizer, lam)
     if session is None:
         session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
     session.set_objective(regularizer, lam)
+    lang = request_language(request)
     while True:
         snapshot = session.start_update().result()
         if session.trainer.step % session.trainer.steps_per_epoch == 0:
-            yield session, *_views(snapshot, "Paused at the end of the epoch.")
+            yield session, *_views(snapshot, lang, "epoch_end")
             return
-        yield session, *_views(snapshot, "Stepping one epoch…")
+        yield session, *_views(snapshot, lang, "stepping")
 
 
 @friendly_errors
-def reset(regularizer, lam, seed) -> tuple:
+def reset(regularizer, lam, seed, request: gr.Request = None) -> tuple:
     """A fresh model from `seed`: its untrained map and decoded plane."""
     regularizer, lam = _settings(regularizer, lam)
     session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
-    return session, *_views(session.snapshot(), "New random weights: press Play or Step.")
+    return session, *_views(session.snapshot(), request_language(request), "reset")
 
 
 @friendly_errors
-def change_objective(session, regularizer, lam) -> str:
+def change_objective(session, regularizer, lam, request: gr.Request = None) -> str:
     """Apply a new regularizer or λ to the session's training from its next update."""
     if session is None:
         return gr.skip()
     regularizer, lam = _settings(regularizer, lam)
     session.set_objective(regularizer, lam)
-    return f"Now {objective_text(regularizer, lam)}, from the next update."
+    lang = request_language(request)
+    return text("objective_changed", lang, objective=objective_text(regularizer, lam, lang))
 
 
-def paused(session) -> str:
-    return f"**Epoch {session.trainer.epoch:.1f}** · paused." if session is not None else gr.skip()
+def paused(session, request: gr.Request = None) -> str:
+    if session is None:
+        return gr.skip()
+    return text("paused", request_language(request), epoch=session.trainer.epoch)
+
+
+def regularizer_choices(lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
+    return [(text(f"regularizer_{key}", lang), key) for key in REGULARIZER_NAMES]
 
 
 def build() -> None:
@@ -335,7 +362,7 @@ def build() -> None:
             return
         markdown("vae_live", "intro")
         with gr.Row():
-            regularizer = gr.Radio([("KL", "kl"), ("Cauchy–Schwarz", "cs")], value="kl", label="Regularizer")
+            regularizer = gr.Radio(regularizer_choices(), value="kl", label="Regularizer")
             lam = gr.Slider(*LAMBDAS, value=1.0, step=0.1, label="λ (weight of the regularizer)")
             seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed (used by Reset)")
         with gr.Row():
@@ -343,7 +370,7 @@ def build() -> None:
             pause_button = gr.Button("⏸ Pause")
             step_button = gr.Button("Step one epoch")
             reset_button = gr.Button("Reset")
-        status = gr.Markdown(status_markdown(initial, "Untrained: press Play or Step."))
+        status = gr.Markdown(status_markdown(initial, text("untrained")))
         with gr.Row():
             # The figures carry their own titles (with a label shown, Gradio widens their top margin to 100 px).
             loss_plot = gr.Plot(loss_figure(initial), label="Loss curves", show_label=False)
@@ -354,6 +381,26 @@ def build() -> None:
         epochs = gr.Number(1, precision=0, visible=False)
         session = gr.State(None, time_to_live=SESSION_TTL_S)
 
+    def page_language_views(request: gr.Request = None):
+        """On a page in another language than English, the untrained views drawn at build time, in it."""
+        lang = request_language(request)
+        if lang == DEFAULT_LANGUAGE:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return (
+            gr.Radio(choices=regularizer_choices(lang)),
+            loss_figure(initial, lang),
+            map_figure(initial, lang),
+            status_markdown(initial, text("untrained", lang), lang),
+        )
+
+    gr.on(  # no trigger and no input: on page load
+        None,
+        page_language_views,
+        None,
+        [regularizer, loss_plot, map_plot, status],
+        api_visibility="private",
+        show_progress="hidden",
+    )
     views = [session, loss_plot, map_plot, grid, status]
     training = {"show_progress_on": status, "api_visibility": "private", **LIVE_QUEUE}
     play_event = play_button.click(play, [session, regularizer, lam, seed], views, **training)
