@@ -99,7 +99,7 @@ def _choices(component) -> list:
     return [choice[1] if isinstance(choice, (tuple, list)) else choice for choice in (component.choices or [])]
 
 
-def notice(key: str, lang: str = DEFAULT_LANGUAGE, **values: str) -> str:
+def notice(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: str) -> str:
     """A link notice in `lang`; the values (labels, numbers, keys as typed) stay left to right in Persian."""
     return tab_string("classroom", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
 

@@ -66,7 +66,7 @@ TABLE_NOTE = (
 )
 
 
-def say(key: str, lang: str = DEFAULT_LANGUAGE, **values: str) -> str:
+def say(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: str) -> str:
     """This tab's server-made text in `lang`; in Persian each value (a number, a formula) stays left to right."""
     return tab_string("divergences", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
 

@@ -62,7 +62,7 @@ PLOT_HEIGHT = 360
 COLORS = dict(zip(ESTIMATORS, ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c"), strict=True))
 
 
-def say(key: str, lang: str = DEFAULT_LANGUAGE, **values: str) -> str:
+def say(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: str) -> str:
     """This tab's server-made text in `lang`; in Persian each value (a number, a formula) stays left to right."""
     return tab_string("estimators", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
 

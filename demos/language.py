@@ -35,7 +35,7 @@ CATALOGUES = {lang: _read_catalogue(lang) for lang in LANGUAGES}
 UI = gr.I18n(**CATALOGUES)
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """A catalogue string for server-made text (plot titles, notices, errors), formatted with `values`."""
     return CATALOGUES[lang if lang in CATALOGUES else DEFAULT_LANGUAGE][key].format(**values)
 
@@ -46,7 +46,7 @@ def _tab_strings(tab: str, lang: str) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def tab_string(tab: str, key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+def tab_string(tab: str, key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """A tab's server-made string (plot title, axis or legend label, table header, note, error sentence) in
     `lang`, formatted with `values`: demos/texts/<tab>/strings.<lang>.json, English where a key is missing."""
     text = _tab_strings(tab, lang).get(key) or _tab_strings(tab, DEFAULT_LANGUAGE)[key]

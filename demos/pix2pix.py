@@ -40,7 +40,7 @@ TRAIN_COMMAND = " && ".join(  # the shared data-building step once
 CATALOGUE = "pix2pix"  # the tab's server-made text: demos/texts/pix2pix/strings.<lang>.json
 
 
-def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     return tab_string(CATALOGUE, key, lang, **values)
 
 

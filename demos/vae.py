@@ -107,12 +107,12 @@ QUALITY_CACHE_SIZE = 64  # distinct (model, n, seed) reports kept; a classroom m
 DIGIT_IMPORTANCE_SAMPLES = 500  # per digit, for the live decomposition of the homework's question 2b
 
 
-def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """The tab's server-made string (demos/texts/vae/strings.<lang>.json)."""
     return tab_string("vae", key, lang, **values)
 
 
-def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """A string for a Plotly title, axis or legend: SVG text in a left-to-right chart, so Persian is isolated
     right to left (English unchanged)."""
     return bidi.line(text(key, lang, **values), lang)

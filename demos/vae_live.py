@@ -65,12 +65,12 @@ DIGIT_COLOURS = [  # Plotly's default qualitative palette: ten distinct hues, on
 ]
 
 
-def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """The section's server-made string (demos/texts/vae_live/strings.<lang>.json)."""
     return tab_string("vae_live", key, lang, **values)
 
 
-def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """A string for a Plotly title, axis or legend: SVG text in a left-to-right chart, so Persian is isolated
     right to left (English unchanged)."""
     return bidi.line(text(key, lang, **values), lang)
