@@ -22,7 +22,7 @@ from gradio import utils as gradio_utils
 from gradio.helpers import special_args
 from gradio.i18n import I18nData
 
-from demos import bidi
+from demos import bidi, live_drag
 from demos.language import DEFAULT_LANGUAGE, UI, request_language, t, tab_string
 from demos.validation import said_in
 
@@ -68,7 +68,7 @@ def _view_events(demo: gr.Blocks, tab: "LinkedTab") -> list:
         block_fn
         for block_fn in demo.fns.values()
         if block_fn.fn is not None
-        and not block_fn.js
+        and (not block_fn.js or block_fn.js == live_drag.AFTER_DRAG_JS)  # (that one only adds the `drawn` flag)
         and any(target[0] in controls and target[1] in VIEW_EVENTS for target in block_fn.targets)
     ]
     return [max(events, key=lambda block_fn: len(block_fn.outputs))] if events else tab.endpoints
