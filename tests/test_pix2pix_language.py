@@ -2,7 +2,6 @@
 status line, the model choices and the error sentences are Persian, with the same numbers; the public endpoint
 /sketch2image and an English page answer exactly as before."""
 
-import re
 from pathlib import Path
 
 import gradio as gr
@@ -13,21 +12,10 @@ from PIL import Image
 from demos import bidi
 from demos import pix2pix as tab
 from demos.language import tab_string
+from tests.pages import NUMBER, PERSIAN, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = sorted((ROOT / "data" / "pix2pix_examples").glob("*.png"))[0]
-PERSIAN = re.compile(r"[\u0600-\u06FF]")
-NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?")
-
-
-class Page:
-    """What Gradio passes as gr.Request for an event of a page at `url`."""
-
-    def __init__(self, url: str):
-        self.query_params = {}
-        self.headers = {"referer": url}
-
-
 FA = Page("http://127.0.0.1:7860/?tab=pix2pix&lang=fa")
 EN = Page("http://127.0.0.1:7860/?tab=pix2pix")
 

@@ -14,18 +14,7 @@ from demos import vae as vae_tab
 from demos.language import tab_string
 from models.checkpoints import read_record
 from models.vae_pipeline import QUALITY_SAMPLES
-
-PERSIAN = re.compile(r"[\u0600-\u06FF]")
-NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?")
-
-
-class Page:
-    """What Gradio passes as gr.Request for an event of a page at `url`."""
-
-    def __init__(self, url: str):
-        self.query_params = {}
-        self.headers = {"referer": url}
-
+from tests.pages import NUMBER, PERSIAN, Page
 
 FA = Page("http://127.0.0.1:7860/?tab=vae&lang=fa")
 EN = Page("http://127.0.0.1:7860/?tab=vae")
