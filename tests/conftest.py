@@ -1,9 +1,11 @@
 """Shared fixtures: the whole app, launched once in-process on a free port."""
 
+import contextlib
 import os
 import socket
 
 import pytest
+import torch
 
 from scripts.chromium import CHROMIUM, launch
 
@@ -53,6 +55,31 @@ def client(app_url, tmp_path_factory):
     return Client(
         app_url, verbose=False, analytics_enabled=False, download_files=str(tmp_path_factory.mktemp("downloads"))
     )
+
+
+@contextlib.contextmanager
+def _one_torch_thread():
+    # Small convolutions and tiny steps: more threads only contend for the shared CI cores (many times slower).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for this test."""
+    with _one_torch_thread():
+        yield
+
+
+@pytest.fixture(scope="module")
+def one_thread_per_module():
+    """One torch thread for the whole module (use with pytestmark = pytest.mark.usefixtures(...))."""
+    with _one_torch_thread():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-import torch
 from PIL import Image
 
 from demos import bidi
@@ -20,12 +19,7 @@ FA = Page("http://127.0.0.1:7860/?tab=pix2pix&lang=fa")
 EN = Page("http://127.0.0.1:7860/?tab=pix2pix")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")  # tests/conftest.py
 
 
 def persian(text: str) -> bool:

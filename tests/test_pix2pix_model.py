@@ -23,14 +23,7 @@ from models.pix2pix import (
     ssim,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small convolutions run many times faster on one thread than on two contended ones."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")  # tests/conftest.py
 
 
 # --- networks -------------------------------------------------------------------------------------------------

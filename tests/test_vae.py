@@ -46,15 +46,6 @@ def grid_size(rows: int, columns: int, scale: int) -> tuple[int, int]:
     return scale * (30 * columns + 2), scale * (30 * rows + 2)
 
 
-@pytest.fixture
-def one_thread():
-    # A few tiny steps: more threads only contend for the shared CI cores (three times slower there).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # --- The likelihood ---------------------------------------------------------------------------------------------
 
 

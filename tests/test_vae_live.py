@@ -24,15 +24,6 @@ def digits():
     return train_images[:2000], map_images, map_labels
 
 
-@pytest.fixture
-def one_thread():
-    # Tiny steps: more threads only contend for the shared CI cores.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def small_trainer(digits, **kwargs) -> LiveTrainer:
     return LiveTrainer(*digits, hidden=64, **kwargs)
 
