@@ -343,6 +343,8 @@ def update_view(f, m, mu, n, repeats, seed, homework_open=True, drawn=False, req
     redraws what changed. Slider drags do not come here at all (`drag_step`, demos/live_drag.py); right after
     one (`drawn`), the page shows the final view already and only the homework numbers (KaTeX) are sent.
     """
+    if drawn is True and not homework_open:  # the drag's steps validated and drew all there is: nothing to compute
+        return gr.skip(), gr.skip(), gr.skip()
     lang = request_language(request)
     result = run_experiment(*validate(f, m, mu, n, repeats, seed))
     numbers = homework_numbers(result, lang) if homework_open else gr.skip()  # closed: its KaTeX pass is saved

@@ -395,6 +395,7 @@ def test_the_page_and_each_drag_step_show_the_api_figures_and_table():
         tab.drag_step({**controls, "repeats": -1, "moved": "repeats"})
     # Right after a drag drew the view, the event at mouse-up sends only the homework numbers.
     assert tab.update_view(**tab.DEFAULTS, drawn=True) == (gr.skip(), gr.skip(), full_numbers)
+    assert tab.update_view(**tab.DEFAULTS, homework_open=False, drawn=True) == (gr.skip(),) * 3
     # Answers are never equal twice (Gradio would not redraw a view the drag drew over).
     assert tab.update_view(**tab.DEFAULTS)[0] != tab.update_view(**tab.DEFAULTS)[0]
     # With the homework panel closed its numbers are not sent; opening it fills them.
