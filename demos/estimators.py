@@ -30,14 +30,37 @@ SEED_RANGE = (0, 99_999)
 MAX_DRAWS = 1_000_000  # cap on n × repeats per estimator, so that one request stays well under a second
 DEFAULTS = {"f": "square", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 100, "seed": 0}  # R = 100: every N fits MAX_DRAWS
 
-# Homework panel: each question's "Show answer" sets the controls to the case that demonstrates its answer.
+
+def _case(f: str, m: float, mu: float, n: int = 10) -> dict:
+    """A case's control values: R = 1000 independent estimates (fits MAX_DRAWS up to N = 1,000), seed 0."""
+    return {"f": f, "m": m, "mu": mu, "n": n, "repeats": 1000, "seed": 0}
+
+
+# Cases a lecturer shows ("Cases to show" buttons, each also a link: docs/presets.md). Every name is a claim about
+# its case that tests/test_estimators.py checks against the exact variances. The homework questions' cases keep
+# their values: the answers (demos/texts/estimators/homework.<lang>.md) cite them.
 PRESETS = {
-    "variances": {"f": "square", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 1000, "seed": 0},
-    "pathwise": {"f": "square", "m": 1.5, "mu": 2.0, "n": 10, "repeats": 1000, "seed": 0},
-    "sign": {"f": "linear", "m": 1.0, "mu": 0.0, "n": 10, "repeats": 1000, "seed": 0},
-    "baseline": {"f": "cosine", "m": 1.0, "mu": 0.0, "n": 2, "repeats": 1000, "seed": 0},
-    "choose": {"f": "square", "m": 1.0, "mu": 3.0, "n": 10, "repeats": 1000, "seed": 0},
-    "cost": {"f": "cosine", "m": 1.0, "mu": 1.0, "n": 10, "repeats": 1000, "seed": 0},
+    "linear f: pathwise has zero variance": _case("linear", 1.0, 1.0),
+    "square f: closed forms match quadrature": _case("square", 1.0, 1.0),
+    "square f: pathwise variance 4m⁴/N at every μ": _case("square", 1.5, 2.0),
+    "score variance explodes with |μ|": _case("square", 1.0, 4.0),
+    "score with z − μ: estimates average +η": _case("linear", 1.0, 0.0),
+    "linear f at μ = 4: the mean baseline cuts the score variance 8×": _case("linear", 1.0, 4.0),
+    "cosine f at μ = 0: the mean baseline raises the variance": _case("cosine", 1.0, 0.0, n=2),
+    "square f at μ = 0: measure-valued has zero variance": _case("square", 1.0, 0.0),
+    "square f at μ = 3: pathwise has the lowest variance": _case("square", 1.0, 3.0),
+    "cosine f at μ = 1: measure-valued lowest even at equal cost": _case("cosine", 1.0, 1.0),
+    "cosine f with m = 3: pathwise has the highest variance": _case("cosine", 3.0, 1.0),
+}
+# The homework questions, in the order of demos/texts/estimators/homework.en.md, with the case each "Show answer"
+# sets the controls to.
+QUESTIONS = {
+    "variances": "square f: closed forms match quadrature",
+    "pathwise": "square f: pathwise variance 4m⁴/N at every μ",
+    "sign": "score with z − μ: estimates average +η",
+    "baseline": "cosine f at μ = 0: the mean baseline raises the variance",
+    "choose": "square f at μ = 3: pathwise has the lowest variance",
+    "cost": "cosine f at μ = 1: measure-valued lowest even at equal cost",
 }
 # The closed forms of homework question 1 in LaTeX; @mu, @m and @N stand for μ, m and N (symbol or number).
 FORMULAS = {
@@ -423,18 +446,35 @@ def show_homework_numbers(f, m, mu, n, repeats, seed, request: gr.Request = None
     return True, homework_numbers(result, request_language(request))
 
 
-def show_answer(key: str, request: gr.Request = None):
+def apply_preset(name: str, homework_open=True, request: gr.Request = None) -> tuple:
+    """A case's control values (the log₁₀ N slider with N), then the view they give, in one request: a preset
+    sets the controls without an input event. The homework numbers are sent only while their panel is open."""
+    case = PRESETS[name]
+    controls = (case["f"], case["m"], case["mu"], math.log10(case["n"]), case["n"], case["repeats"], case["seed"])
+    return (*controls, *update_view(**case, homework_open=homework_open, request=request))
+
+
+def show_answer(question: str, request: gr.Request = None) -> tuple:
     """ "Show answer": reveal the answer, set the controls to its case, and show that case (one request)."""
-    preset = PRESETS[key]
-    controls = (preset["f"], preset["m"], preset["mu"], math.log10(preset["n"]), preset["n"], preset["repeats"])
-    return (gr.update(visible=True), *controls, preset["seed"], *update_view(**preset, request=request))
+    return (gr.update(visible=True), *apply_preset(QUESTIONS[question], True, request))
 
 
-def answer_button(key: str):
-    """The click event of a "Show answer" button: show_answer for its question, with the request."""
+def answer_button(question: str):
+    """The click event of a "Show answer" button: show_answer for its question, with the request. (A
+    functools.partial would hide the request's type hint from Gradio, which then passes no request.)"""
 
     def click(request: gr.Request = None):
-        return show_answer(key, request)
+        return show_answer(question, request)
+
+    return click
+
+
+def case_button(name: str):
+    """The click event of a "Cases to show" button: apply_preset for its case, whether the homework panel is open,
+    and the request."""
+
+    def click(homework_open=True, request: gr.Request = None):
+        return apply_preset(name, homework_open, request)
 
     return click
 
@@ -490,9 +530,13 @@ def build() -> None:
         gr.Plot(variance_vs_mu_figure(first), label="variance vs μ", show_label=False, elem_id="estimators-by_mu")
         gr.Plot(estimates_figure(first), label="estimates", show_label=False, elem_id="estimators-estimates")
 
+    # Beside the plots, not inside the homework panel: a lecturer shows a case with one click, panel closed.
+    gr.Markdown("**Cases to show**")
+    with gr.Row():
+        case_buttons = {name: gr.Button(name, size="sm", min_width=200) for name in PRESETS}
     with gr.Accordion("Homework questions (predict first, then reveal)", open=False) as homework:
         reveals, answers = {}, {}
-        for key in PRESETS:
+        for key in QUESTIONS:
             markdown("estimators", "homework", f"{key}_question")
             reveals[key] = gr.Button("Show answer", size="sm")
             answers[key] = markdown("estimators", "homework", f"{key}_answer", visible=False)
@@ -525,13 +569,11 @@ def build() -> None:
         numbers={"n": n, "seed": seed},
         texts={"f": f},
     )
+    controls_shown = [f, m, mu, log_n, n, repeats, seed]  # what a case sets, in apply_preset's order
     for key, button in reveals.items():
-        button.click(
-            answer_button(key),
-            None,
-            [answers[key], f, m, mu, log_n, n, repeats, seed, *views],
-            **live,
-        )
+        button.click(answer_button(key), None, [answers[key], *controls_shown, *views], **live)
+    for name, button in case_buttons.items():
+        button.click(case_button(name), homework_open, [*controls_shown, *views], **live)
 
     # The public endpoint /estimators: the same figures and table as the tab shows, as Plotly figures and a
     # table. It hangs on a hidden button with hidden outputs: the tab's own events send JSON to the browser.

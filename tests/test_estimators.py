@@ -441,8 +441,9 @@ def press(key):
 
 def test_every_question_has_an_answer_and_a_valid_preset():
     texts = tab_sections("estimators", "homework")
-    assert set(texts) == {f"{key}_{part}" for key in tab.PRESETS for part in ("question", "answer")}
-    for key, preset in tab.PRESETS.items():
+    assert set(texts) == {f"{key}_{part}" for key in tab.QUESTIONS for part in ("question", "answer")}
+    for key, name in tab.QUESTIONS.items():
+        preset = tab.PRESETS[name]
         controls, *_ = press(key)
         assert {name: controls[name] for name in preset} == preset
         assert controls["log_n"] == pytest.approx(math.log10(preset["n"]))
@@ -520,6 +521,165 @@ def test_cost_answer_compares_at_equal_evaluations():
         assert f"{shown:.6g}" in numbers, name
 
 
+# --- Cases to show: every name is a claim, checked against the exact variances -----------------------------------
+
+
+def _other_estimators(result, name):
+    return {other: value for other, value in result.exact.items() if other != name}
+
+
+def _zero_pathwise(result):
+    assert result.exact["pathwise"] == 0 and not result.empirical_by_n["pathwise"].any()  # every estimate is η
+    assert all(value > 0 for value in _other_estimators(result, "pathwise").values())
+
+
+def _closed_forms_match(result):
+    assert result.closed_forms is not None
+    for name, value in result.closed_forms.items():
+        assert result.exact[name] == pytest.approx(value, rel=1e-9), name
+
+
+def _pathwise_flat(result):
+    expected = 4 * result.m**4 / result.n
+    assert expected > 0
+    np.testing.assert_allclose(result.exact_by_mu["pathwise"], expected, rtol=1e-9)
+
+
+def _score_explodes(result):
+    at_zero = exact_variances(result.f, result.m, 0.0, result.n)["score"]
+    assert result.exact["score"] >= 10 * at_zero
+    curve, mu = result.exact_by_mu["score"], result.mu_line
+    assert np.all(np.diff(curve[mu >= 0]) > 0) and np.all(np.diff(curve[mu <= 0]) < 0)  # grows with |μ|
+
+
+def _score_averages_plus_eta(result):
+    eta, mean = result.true_gradient, result.estimates["score"].mean()
+    spread = 4 * math.sqrt(result.exact["score"] / result.repeats)
+    assert abs(eta) > 2 * spread  # +η and −η are told apart
+    assert abs(mean - eta) <= spread
+
+
+def _mean_baseline_cuts_8_times(result):
+    assert 8 <= result.exact["score"] / result.exact["score+baseline"] < 8.5
+
+
+def _mean_baseline_raises(result):
+    assert result.exact["score+baseline"] > result.exact["score"]
+
+
+def _zero_measure_valued(result):
+    assert result.exact["measure-valued"] == 0 and not result.empirical_by_n["measure-valued"].any()
+    assert all(value > 0 for value in _other_estimators(result, "measure-valued").values())
+
+
+def _pathwise_lowest(result):
+    assert min(result.exact, key=result.exact.get) == "pathwise"
+
+
+def _measure_valued_lowest_at_equal_cost(result):
+    twice = exact_variances(result.f, result.m, result.mu, 2 * result.n)  # two evaluations of f per sample
+    assert all(result.exact["measure-valued"] < twice[name] for name in ESTIMATORS if name != "measure-valued")
+
+
+def _pathwise_highest(result):
+    assert max(result.exact, key=result.exact.get) == "pathwise"
+
+
+# {case name: (the check of its claim, a change of its values that makes the claim false)}
+CLAIMS = {
+    "linear f: pathwise has zero variance": (_zero_pathwise, {"f": "square"}),
+    "square f: closed forms match quadrature": (_closed_forms_match, {"f": "cosine"}),
+    "square f: pathwise variance 4m⁴/N at every μ": (_pathwise_flat, {"f": "cosine"}),
+    "score variance explodes with |μ|": (_score_explodes, {"mu": 1.0}),
+    "score with z − μ: estimates average +η": (_score_averages_plus_eta, {"m": 0.0}),
+    "linear f at μ = 4: the mean baseline cuts the score variance 8×": (_mean_baseline_cuts_8_times, {"mu": 1.0}),
+    "cosine f at μ = 0: the mean baseline raises the variance": (_mean_baseline_raises, {"f": "square"}),
+    "square f at μ = 0: measure-valued has zero variance": (_zero_measure_valued, {"mu": 1.0}),
+    "square f at μ = 3: pathwise has the lowest variance": (_pathwise_lowest, {"mu": 1.0}),
+    "cosine f at μ = 1: measure-valued lowest even at equal cost": (
+        _measure_valued_lowest_at_equal_cost,
+        {"m": 3.0, "mu": 0.5},
+    ),
+    "cosine f with m = 3: pathwise has the highest variance": (_pathwise_highest, {"m": 1.0, "mu": 0.0}),
+}
+
+
+def test_every_case_has_a_checked_claim_and_every_question_a_case():
+    assert list(CLAIMS) == list(tab.PRESETS)
+    sections = tab_sections("estimators", "homework")
+    assert list(tab.QUESTIONS) == [key.removesuffix("_question") for key in sections if key.endswith("_question")]
+    assert set(tab.QUESTIONS.values()) <= set(tab.PRESETS)
+
+
+@pytest.mark.parametrize("name", list(CLAIMS))
+def test_case_name_is_true_of_its_case(name):
+    from models.estimators import run_experiment
+
+    check, _ = CLAIMS[name]
+    case = tab.PRESETS[name]
+    check(run_experiment(**case))
+    # The values a name cites are its case's: "square f", "μ = 3", "m = 3".
+    cited = re.match(r"(linear|square|gaussian|cosine) f", name)
+    assert cited is None or cited.group(1) == case["f"], name
+    for key, symbol in (("mu", "μ"), ("m", r"\bm")):
+        for value in re.findall(symbol + r" = (-?[0-9.]+)", name):
+            assert float(value) == case[key], (name, key)
+
+
+@pytest.mark.parametrize("name", list(CLAIMS))
+def test_case_check_fails_where_its_claim_is_false(name):
+    """Each check can fail: on a nearby case where the name's claim does not hold, it does."""
+    from models.estimators import run_experiment
+
+    check, breaking = CLAIMS[name]
+    with pytest.raises(AssertionError):
+        check(run_experiment(**{**tab.PRESETS[name], **breaking}))
+
+
+@pytest.mark.parametrize("name", list(tab.PRESETS))
+def test_case_button_sets_the_controls_and_draws_the_view_in_one_request(name):
+    case = tab.PRESETS[name]
+    outputs = tab.apply_preset(name)
+    controls = dict(zip(CONTROL_NAMES, outputs[: len(CONTROL_NAMES)], strict=True))
+    assert {key: controls[key] for key in case} == case and tab.validate(**case)
+    assert controls["log_n"] == pytest.approx(math.log10(case["n"]))  # the log₁₀ N slider moves with N
+    _, table, numbers = sent(outputs[len(CONTROL_NAMES) :])
+    expected = tab.compare_estimators(**case)[3]
+    assert table["exact_variance"].tolist() == [float(f"{v:.6g}") for v in expected["exact_variance"]]
+    assert numbers.startswith("**At the current settings:**")
+    # The button's event: the same controls; with the homework panel closed its numbers are not sent.
+    clicked = tab.case_button(name)(False)
+    assert clicked[: len(CONTROL_NAMES)] == outputs[: len(CONTROL_NAMES)] and clicked[-1] == gr.skip()
+
+
+def test_case_buttons_are_on_the_page_outside_the_homework_panel_and_private():
+    with gr.Blocks() as demo:
+        tab.build()
+    buttons = {block.value: block for block in demo.blocks.values() if isinstance(block, gr.Button)}
+    assert set(tab.PRESETS) <= set(buttons)
+    for name in tab.PRESETS:
+        parent = buttons[name].parent
+        while parent is not None:
+            assert not isinstance(parent, gr.Accordion), name  # shown without opening a panel
+            parent = getattr(parent, "parent", None)
+    case_ids = {buttons[name]._id for name in tab.PRESETS}
+    clicks = [block_fn for block_fn in demo.fns.values() if any(t[0] in case_ids for t in block_fn.targets)]
+    assert len(clicks) == len(tab.PRESETS)
+    for block_fn in clicks:
+        assert block_fn.api_visibility == "private"
+        (panel_open,) = block_fn.inputs  # whether the homework panel is open (its numbers are sent only then)
+        assert isinstance(panel_open, gr.Checkbox) and not panel_open.visible
+        assert len(block_fn.outputs) == len(CONTROL_NAMES) + 3  # the controls, the figures, table and numbers
+
+
+def test_a_case_on_a_persian_page_draws_in_persian():
+    name = next(iter(tab.PRESETS))
+    outputs = tab.apply_preset(name, True, FA)
+    figures, table, numbers = sent(outputs[len(CONTROL_NAMES) :])
+    assert PERSIAN.search(figures["by_n"]["layout"]["title"]["text"]) and PERSIAN.search(numbers)
+    assert all(PERSIAN.search(column) for column in table.columns)
+
+
 RETIRED_PHRASES = (
     "ideal constant baseline",  # the best constant baseline is b* = E[f s²]/E[s²], not E f
     "zero variance in both cases",  # the pathwise estimator of (mz)² has variance 4m⁴/N
@@ -535,7 +695,7 @@ def test_no_retired_wrong_claim_in_the_tabs_texts():
         "explanation": tab_text("estimators", "explanation"),
         **tab_sections("estimators", "homework"),
         "models docstrings": models.estimators.__doc__ + models.estimators.exact_variances.__doc__,
-        **{f"numbers for {key}": press(key)[3] for key in tab.PRESETS},
+        **{f"numbers for {key}": press(key)[3] for key in tab.QUESTIONS},
     }
     for where, text in texts.items():
         for phrase in RETIRED_PHRASES:
@@ -684,4 +844,5 @@ def test_every_event_of_the_tab_that_draws_text_gets_the_request_from_gradio():
         bound = inspect.signature(block_fn.fn).bind(*arguments)
         assert bound.arguments["request"] is marker, block_fn.fn
         drawing += 1
-    assert drawing >= 7  # f/seed, N box, homework, three sliders and their mouse-ups, log N twice, six answers
+    # f/seed, N box, homework, three sliders and their mouse-ups, log N twice, the answers and the cases
+    assert drawing >= 7 + len(tab.QUESTIONS) + len(tab.PRESETS)
