@@ -44,8 +44,13 @@ def checkpoint_paths(name: str, directory: Path | None = None) -> tuple[Path, Pa
 RETRAIN_COMMANDS = {
     "mnist_classifier": "python -m scripts.train_classifier",
     "mnist_reference_stats": "python -m scripts.train_classifier",
-    "vae_kl": "python -m scripts.train_vae --regularizer kl --latent 16 --blocks 1 --epochs 150",
-    "vae_cs": "python -m scripts.train_vae --regularizer cs --latent 16 --lam 1 --blocks 1 --epochs 150",
+    # A VAE's fitted prior is fitted to its codes: retraining the VAE means refitting its prior.
+    "vae_kl": "python -m scripts.train_vae --regularizer kl --latent 16 --blocks 1 --epochs 150 && "
+    "python -m scripts.fit_vae_prior --model vae_kl",
+    "vae_cs": "python -m scripts.train_vae --regularizer cs --latent 16 --lam 1 --blocks 1 --epochs 150 && "
+    "python -m scripts.fit_vae_prior --model vae_cs",
+    "vae_kl_prior": "python -m scripts.fit_vae_prior --model vae_kl",
+    "vae_cs_prior": "python -m scripts.fit_vae_prior --model vae_cs",
     "vae_kl_2d": "python -m scripts.train_vae --regularizer kl --latent 2 --blocks 1 --epochs 150 --warmup-epochs 5",
     "pix2pix_gan": "python -m scripts.build_pix2pix_data && "
     "python -m scripts.train_pix2pix --name pix2pix_gan --ngf 16 --ndf 16 --epochs 30",

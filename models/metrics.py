@@ -224,6 +224,11 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (torch.sin((1 - t) * angle) * a + torch.sin(t * angle) * b) / torch.sin(angle)
 
 
+def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Straight-line interpolation between rows of a and b at fractions t (Karras et al.'s path in W)."""
+    return a + t[:, None] * (b - a)
+
+
 class PathLength(NamedTuple):
     mean: float  # PPL: mean of the kept distances
     standard_error: float
@@ -240,17 +245,26 @@ def perceptual_path_length(
     seed: int = 0,
     epsilon: float = PPL_EPSILON,
     batch_size: int = 500,
+    sample_codes: Callable[[int, torch.Generator], torch.Tensor] | None = None,
+    interpolate: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] = slerp,
 ) -> PathLength:
     """PPL (Karras et al. 2019, eq. 3): E ‖f(g(slerp(z₁, z₂; t))) − f(g(slerp(z₁, z₂; t + ε)))‖² / ε², with
     z₁, z₂ ~ N(0, I), t ~ U(0, 1), g the decoder and f the feature map. As in the StyleGAN code, pairs outside the
-    1st–99th percentile are dropped before averaging. Run it in float64: the differences are ε-small."""
+    1st–99th percentile are dropped before averaging. Run it in float64: the differences are ε-small.
+
+    Another prior: `sample_codes(n, generator)` draws the ends (float64), and `interpolate` walks between them;
+    StyleGAN uses slerp for its Gaussian z and lerp in its non-Gaussian W space."""
     generator = torch.Generator().manual_seed(seed)
-    first = torch.randn(n, latent_dim, generator=generator, dtype=torch.float64)
-    second = torch.randn(n, latent_dim, generator=generator, dtype=torch.float64)
+    if sample_codes is None:
+
+        def sample_codes(count: int, gen: torch.Generator) -> torch.Tensor:
+            return torch.randn(count, latent_dim, generator=gen, dtype=torch.float64)
+
+    first, second = sample_codes(n, generator), sample_codes(n, generator)
     t = torch.rand(n, generator=generator, dtype=torch.float64) * (1 - epsilon)
     distances = []
     for a, b, s in zip(first.split(batch_size), second.split(batch_size), t.split(batch_size), strict=True):
-        here, there = features(decode(slerp(a, b, s))), features(decode(slerp(a, b, s + epsilon)))
+        here, there = features(decode(interpolate(a, b, s))), features(decode(interpolate(a, b, s + epsilon)))
         distances.append((here - there).flatten(1).square().sum(dim=1) / epsilon**2)
     distances = torch.cat(distances).cpu()
     low, high = torch.quantile(distances, torch.tensor([0.01, 0.99], dtype=distances.dtype))
@@ -359,11 +373,14 @@ class MnistEvaluator:
         real_mean, real_covariance = feature_statistics(extract_features(self.classifier, real_images, self.device)[0])
         return frechet_distance(mean, covariance, real_mean, real_covariance)
 
-    def path_length(self, decode: Callable[[torch.Tensor], torch.Tensor], latent_dim: int, n: int, seed: int = 0):
+    def path_length(
+        self, decode: Callable[[torch.Tensor], torch.Tensor], latent_dim: int, n: int, seed: int = 0, **path
+    ) -> PathLength:
         """PPL of a decoder (latent codes → images in [0, 1]) in this classifier's feature space, in float64.
 
-        `decode` must accept float64 codes (e.g. a float64 copy of the network)."""
+        `decode` must accept float64 codes (e.g. a float64 copy of the network); `path` may name sample_codes and
+        interpolate (see perceptual_path_length)."""
         classifier = copy.deepcopy(self.classifier).double().eval()
         return perceptual_path_length(
-            decode, lambda images: classifier.features_and_logits(images)[0], latent_dim, n, seed=seed
+            decode, lambda images: classifier.features_and_logits(images)[0], latent_dim, n, seed=seed, **path
         )

@@ -30,6 +30,7 @@ from torch import nn
 from tqdm import tqdm
 
 from models.divergences import cs_to_standard_normal_torch, kl_to_standard_normal_torch
+from models.latent_prior import GaussianMixture
 
 REGULARIZERS = {"kl": kl_to_standard_normal_torch, "cs": cs_to_standard_normal_torch}
 IMAGE_SHAPE = (1, 28, 28)
@@ -239,13 +240,19 @@ def log_normal(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch
 
 @torch.no_grad()
 def per_digit_likelihood(
-    model: ConvVAE, binary_images: torch.Tensor, importance_samples: int, generator: torch.Generator
+    model: ConvVAE,
+    binary_images: torch.Tensor,
+    importance_samples: int,
+    generator: torch.Generator,
+    prior: GaussianMixture | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Per digit: E_q[−log p(x|z)], KL and D_CS to the prior, and the IWAE estimate of −log p(x).
+    """Per digit: E_q[−log p(x|z)], KL to the prior, KL and D_CS to N(0, I), and the IWAE estimate of −log p(x).
 
     With k = importance_samples draws z_i ~ q(z|x) and weights w_i = p(x|z_i) p(z_i) / q(z_i|x),
     log p(x) ≥ E[log (1/k) Σ w_i] ≥ ELBO (Burda et al. 2016): the bound tightens as k grows. The same
-    draws give the reconstruction term; KL and D_CS are exact. Tensors of shape (batch,).
+    draws give the reconstruction term. p(z) is `prior` (default N(0, I), models/latent_prior.py). KL and D_CS to
+    N(0, I) are exact; KL to a fitted mixture has no closed form and is the mean of log q(z_i|x) − log p(z_i) over
+    the same draws (unbiased). Tensors of shape (batch,).
     """
     model.eval()
     x = binary_images.to(next(model.parameters()).device)
@@ -259,11 +266,18 @@ def per_digit_likelihood(
             for chunk in z.split(per_call)
         ]
     )  # (k, batch)
-    log_weights = -recon + log_normal(z, torch.zeros_like(mu), torch.zeros_like(logvar)) - log_normal(z, mu, logvar)
+    kl = kl_to_standard_normal_torch(mu, logvar)
+    if prior is None or prior.is_standard_normal:
+        log_prior, kl_prior = log_normal(z, torch.zeros_like(mu), torch.zeros_like(logvar)), kl
+    else:
+        log_prior = prior.to(mu.device).log_prob(z)
+        kl_prior = (log_normal(z, mu, logvar) - log_prior).mean(dim=0)
+    log_weights = -recon + log_prior - log_normal(z, mu, logvar)
     log_px = torch.logsumexp(log_weights, dim=0) - math.log(importance_samples)
     return {
         "reconstruction": recon.mean(dim=0),
-        "kl": kl_to_standard_normal_torch(mu, logvar),
+        "kl_prior": kl_prior,
+        "kl": kl,
         "cs": cs_to_standard_normal_torch(mu, logvar),
         "negative_log_likelihood": -log_px,
     }
@@ -275,11 +289,17 @@ def _mean_and_standard_error(values: torch.Tensor) -> tuple[float, float]:
 
 @torch.no_grad()
 def evaluate_likelihood(
-    model: ConvVAE, binary_images: torch.Tensor, importance_samples: int = 1000, seed: int = 0, batch_size: int = 50
+    model: ConvVAE,
+    binary_images: torch.Tensor,
+    importance_samples: int = 1000,
+    seed: int = 0,
+    batch_size: int = 50,
+    prior: GaussianMixture | None = None,
 ) -> dict:
     """Test negative ELBO and IWAE −log p(x) in nats per digit, with parts and standard errors over the digits.
 
-    −ELBO(x) = E_q[−log p(x|z)] + KL(q(z|x) ‖ N(0, I)), the expectation averaged over the k draws (unbiased);
+    −ELBO(x) = E_q[−log p(x|z)] + KL(q(z|x) ‖ p(z)), the expectation averaged over the k draws (unbiased), p(z)
+    being `prior` (default N(0, I)); kl and cs are to N(0, I) whatever the prior (the training regularizers);
     the IWAE value, an upper bound on the true −log p(x) that approaches it as k grows, is never above it
     on average. reconstruction_mse is the mean squared error per pixel of the decoder mean at z = μ against the
     binary digit. D_CS is reported beside KL for comparison.
@@ -290,12 +310,12 @@ def evaluate_likelihood(
     device = next(model.parameters()).device
     for start in range(0, len(binary_images), batch_size):
         x = binary_images[start : start + batch_size]
-        for key, value in per_digit_likelihood(model, x, importance_samples, generator).items():
+        for key, value in per_digit_likelihood(model, x, importance_samples, generator, prior).items():
             parts.setdefault(key, []).append(value.cpu())
         mu, _ = model.encode(x.to(device))
         squared_error += (torch.sigmoid(model.decode(mu)).cpu() - x.cpu()).pow(2).sum().item()
     parts = {key: torch.cat(values).double() for key, values in parts.items()}
-    negative_elbo = parts["reconstruction"] + parts["kl"]
+    negative_elbo = parts["reconstruction"] + parts["kl_prior"]
     elbo_mean, elbo_se = _mean_and_standard_error(negative_elbo)
     nll_mean, nll_se = _mean_and_standard_error(parts["negative_log_likelihood"])
     gap_mean, gap_se = _mean_and_standard_error(negative_elbo - parts["negative_log_likelihood"])
@@ -307,6 +327,7 @@ def evaluate_likelihood(
         "elbo_gap": gap_mean,
         "elbo_gap_standard_error": gap_se,
         "reconstruction_nats": parts["reconstruction"].mean().item(),
+        "kl_prior": parts["kl_prior"].mean().item(),
         "kl": parts["kl"].mean().item(),
         "cs": parts["cs"].mean().item(),
         "reconstruction_mse": squared_error / binary_images.numel(),

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from scipy.stats import norm
 
-from models.metrics import MnistEvaluator, PrdCurve
+from models.latent_prior import GaussianMixture
+from models.metrics import MnistEvaluator, PrdCurve, lerp
 from models.vae import ConvVAE, per_digit_likelihood
 
 QUALITY_SAMPLES = 2000  # default prior samples for the quality report: as many as the test split has digits
@@ -25,11 +26,14 @@ def _device(model: ConvVAE) -> torch.device:
 
 
 @torch.no_grad()
-def sample_images(model: ConvVAE, n: int, temperature: float = 1.0, seed: int = 0) -> torch.Tensor:
-    """n digits decoded from z = temperature·ε, ε ~ N(0, I): Bernoulli means in [0, 1], (n, 1, 28, 28)."""
+def sample_images(
+    model: ConvVAE, n: int, temperature: float = 1.0, seed: int = 0, prior: GaussianMixture | None = None
+) -> torch.Tensor:
+    """n digits decoded from prior codes (default N(0, I): z = temperature·ε), Bernoulli means in [0, 1],
+    (n, 1, 28, 28). `prior` may be a mixture fitted to the training codes (models/latent_prior.py)."""
     model.eval()
-    generator = torch.Generator().manual_seed(seed)
-    z = temperature * torch.randn(n, model.latent_dim, generator=generator)
+    prior = prior or GaussianMixture.standard_normal(model.latent_dim)
+    z = prior.sample(n, torch.Generator().manual_seed(seed), temperature)
     return torch.sigmoid(model.decode(z.to(_device(model)))).cpu()
 
 
@@ -133,21 +137,38 @@ def reconstruction_fid(model: ConvVAE, evaluator: MnistEvaluator, test_images: t
     return evaluator.evaluate(reconstruct(model, test_images))["fid"]
 
 
-def path_length(model: ConvVAE, evaluator: MnistEvaluator, n: int, seed: int):
-    """Perceptual path length of the decoder (means in [0, 1]) in the classifier's feature space, float64."""
+def path_length(model: ConvVAE, evaluator: MnistEvaluator, n: int, seed: int, prior: GaussianMixture | None = None):
+    """Perceptual path length of the decoder (means in [0, 1]) in the classifier's feature space, float64.
+
+    Paths run between two prior codes: great circles for N(0, I) (StyleGAN's Z), straight lines between codes
+    of a fitted mixture (like StyleGAN's non-Gaussian W)."""
     decoder = copy.deepcopy(model).double().eval()
     device = _device(decoder)
-    return evaluator.path_length(lambda z: torch.sigmoid(decoder.decode(z.to(device))), model.latent_dim, n, seed)
+    path = {}
+    if prior is not None and not prior.is_standard_normal:
+        mixture = copy.deepcopy(prior).double()
+        path = {"sample_codes": lambda count, generator: mixture.sample(count, generator), "interpolate": lerp}
+
+    def decode(z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(decoder.decode(z.to(device)))
+
+    return evaluator.path_length(decode, model.latent_dim, n, seed, **path)
 
 
 def quality_report(
-    model: ConvVAE, evaluator: MnistEvaluator, n: int, seed: int, fid_reconstructions: float
+    model: ConvVAE,
+    evaluator: MnistEvaluator,
+    n: int,
+    seed: int,
+    fid_reconstructions: float,
+    prior: GaussianMixture | None = None,
 ) -> QualityReport:
     """Every sample-quality number of n prior samples (temperature 1), beside the (cached) reconstruction FID.
 
-    `evaluator` is a models.metrics.MnistEvaluator (features of an MNIST classifier, not Inception)."""
-    scores = evaluator.evaluate(sample_images(model, n, seed=seed), seed=seed)
-    ppl = path_length(model, evaluator, n, seed)
+    `evaluator` is a models.metrics.MnistEvaluator (features of an MNIST classifier, not Inception); `prior`
+    defaults to N(0, I)."""
+    scores = evaluator.evaluate(sample_images(model, n, seed=seed, prior=prior), seed=seed)
+    ppl = path_length(model, evaluator, n, seed, prior)
     rows = {
         "FID samples": scores["fid"],
         "FID reconstructions": fid_reconstructions,

@@ -21,6 +21,7 @@ import torch
 
 from models.checkpoints import ROOT, load_model, load_resume, provenance, save_checkpoint, save_resume
 from models.device import device_label, select_device
+from models.latent_prior import GaussianMixture
 from models.metrics import MnistEvaluator
 from models.mnist import binarize, binarized_test_split, mnist_sha256, train_validation_split
 from models.vae import REGULARIZERS, ConvVAE, TrainingSettings, evaluate_likelihood, train
@@ -102,29 +103,41 @@ def train_resumable(model: ConvVAE, settings: TrainingSettings, name: str) -> di
     }
 
 
-def validation_report(model: ConvVAE, evaluator: MnistEvaluator, seed: int) -> dict:
+def validation_report(
+    model: ConvVAE, evaluator: MnistEvaluator, seed: int, prior: GaussianMixture | None = None
+) -> dict:
     """The numbers that choose a model's settings, on the 1,000 validation digits (never the test split): the
-    likelihood of their fixed binarization and the FIDs of prior samples and of reconstructions against them."""
+    likelihood of their fixed binarization and the FIDs of prior samples and of reconstructions against them.
+    `prior`: the prior of the samples and of the likelihood (default N(0, I))."""
     _, validation_images = train_validation_split()
     binary = binarize(validation_images, VALIDATION_BINARIZATION_SEED)
-    likelihood = evaluate_likelihood(model, binary, importance_samples=IMPORTANCE_SAMPLES, seed=seed)
+    likelihood = evaluate_likelihood(model, binary, importance_samples=IMPORTANCE_SAMPLES, seed=seed, prior=prior)
+    samples = sample_images(model, QUALITY_SAMPLES, seed=seed, prior=prior)
     return {
         "negative_elbo": likelihood["negative_elbo"],
         "iwae_negative_log_likelihood": likelihood["iwae_negative_log_likelihood"],
-        "fid_samples": evaluator.fid_against(sample_images(model, QUALITY_SAMPLES, seed=seed), validation_images),
+        "fid_samples": evaluator.fid_against(samples, validation_images),
         "fid_reconstructions": evaluator.fid_against(reconstruct(model, binary), validation_images),
         "digits": len(validation_images),
     }
 
 
-def test_report(model: ConvVAE, evaluator: MnistEvaluator, test_images: torch.Tensor, seed: int) -> dict:
-    """Every number the record holds about a trained model, all on the (binarized) test split.
+def test_report(
+    model: ConvVAE,
+    evaluator: MnistEvaluator,
+    test_images: torch.Tensor,
+    seed: int,
+    prior: GaussianMixture | None = None,
+) -> dict:
+    """Every number the record holds about a trained model, all on the (binarized) test split; `prior`: the prior
+    of the samples and of the likelihood (default N(0, I)).
 
     sample_quality is exactly what `/vae_metrics` answers at its defaults (n = 2,000, seed 0), so the tab shows it
     without computing it again."""
-    report = quality_report(model, evaluator, QUALITY_SAMPLES, seed, reconstruction_fid(model, evaluator, test_images))
+    fid_reconstructions = reconstruction_fid(model, evaluator, test_images)
+    report = quality_report(model, evaluator, QUALITY_SAMPLES, seed, fid_reconstructions, prior)
     return {
-        "test": evaluate_likelihood(model, test_images, importance_samples=IMPORTANCE_SAMPLES, seed=seed),
+        "test": evaluate_likelihood(model, test_images, importance_samples=IMPORTANCE_SAMPLES, seed=seed, prior=prior),
         "sample_quality": {
             **report.rows,
             "prd_curve": {
