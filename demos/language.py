@@ -62,10 +62,20 @@ def ui_key(text: str) -> str:
     return "ui." + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
-def component_strings(demo: gr.Blocks) -> list[tuple[object, str, str]]:
-    """(block, attribute, English text) for every plain-string label, info, placeholder, button text and short
-    Markdown of the app: what the catalogue must translate. (Markdown that events rewrite is made in the page's
-    language by its tab instead.)"""
+def labelled_choices(block) -> list[tuple[int, str]]:
+    """(index, label) of a Radio's or Dropdown's choices shown under a label of their own, (label, value) with
+    label ≠ value; a choice shown as its value (an API value, such as `linear`) is not translated."""
+    return [
+        (index, label)
+        for index, (label, value) in enumerate(getattr(block, "choices", None) or [])
+        if isinstance(label, str) and label != str(value) and not label.startswith("__i18n__")
+    ]
+
+
+def component_strings(demo: gr.Blocks) -> list[tuple[object, str | int, str]]:
+    """(block, attribute, English text) for every plain-string label, info, placeholder, button text, labelled
+    choice (attribute: its index) and short Markdown of the app: what the catalogue must translate. (Markdown that
+    events rewrite is made in the page's language by its tab instead.)"""
     found = []
     computed = {id(output) for block_fn in demo.fns.values() for output in block_fn.outputs}
     for block in demo.blocks.values():
@@ -74,6 +84,7 @@ def component_strings(demo: gr.Blocks) -> list[tuple[object, str, str]]:
             text = getattr(block, prop, None)
             if isinstance(text, str) and text.strip() and not text.startswith("__i18n__"):  # not catalogued already
                 found.append((block, prop, text))
+        found += [(block, index, label) for index, label in labelled_choices(block)]
         text = getattr(block, "value", None) if isinstance(block, gr.Markdown) else None
         # (the language switch's own load event rewrites the catalogued ones: they stay catalogue strings)
         computed_here = id(block) in computed and not getattr(block, "gml_catalogued", False)
@@ -94,6 +105,8 @@ def localize(demo: gr.Blocks) -> list[gr.Markdown]:
         if isinstance(block, gr.Markdown):
             block.gml_catalogued = True
             markdowns.append(block)
+        elif isinstance(prop, int):  # a choice's label (Gradio translates I18n labels of choices, not their values)
+            block.choices[prop] = (UI(key), block.choices[prop][1])
         else:
             setattr(block, prop, UI(key))
     return markdowns

@@ -6,10 +6,12 @@ homework questions. Every computation is one call into models/vae_pipeline.py; t
 inputs, makes that call and draws the result. Long texts are in demos/texts/vae/.
 
 Public API. Images are RGB uint8 grids of 28 px digits with a 2 px gap around each, upscaled ×k by nearest
-neighbour: R rows and C columns make an image k·(30·R + 2) px high and k·(30·C + 2) px wide.
-    /vae_sample   (model, n, temperature, seed) → n prior samples in rows of 8, k = 4
-    /vae_traverse (model, digit_index, span)    → (traversal 16 rows × 9 columns, k = 2; the test digit, k = 4)
-    /vae_metrics  (model, n, seed)              → table `metric, value`
+neighbour: R rows and C columns make an image k·(30·R + 2) px high and k·(30·C + 2) px wide. `prior` is
+"mixture" (default: the Gaussian mixture fitted to the training digits' codes, models/latent_prior.py) or
+"normal" (N(0, I), the prior the VAEs were trained with).
+    /vae_sample   (model, n, temperature, seed, prior) → n prior samples in rows of 8, k = 4
+    /vae_traverse (model, digit_index, span)           → (traversal 16 rows × 9 columns, k = 2; the test digit, k = 4)
+    /vae_metrics  (model, n, seed, prior)              → table `metric, value`
 """
 
 import functools
@@ -40,6 +42,7 @@ from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
 from models.classifier import CLASSIFIER_NAME
 from models.device import select_device
+from models.latent_prior import GaussianMixture
 from models.metrics import MnistEvaluator, PrdCurve
 from models.mnist import MnistDataError, binarized_test_split
 from models.vae import ConvVAE, transposed_conv_overlap, transposed_conv_shapes
@@ -58,6 +61,9 @@ from models.vae_pipeline import (
 )
 
 MODELS = {"kl": ("KL-VAE", "vae_kl"), "cs": ("CS-VAE", "vae_cs")}  # API value → (label, checkpoint)
+# API value → label; the fitted mixture's checkpoint is "<the VAE's checkpoint>_prior"
+PRIORS = {"mixture": "fitted mixture (where the training codes lie)", "normal": "N(0, I) (the training prior)"}
+DEFAULT_PRIOR = "mixture"
 MAP_CHECKPOINT = "vae_kl_2d"
 
 SCALE = 4  # nearest-neighbour upscaling: a 28 px digit becomes 112 px, readable on a projector
@@ -103,7 +109,27 @@ METRIC_KEYS = dict(  # each row's key in demos/texts/vae/strings.<lang>.json
         strict=True,
     )
 )
-QUALITY_CACHE_SIZE = 64  # distinct (model, n, seed) reports kept; a classroom mostly asks for the defaults
+# The sample and traversal controls as the page opens (API parameter names)
+DEFAULTS = {
+    "model": "kl",
+    "prior": DEFAULT_PRIOR,
+    "n": 32,
+    "temperature": 1.0,
+    "seed": 0,
+    "digit_index": 0,
+    "span": 3.0,
+}
+# Cases a lecturer shows ("Cases to show" buttons, each also a link: docs/presets.md). Every name is a claim about
+# its case that tests/test_vae.py checks on the shipped models.
+PRESETS = {
+    "fitted mixture: samples where the training codes lie": {**DEFAULTS, "n": 64},
+    "N(0, I): some samples fall into holes (higher FID)": {**DEFAULTS, "n": 64, "prior": "normal"},
+    "CS-VAE from N(0, I): more holes than the KL-VAE": {**DEFAULTS, "n": 64, "model": "cs", "prior": "normal"},
+    "temperature 0.5: cleaner, less varied digits": {**DEFAULTS, "n": 64, "temperature": 0.5},
+    "temperature 2: far from the codes, fewer real-looking digits": {**DEFAULTS, "n": 64, "temperature": 2.0},
+}
+SAMPLE_CONTROLS = ("model", "prior", "n", "temperature", "seed", "digit_index", "span")  # what a preset sets
+QUALITY_CACHE_SIZE = 64  # distinct (model, prior, n, seed) reports kept; a classroom mostly asks for the defaults
 DIGIT_IMPORTANCE_SAMPLES = 500  # per digit, for the live decomposition of the homework's question 2b
 
 
@@ -134,6 +160,7 @@ def localized_table(rows: list[list], header_keys: tuple[str, ...], lang: str):
 
 class Loaded(NamedTuple):
     models: dict[str, ConvVAE]  # "kl" / "cs" → model
+    mixtures: dict[str, GaussianMixture]  # "kl" / "cs" → the prior fitted to that model's codes
     records: dict[str, dict]  # checkpoint name → JSON record
     activity_order: dict[str, torch.Tensor]  # latent dims, most active first
     map_model: ConvVAE
@@ -143,13 +170,17 @@ class Loaded(NamedTuple):
     test_labels: torch.Tensor
 
 
-RECORD_SECTIONS = ("training", "test", "sample_quality", "latent_activity")  # what the tab reads from a record
+# What the tab reads from a record, per model class
+RECORD_SECTIONS = {
+    ConvVAE: ("training", "test", "sample_quality", "latent_activity"),
+    GaussianMixture: ("fit", "test", "sample_quality"),
+}
 
 
-def _load(name: str, device: torch.device) -> tuple[ConvVAE, dict]:
+def _load(name: str, device: torch.device, model_class: type = ConvVAE) -> tuple[torch.nn.Module, dict]:
     try:
-        model, record = load_model(ConvVAE, name)
-        missing = [section for section in RECORD_SECTIONS if section not in record]
+        model, record = load_model(model_class, name)
+        missing = [section for section in RECORD_SECTIONS[model_class] if section not in record]
         if missing:
             raise CheckpointError(f"The record of checkpoint {name} lacks {', '.join(missing)}.")
     except CheckpointError as exc:
@@ -162,9 +193,10 @@ def loaded() -> Loaded:
     """Models, evaluator and test split, loaded once per process (raises CheckpointError / MnistDataError)."""
     device = select_device()
     test_images, test_labels = binarized_test_split()
-    models, records = {}, {}
+    models, mixtures, records = {}, {}, {}
     for key, (_, name) in MODELS.items():
         models[key], records[name] = _load(name, device)
+        mixtures[key], records[prior_checkpoint(key)] = _load(prior_checkpoint(key), device, GaussianMixture)
     map_model, records[MAP_CHECKPOINT] = _load(MAP_CHECKPOINT, device)
     activity_order = {
         key: latent_activity(model, test_images).argsort(descending=True) for key, model in models.items()
@@ -177,6 +209,7 @@ def loaded() -> Loaded:
         ) from exc
     state = Loaded(
         models,
+        mixtures,
         records,
         activity_order,
         map_model,
@@ -185,9 +218,25 @@ def loaded() -> Loaded:
         test_images,
         test_labels,
     )
-    for key, (_, name) in MODELS.items():  # the default report of each model is its record's: no computation
-        _quality_cache[(key, QUALITY_SAMPLES, 0)] = report_from_record(records[name])
+    for key in MODELS:  # the default report of each model and prior is its record's: no computation
+        for prior in PRIORS:
+            _quality_cache[(key, prior, QUALITY_SAMPLES, 0)] = report_from_record(records[record_name(key, prior)])
     return state
+
+
+def prior_checkpoint(model: str) -> str:
+    """The checkpoint of the mixture fitted to a model's codes (scripts/fit_vae_prior.py)."""
+    return f"{MODELS[model][1]}_prior"
+
+
+def record_name(model: str, prior: str) -> str:
+    """The record holding a model's numbers under a prior: the VAE's own for N(0, I), the mixture's otherwise."""
+    return prior_checkpoint(model) if prior == "mixture" else MODELS[model][1]
+
+
+def prior_of(model: str, prior: str) -> GaussianMixture | None:
+    """The prior to sample a model from (None: N(0, I))."""
+    return loaded().mixtures[model] if prior == "mixture" else None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -259,15 +308,19 @@ def _model_key(model) -> str:
     return choice(model, "model", MODELS)
 
 
+def _prior_key(prior) -> str:
+    return choice(prior, "prior", PRIORS)
+
+
 def _test_index(value, name: str) -> int:
     return integer(value, name, 0, len(loaded().test_images) - 1)
 
 
 # ---------------------------------------------------------------------------------------------------
-# Sample quality: computed once per (model, n, seed), the defaults read from the checkpoint records
+# Sample quality: computed once per (model, prior, n, seed), the defaults read from the checkpoint records
 
 
-_quality_cache: OrderedDict[tuple[str, int, int], QualityReport] = OrderedDict()
+_quality_cache: OrderedDict[tuple[str, str, int, int], QualityReport] = OrderedDict()
 _quality_lock = threading.Lock()
 
 
@@ -286,23 +339,26 @@ def recorded_reconstruction_fid(model: str) -> float:
     return loaded().records[MODELS[model][1]]["sample_quality"]["FID reconstructions"]
 
 
-def quality(model: str, n: int, seed: int) -> QualityReport:
-    key = (model, n, seed)
+def quality(model: str, prior: str, n: int, seed: int) -> QualityReport:
+    key = (model, prior, n, seed)
     with _quality_lock:
         if key in _quality_cache:
             _quality_cache.move_to_end(key)
             return _quality_cache[key]
     state = loaded()
-    report = quality_report(state.models[model], state.evaluator, n, seed, recorded_reconstruction_fid(model))
+    report = quality_report(
+        state.models[model], state.evaluator, n, seed, recorded_reconstruction_fid(model), prior_of(model, prior)
+    )
     with _quality_lock:
         _quality_cache[key] = report
-        while len(_quality_cache) > QUALITY_CACHE_SIZE + len(MODELS):
+        while len(_quality_cache) > QUALITY_CACHE_SIZE + len(MODELS) * len(PRIORS):
             _quality_cache.popitem(last=False)
     return report
 
 
-def _quality_arguments(model, n, seed) -> tuple[str, int, int]:
-    return _model_key(model), integer(n, "n", *METRICS_SAMPLES), integer(seed, "seed", 0, MAX_SEED)
+def _quality_arguments(model, n, seed, prior) -> tuple[str, str, int, int]:
+    model, n, seed = _model_key(model), integer(n, "n", *METRICS_SAMPLES), integer(seed, "seed", 0, MAX_SEED)
+    return model, _prior_key(prior), n, seed
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -310,13 +366,15 @@ def _quality_arguments(model, n, seed) -> tuple[str, int, int]:
 
 
 @friendly_errors
-def vae_sample(model, n, temperature, seed, request: gr.Request = None) -> np.ndarray:
-    """n ∈ [1, 64] digits decoded from z = temperature·ε, ε ~ N(0, I); temperature ∈ [0.1, 3]; seed ∈ [0, 2³¹−1]."""
+def vae_sample(model, n, temperature, seed, prior=DEFAULT_PRIOR, request: gr.Request = None) -> np.ndarray:
+    """n ∈ [1, 64] digits decoded from prior codes z = m_c + temperature·L_c·ε (N(0, I): z = temperature·ε);
+    temperature ∈ [0.1, 3]; seed ∈ [0, 2³¹−1]; prior "mixture" or "normal"."""
     key = _model_key(model)
     n = integer(n, "n", 1, MAX_SAMPLES)
     temperature = number(temperature, "temperature", *TEMPERATURES)
     seed = integer(seed, "seed", 0, MAX_SEED)
-    return tile(sample_images(loaded().models[key], n, temperature, seed), columns=min(n, SAMPLE_COLUMNS))
+    chosen = prior_of(key, _prior_key(prior))
+    return tile(sample_images(loaded().models[key], n, temperature, seed, chosen), columns=min(n, SAMPLE_COLUMNS))
 
 
 @friendly_errors
@@ -337,11 +395,12 @@ def vae_traverse(model, digit_index, span, request: gr.Request = None) -> tuple[
 
 
 @friendly_errors
-def vae_metrics(model, n, seed, request: gr.Request = None):
-    """FID/IS/precision/recall/PPL/PRD of n ∈ [100, 5000] prior samples, and FID of the test reconstructions.
+def vae_metrics(model, n, seed, prior=DEFAULT_PRIOR, request: gr.Request = None):
+    """FID/IS/precision/recall/PPL/PRD of n ∈ [100, 5000] samples of the prior ("mixture" or "normal"), and FID
+    of the test reconstructions.
 
     Rows of the `metric, value` table; on a page in another language, a table with its rows and headers in it."""
-    return metrics_view(quality(*_quality_arguments(model, n, seed)), request_language(request))
+    return metrics_view(quality(*_quality_arguments(model, n, seed, prior)), request_language(request))
 
 
 def metrics_view(report: QualityReport, lang: str = DEFAULT_LANGUAGE):
@@ -354,10 +413,10 @@ def metrics_view(report: QualityReport, lang: str = DEFAULT_LANGUAGE):
 
 
 @friendly_errors
-def metrics_plot(model, n, seed, request: gr.Request = None) -> go.Figure:
+def metrics_plot(model, n, seed, prior=DEFAULT_PRIOR, request: gr.Request = None) -> go.Figure:
     """The PRD curve of the report that vae_metrics just produced (from the cache: nothing is recomputed)."""
-    key, n, seed = _quality_arguments(model, n, seed)
-    return prd_figure(MODELS[key][0], quality(key, n, seed), request_language(request))
+    key, prior, n, seed = _quality_arguments(model, n, seed, prior)
+    return prd_figure(MODELS[key][0], quality(key, prior, n, seed), request_language(request))
 
 
 @friendly_errors
@@ -407,6 +466,23 @@ def decomposition(model, digit_index, lang: str = DEFAULT_LANGUAGE) -> tuple:
     return tile(digit, 1), localized_table(rows, TERMS_HEADERS, lang)
 
 
+def apply_preset(name: str, request: gr.Request = None) -> tuple:
+    """A case to show: its control values (SAMPLE_CONTROLS), then the samples, traversal and digit they give."""
+    case = PRESETS[name]
+    samples = vae_sample(case["model"], case["n"], case["temperature"], case["seed"], case["prior"], request)
+    traversal, digit = vae_traverse(case["model"], case["digit_index"], case["span"], request)
+    return (*(case[key] for key in SAMPLE_CONTROLS), samples, traversal, digit)
+
+
+def case_button(name: str):
+    """The click event of a "Cases to show" button: apply_preset for its case, with the request."""
+
+    def click(request: gr.Request = None):
+        return apply_preset(name, request)
+
+    return click
+
+
 def random_index() -> int:
     return int(np.random.default_rng().integers(len(loaded().test_images)))
 
@@ -443,6 +519,13 @@ def facts(records: dict[str, dict], sanity: dict | None) -> dict[str, str]:
             f"{key}_iwae": f"{test['iwae_negative_log_likelihood']:.1f}",
             f"{key}_fid_recon": f"{quality['FID reconstructions']:.0f}",
             f"{key}_fid_samples": f"{quality['FID samples']:.0f}",
+        }
+        mixture = records[prior_checkpoint(key)]
+        values |= {
+            f"{key}_mixture_components": f"{mixture['config']['components']}",
+            f"{key}_mixture_fid_samples": f"{mixture['sample_quality']['FID samples']:.0f}",
+            f"{key}_mixture_iwae": f"{mixture['test']['iwae_negative_log_likelihood']:.1f}",
+            f"{key}_mixture_elbo": f"{mixture['test']['negative_elbo']:.1f}",
         }
     rows = {row["key"]: row for row in (sanity or {}).get("rows", [])}
     one_class, collapse = rows.get(SANITY_ONE_CLASS), rows.get(SANITY_COLLAPSE)
@@ -488,24 +571,34 @@ def transposed_conv_markdown(model: ConvVAE, lang: str = DEFAULT_LANGUAGE) -> st
 
 
 def likelihood_markdown(records: dict[str, dict], lang: str = DEFAULT_LANGUAGE) -> str:
-    """Each shipped model's test likelihood, read from its JSON record: −ELBO beside the IWAE −log p(x)."""
+    """Each shipped model's test likelihood, read from its JSON record: −ELBO beside the IWAE −log p(x); a VAE
+    with its fitted mixture as p(z) is a model of its own, with its own row."""
     lines = [text("likelihood_header", lang), "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |"]
     for name, record in records.items():
-        test, training = record["test"], record["training"]
-        lines.append(
-            f"| `{name}` | {record['config']['latent_dim']} | {training['regularizer'].upper()}, {training['lam']:g} | "
-            f"{test['negative_elbo']:.2f} ± {test['negative_elbo_standard_error']:.2f} | "
-            f"{test['iwae_negative_log_likelihood']:.2f} ± {test['iwae_negative_log_likelihood_standard_error']:.2f} | "
-            f"{test['elbo_gap']:.2f} ± {test['elbo_gap_standard_error']:.2f} | "
-            f"{test['reconstruction_nats']:.1f} + {test['kl']:.1f} | "
-            + text(
+        test = record["test"]
+        if "fit" in record:  # a fitted prior: the VAE it belongs to, with that prior
+            vae = records[record["fit"]["vae"]]
+            training = vae["training"]
+            model = text("likelihood_with_mixture", lang, name=record["fit"]["vae"], **record["config"])
+            made = text("likelihood_fit", lang, seconds=record["fit"]["seconds"], device=record["fit"]["device"])
+            prior_kl = test["kl_prior"]
+        else:
+            training = record["training"]
+            model = f"`{name}`"
+            made = text(
                 "likelihood_training",
                 lang,
                 epochs=training["epochs"],
                 minutes=training["seconds"] / 60,
                 device=training["device"],
             )
-            + " |"
+            prior_kl = test["kl"]
+        lines.append(
+            f"| {model} | {record['config']['latent_dim']} | {training['regularizer'].upper()}, {training['lam']:g} | "
+            f"{test['negative_elbo']:.2f} ± {test['negative_elbo_standard_error']:.2f} | "
+            f"{test['iwae_negative_log_likelihood']:.2f} ± {test['iwae_negative_log_likelihood_standard_error']:.2f} | "
+            f"{test['elbo_gap']:.2f} ± {test['elbo_gap_standard_error']:.2f} | "
+            f"{test['reconstruction_nats']:.1f} + {prior_kl:.1f} | {made} |"
         )
     return "\n".join(lines)
 
@@ -530,6 +623,7 @@ def sanity_record() -> dict | None:
 
 class Controls(NamedTuple):
     model: gr.Radio
+    prior: gr.Radio
     digit_index: gr.Number
     metrics_n: gr.Slider
     metrics_seed: gr.Number
@@ -545,12 +639,13 @@ def homework_q2b(digit_index, request: gr.Request = None):
 
 
 def homework_model(model: str, request: gr.Request = None):
-    """Answers shown beside a model's metrics at their defaults: (model, n, seed, metrics table, PRD plot, answer).
+    """Answers shown beside a model's metrics at their defaults, sampled from N(0, I) as the homework's VAE is:
+    (model, prior, n, seed, metrics table, PRD plot, answer).
 
     The default report is the checkpoint record's, so the table matches the numbers the answer quotes."""
-    table = vae_metrics(model, QUALITY_SAMPLES, 0, request)
-    figure = metrics_plot(model, QUALITY_SAMPLES, 0, request)
-    return model, QUALITY_SAMPLES, 0, table, figure, gr.Column(visible=True)
+    table = vae_metrics(model, QUALITY_SAMPLES, 0, "normal", request)
+    figure = metrics_plot(model, QUALITY_SAMPLES, 0, "normal", request)
+    return model, "normal", QUALITY_SAMPLES, 0, table, figure, gr.Column(visible=True)
 
 
 def homework_kl(request: gr.Request = None):
@@ -597,6 +692,7 @@ def build_homework(controls: Controls, values: dict[str, str]) -> HomeworkViews:
         )
         sets_model = [
             controls.model,
+            controls.prior,
             controls.metrics_n,
             controls.metrics_seed,
             controls.metrics_table,
@@ -628,26 +724,37 @@ def build() -> None:
 
     markdown("vae", "explanation", "intro", values)
     index_input = functools.partial(gr.Number, precision=0, minimum=0, maximum=len(state.test_images) - 1)
-    model = gr.Radio([(label, key) for key, (label, _) in MODELS.items()], value="kl", label="Model")
+    with gr.Row():
+        model = gr.Radio([(label, key) for key, (label, _) in MODELS.items()], value=DEFAULTS["model"], label="Model")
+        prior = gr.Radio(
+            [(label, key) for key, label in PRIORS.items()], value=DEFAULTS["prior"], label="Prior p(z) of the samples"
+        )
+    gr.Markdown("**Cases to show**")
+    with gr.Row():
+        case_buttons = {name: gr.Button(name, size="sm", min_width=200) for name in PRESETS}
 
     with gr.Row():
         with gr.Column(scale=1):
             gr.Markdown("### Prior samples")
-            n = gr.Slider(1, MAX_SAMPLES, value=32, step=1, label="n (number of samples)")
-            temperature = gr.Slider(*TEMPERATURES, value=1.0, step=0.05, label="temperature (z = T·ε)")
-            seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="seed")
+            n = gr.Slider(1, MAX_SAMPLES, value=DEFAULTS["n"], step=1, label="n (number of samples)")
+            temperature = gr.Slider(
+                *TEMPERATURES, value=DEFAULTS["temperature"], step=0.05, label="temperature T (z = m + T·Lε)"
+            )
+            seed = gr.Number(DEFAULTS["seed"], precision=0, minimum=0, maximum=MAX_SEED, label="seed")
             with gr.Row():
                 sample_button = gr.Button("Sample", variant="primary")
                 regenerate = gr.Button("Regenerate (new seed)")
-        sample_image = gr.Image(vae_sample("kl", 32, 1.0, 0), label="Samples", format="png", scale=2)
+        first_samples = vae_sample(*(DEFAULTS[key] for key in ("model", "n", "temperature", "seed", "prior")))
+        sample_image = gr.Image(first_samples, label="Samples", format="png", scale=2)
+    markdown("vae", "explanation", "prior", values)
 
     markdown("vae", "explanation", "traversal", values)
-    traversal, digit = vae_traverse("kl", 0, 3.0)
+    traversal, digit = vae_traverse(DEFAULTS["model"], DEFAULTS["digit_index"], DEFAULTS["span"])
     with gr.Row():
         with gr.Column(scale=1):
-            digit_index = index_input(0, label="test digit index")
+            digit_index = index_input(DEFAULTS["digit_index"], label="test digit index")
             random_digit = gr.Button("Random digit")
-            span = gr.Slider(*SPANS, value=3.0, step=0.5, label="span")
+            span = gr.Slider(*SPANS, value=DEFAULTS["span"], step=0.5, label="span")
             traverse_button = gr.Button("Traverse", variant="primary")
             digit_image = gr.Image(digit, label="Test digit (binarized)", format="png")
         traverse_image = gr.Image(traversal, label="Traversal", format="png", scale=3)
@@ -690,7 +797,9 @@ def build() -> None:
         markdown("vae", "explanation", "math", values)
         transposed = numbers_markdown(transposed_conv_markdown(state.models["kl"]))
 
-    homework = build_homework(Controls(model, digit_index, metrics_n, metrics_seed, metrics_table, prd_plot), values)
+    homework = build_homework(
+        Controls(model, prior, digit_index, metrics_n, metrics_seed, metrics_table, prd_plot), values
+    )
 
     def page_language_views(request: gr.Request = None):
         """On a page in another language than English, the views drawn at build time redrawn in it: the same
@@ -698,10 +807,13 @@ def build() -> None:
         lang = request_language(request)
         if lang == DEFAULT_LANGUAGE:
             return [gr.skip()] * 8
-        report = report_from_record(state.records[MODELS["kl"][1]])  # what the page opens on: no computation
+        # what the page opens on: no computation
+        report = report_from_record(state.records[record_name("kl", DEFAULT_PRIOR)])
         query = dict(getattr(request, "query_params", {}) or {})
-        # A link to another model redraws the metrics itself (its model.change), in the page's language.
-        linked_model = query.get("tab") == "vae" and query.get("model", "kl") != "kl"
+        # A link to another model or prior redraws the metrics itself (its change event), in the page's language.
+        linked_model = query.get("tab") == "vae" and (
+            query.get("model", "kl") != "kl" or query.get("prior", DEFAULT_PRIOR) != DEFAULT_PRIOR
+        )
         return [
             latent_map_figure(state.latent_map, lang),
             gr.skip() if linked_model else metrics_view(report, lang),
@@ -722,16 +834,16 @@ def build() -> None:
     )
 
     gr.on(
-        [sample_button.click, model.change, n.release, temperature.release, seed.submit],
+        [sample_button.click, model.change, prior.change, n.release, temperature.release, seed.submit],
         vae_sample,
-        [model, n, temperature, seed],
+        [model, n, temperature, seed, prior],
         sample_image,
         api_name="vae_sample",
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         **TORCH_QUEUE,
     )
     regenerate.click(random_seed, None, seed, api_visibility="private").then(
-        vae_sample, [model, n, temperature, seed], sample_image, api_visibility="private", **TORCH_QUEUE
+        vae_sample, [model, n, temperature, seed, prior], sample_image, api_visibility="private", **TORCH_QUEUE
     )
     gr.on(
         [traverse_button.click, model.change, digit_index.submit, span.release],
@@ -742,6 +854,14 @@ def build() -> None:
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         **TORCH_QUEUE,
     )
+    for name, button in case_buttons.items():
+        button.click(
+            case_button(name),
+            None,
+            [model, prior, n, temperature, seed, digit_index, span, sample_image, traverse_image, digit_image],
+            api_visibility="private",
+            **TORCH_QUEUE,
+        )
     random_digit.click(random_index, None, digit_index, api_visibility="private").then(
         vae_traverse, [model, digit_index, span], [traverse_image, digit_image], api_visibility="private", **TORCH_QUEUE
     )
@@ -765,14 +885,14 @@ def build() -> None:
         reconstructions, [model, reconstruction_seed], reconstruction_image, api_visibility="private", **TORCH_QUEUE
     )
     gr.on(
-        [metrics_button.click, model.change],
+        [metrics_button.click, model.change, prior.change],
         vae_metrics,
-        [model, metrics_n, metrics_seed],
+        [model, metrics_n, metrics_seed, prior],
         metrics_table,
         api_name="vae_metrics",
         preprocess=False,
         **METRICS_QUEUE,
-    ).then(metrics_plot, [model, metrics_n, metrics_seed], prd_plot, api_visibility="private", **METRICS_QUEUE)
+    ).then(metrics_plot, [model, metrics_n, metrics_seed, prior], prd_plot, api_visibility="private", **METRICS_QUEUE)
     vae_live.build()
 
 
@@ -781,7 +901,7 @@ BENCH_CASES = vae_live.BENCH_CASES + [
         "/vae_sample (64 digits)",
         "/vae_sample",
         vae_sample,
-        {"model": "kl", "n": 64, "temperature": 1.0, "seed": 0},
+        {"model": "kl", "n": 64, "temperature": 1.0, "seed": 0, "prior": DEFAULT_PRIOR},
         "number->image",
     ),
     BenchCase(
@@ -795,7 +915,7 @@ BENCH_CASES = vae_live.BENCH_CASES + [
         "/vae_metrics (n = 2,000)",
         "/vae_metrics",
         vae_metrics,
-        {"model": "kl", "n": 2000, "seed": 0},
+        {"model": "kl", "n": 2000, "seed": 0, "prior": DEFAULT_PRIOR},
         "number->plot+table",
     ),
 ]

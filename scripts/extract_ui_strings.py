@@ -21,8 +21,8 @@ def keys_in_use(demo) -> set[str]:
     """Catalogue keys the built app already points at (build_app localizes every catalogued string)."""
     keys = set()
     for block in demo.blocks.values():
-        for prop in ("label", "info", "placeholder", "value"):
-            text = getattr(block, prop, None)
+        labels = [choice[0] for choice in getattr(block, "choices", None) or [] if isinstance(choice, (tuple, list))]
+        for text in [getattr(block, prop, None) for prop in ("label", "info", "placeholder", "value")] + labels:
             if isinstance(text, I18nData):
                 keys.add(text.key)
             elif isinstance(text, str) and text.startswith(I18N_PREFIX):  # a Markdown value holds the string form

@@ -3,10 +3,10 @@
     python -m scripts.preset_links                                  # relative links (?tab=...)
     python -m scripts.preset_links --base https://example.hf.space/ # absolute ones, printed only
 
-A tab's cases are its module's PRESETS. A module with QUESTIONS ({homework question: case name}) names its cases:
-PRESETS are {name: values}, the "Cases to show" buttons, and the homework answers point at them. A module without
-QUESTIONS keys PRESETS by homework question, each the case its "Show answer" sets (named here by the question). A link's query keys are the public API's parameter names (see
-demos/classroom.py), so opening it sets the controls and computes the view, as pressing the button would.
+A tab's cases are its module's PRESETS: {case name: values}, the cases its "Cases to show" buttons set (and its
+homework answers point at); pix2pix keys them by homework question instead, the case each "Show answer" sets,
+named here by the question. A link's query keys are the public API's parameter names (see demos/classroom.py), so
+opening it sets the controls and computes the view, as pressing the button would.
 """
 
 import argparse
@@ -33,9 +33,12 @@ def preset_link(tab: str, values: dict, base: str = "") -> str:
     return base + "?" + urlencode({"tab": tab, **{key: query_value(value) for key, value in values.items()}})
 
 
-def question_name(tab: str, key: str) -> str:
-    """A homework question's case, named by the question (first line, Markdown emphasis dropped)."""
-    question = tab_sections(tab, "homework")[f"{key}_question"]
+def preset_name(tab: str, key: str) -> str:
+    """A case named by a homework question's key (pix2pix) takes the question's first line, Markdown emphasis
+    dropped; every other case is named by its key."""
+    question = tab_sections(tab, "homework").get(f"{key}_question")
+    if question is None:
+        return key
     return "homework " + re.sub(r"\*\*", "", question.splitlines()[0]).strip()
 
 
@@ -43,10 +46,9 @@ def presets() -> list[tuple[str, str, dict]]:
     """(tab, name, values) for every preset of every tab, in tab order."""
     rows = []
     for tab in app.TABS:
-        named = hasattr(tab.module, "QUESTIONS")  # its PRESETS are {case name: values}
         for key, values in getattr(tab.module, "PRESETS", {}).items():
             if values is not None:  # a homework answer that is text only sets no control
-                rows.append((tab.name, key if named else question_name(tab.name, key), values))
+                rows.append((tab.name, preset_name(tab.name, key), values))
     return rows
 
 

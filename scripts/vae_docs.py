@@ -19,6 +19,7 @@ from models.vae import ConvVAE
 
 DOC = ROOT / "docs" / "vae.md"
 MODELS = ("vae_kl", "vae_cs", "vae_kl_2d")
+PRIORS = ("vae_kl_prior", "vae_cs_prior")  # the mixtures fitted to the codes of vae_kl and vae_cs
 PREVIOUS_COMMIT = "cf666f6"  # the last commit with the grey-level models (BCE on grey levels, 30 epochs)
 INACTIVE_BELOW = 0.06
 GENERATED = re.compile(r"(<!-- generated: ([a-z_]+) -->\n)(.*?)(<!-- /generated -->)", re.DOTALL)
@@ -38,7 +39,7 @@ def previous_record(name: str) -> dict | None:
     return json.loads(text)
 
 
-def likelihood_table(records: dict[str, dict]) -> str:
+def likelihood_table(records: dict[str, dict], priors: dict[str, dict]) -> str:
     lines = [
         "| model | latent | regularizer, λ | parameters | test −ELBO (nats) | IWAE −log p(x) (nats) | ELBO − IWAE | "
         "reconstruction + KL | D_CS | dims with activity < 0.06 (least) |",
@@ -56,17 +57,31 @@ def likelihood_table(records: dict[str, dict]) -> str:
             f"{test['reconstruction_nats']:.2f} + {test['kl']:.2f} | {test['cs']:.2f} | "
             f"{int((activity < INACTIVE_BELOW).sum())} of {len(activity)} ({activity.min().item():.3f}) |"
         )
+    for name, record in priors.items():
+        test, vae = record["test"], records[record["fit"]["vae"]]
+        training, components, dim = vae["training"], record["config"]["components"], record["config"]["latent_dim"]
+        parameters = components * (1 + dim + dim * (dim + 1) // 2) - 1  # weights, means, covariances
+        lines.append(
+            f"| `{record['fit']['vae']}` + `{name}` ({components} Gaussians) | {dim} | "
+            f"{training['regularizer'].upper()}, {training['lam']:g} | +{parameters:,} | "
+            f"{test['negative_elbo']:.2f} ± {test['negative_elbo_standard_error']:.2f} | "
+            f"{test['iwae_negative_log_likelihood']:.2f} ± {test['iwae_negative_log_likelihood_standard_error']:.2f} | "
+            f"{test['elbo_gap']:.2f} ± {test['elbo_gap_standard_error']:.2f} | "
+            f"{test['reconstruction_nats']:.2f} + {test['kl_prior']:.2f} | – | – |"
+        )
     samples = {record["test"]["importance_samples"] for record in records.values()}
     digits = {record["test"]["digits"] for record in records.values()}
     lines.append(
         f"\nNats per test digit on the fixed binarization of the test split ({', '.join(map(str, digits))} digits), "
         f"± one standard error over the digits; IWAE with k = {', '.join(map(str, samples))} importance samples per "
-        "digit; the ELBO's expectation is averaged over the same draws, its KL is exact."
+        "digit; the ELBO's expectation is averaged over the same draws, its KL is exact (for a fitted mixture, whose "
+        "KL has no closed form, it is averaged over the same draws too)."
     )
     return "\n".join(lines)
 
 
 def quality_table(records: dict[str, dict], previous: dict[str, dict | None]) -> str:
+    """Sample quality of each model (prior N(0, I), or a fitted mixture for the `*_prior` records)."""
     lines = [
         "| model | FID samples | FID reconstructions | IS samples | precision | recall | PPL (± s.e.) | F8 (PRD) | "
         "F1/8 (PRD) |",
@@ -74,8 +89,9 @@ def quality_table(records: dict[str, dict], previous: dict[str, dict | None]) ->
     ]
     for name, record in records.items():
         q = record["sample_quality"]
+        label = f"`{record['fit']['vae']}` + `{name}`" if "fit" in record else f"`{name}`"
         lines.append(
-            f"| `{name}` | {q['FID samples']:.1f} | {q['FID reconstructions']:.1f} | {q['IS samples']:.2f} | "
+            f"| {label} | {q['FID samples']:.1f} | {q['FID reconstructions']:.1f} | {q['IS samples']:.2f} | "
             f"{q['precision']:.3f} | {q['recall']:.3f} | {q['PPL']:.1f} ± {q['PPL standard error']:.1f} | "
             f"{q['F8 (PRD)']:.3f} | {q['F1/8 (PRD)']:.3f} |"
         )
@@ -108,6 +124,33 @@ def training_table(records: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def prior_table(priors: dict[str, dict]) -> str:
+    """Every candidate mixture of every fit, with the validation numbers that chose one."""
+    lines = [
+        "| fitted to | components | validation FID samples | validation FID reconstructions | validation −ELBO | "
+        "validation IWAE −log p(x) | chosen |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for record in priors.values():
+        for row in record["fit"]["candidates"]:
+            chosen = "✓" if row["components"] == record["config"]["components"] else ""
+            lines.append(
+                f"| `{record['fit']['vae']}` | {row['components']} | {row['fid_samples']:.1f} | "
+                f"{row['fid_reconstructions']:.1f} | {row['negative_elbo']:.2f} | "
+                f"{row['iwae_negative_log_likelihood']:.2f} | {chosen} |"
+            )
+    fits = [
+        f"`{record['fit']['vae']}` {record['fit']['seconds'] / 60:.1f} min on {record['fit']['device']}"
+        for record in priors.values()
+    ]
+    codes = "; ".join(sorted({record["fit"]["codes"] for record in priors.values()}))
+    lines.append(
+        f"\nCodes: {codes}. Every candidate was fitted by EM and the one with the lowest validation FID kept. Fitting "
+        f"and evaluating all candidates took {', '.join(fits)}."
+    )
+    return "\n".join(lines)
+
+
 def sanity_table() -> str:
     path = checkpoint_paths("mnist_metrics_sanity")[1]
     if not path.is_file():
@@ -133,9 +176,11 @@ def sanity_table() -> str:
 
 def main() -> None:
     records = {name: read_record(name) for name in MODELS}
+    priors = {name: read_record(name) for name in PRIORS}
     tables = {
-        "vae_likelihood": likelihood_table(records),
-        "vae_quality": quality_table(records, {name: previous_record(name) for name in MODELS}),
+        "vae_likelihood": likelihood_table(records, priors),
+        "vae_quality": quality_table(records | priors, {name: previous_record(name) for name in MODELS}),
+        "vae_priors": prior_table(priors),
         "vae_training": training_table(records),
         "metrics_sanity": sanity_table(),
     }

@@ -38,7 +38,7 @@ from models.vae import (
     transposed_conv_overlap,
     transposed_conv_shapes,
 )
-from models.vae_pipeline import digit_terms, interpolate, quality_report, reconstruction_fid, traverse
+from models.vae_pipeline import digit_terms, interpolate, quality_report, reconstruction_fid, sample_images, traverse
 
 
 def grid_size(rows: int, columns: int, scale: int) -> tuple[int, int]:
@@ -251,11 +251,18 @@ def test_digit_terms_satisfy_the_decomposition():
 
 
 def test_texts_quote_the_records_and_leave_no_placeholder():
-    records = {name: read_record(name) for name in ("vae_kl", "vae_cs", "vae_kl_2d")}
+    records = {name: read_record(name) for name in ("vae_kl", "vae_kl_prior", "vae_cs", "vae_cs_prior", "vae_kl_2d")}
     values = vae_tab.facts(records, vae_tab.sanity_record())
     for part in ("explanation", "homework"):
         for body in tab_sections("vae", part).values():
             assert "{{" not in filled(body, values)
+    prior = " ".join(filled(tab_sections("vae", "explanation")["prior"], values).split())
+    for key in ("kl", "cs"):  # the prior section quotes each mixture's own record
+        mixture = records[f"vae_{key}_prior"]
+        assert f"{mixture['sample_quality']['FID samples']:.0f} from its mixture" in prior or (
+            f"and {mixture['sample_quality']['FID samples']:.0f}." in prior
+        )
+        assert values[f"{key}_mixture_components"] == str(mixture["config"]["components"])
     for key in ("kl", "cs"):
         activity = torch.tensor(records[f"vae_{key}"]["latent_activity"])
         assert values[f"{key}_inactive"] == str(int((activity < 0.06).sum()))
@@ -300,10 +307,62 @@ def test_q2b_preset_picks_the_cs_vae_and_shows_consistent_terms():
 
 
 def test_metric_presets_set_the_defaults_and_show_the_records_numbers():
-    model, n, seed, table, _, answer = vae_tab.homework_model("kl")
-    assert (model, n, seed, answer.visible) == ("kl", 2000, 0, True)
+    # the homework's answers quote the training prior's numbers, so their buttons show that prior
+    model, prior, n, seed, table, _, answer = vae_tab.homework_model("kl")
+    assert (model, prior, n, seed, answer.visible) == ("kl", "normal", 2000, 0, True)
     quality = read_record("vae_kl")["sample_quality"]
     assert dict(table)["FID samples"] == round(quality["FID samples"], 4)
+
+
+# --- Cases to show: every name is a claim ------------------------------------------------------------------------
+
+
+def sample_fid(name: str) -> float:
+    return read_record(name)["sample_quality"]["FID samples"]
+
+
+def test_prior_cases_claims_hold_on_the_test_split():
+    # "fitted mixture: samples where the training codes lie" / "N(0, I): some samples fall into holes (higher FID)"
+    for vae in ("vae_kl", "vae_cs"):
+        assert sample_fid(f"{vae}_prior") < sample_fid(vae), vae
+    # "CS-VAE from N(0, I): more holes than the KL-VAE": worse from N(0, I), and more to gain from the mixture
+    assert sample_fid("vae_cs") > sample_fid("vae_kl")
+    assert sample_fid("vae_cs") - sample_fid("vae_cs_prior") > sample_fid("vae_kl") - sample_fid("vae_kl_prior")
+
+
+def test_temperature_cases_trade_precision_for_recall():
+    # "temperature 0.5: cleaner, less varied digits" and "temperature 2: far from the codes, fewer real-looking
+    # digits", for the case's model and prior (precision: share of samples among real digits; recall: share of
+    # real digits covered)
+    state = vae_tab.loaded()
+    cool, hot = (PRESETS_BY_TEMPERATURE[t] for t in (0.5, 2.0))
+    assert cool["model"] == hot["model"] and cool["prior"] == hot["prior"] == "mixture"
+
+    def scores(temperature: float) -> dict:
+        model, prior = state.models[cool["model"]], vae_tab.prior_of(cool["model"], cool["prior"])
+        return state.evaluator.evaluate(sample_images(model, 2000, temperature, seed=0, prior=prior), seed=0)
+
+    at_one, at_half, at_two = scores(1.0), scores(0.5), scores(2.0)
+    assert at_half["precision"] > at_one["precision"] and at_half["recall"] < at_one["recall"]
+    assert at_two["precision"] < at_one["precision"]
+
+
+PRESETS_BY_TEMPERATURE = {case["temperature"]: case for case in vae_tab.PRESETS.values()}
+
+
+def test_every_case_sets_every_sample_control_in_range_and_draws_what_the_api_draws():
+    for name, case in vae_tab.PRESETS.items():
+        assert set(case) == set(vae_tab.SAMPLE_CONTROLS), name
+        if "temperature" in name:  # a name that quotes a value quotes the case's
+            assert f"temperature {case['temperature']:g}" in name
+        assert ("CS-VAE" in name) == (case["model"] == "cs") and ("N(0, I)" in name) == (case["prior"] == "normal")
+    name = "CS-VAE from N(0, I): more holes than the KL-VAE"
+    *values, samples, traversal, digit = vae_tab.apply_preset(name)
+    case = vae_tab.PRESETS[name]
+    assert values == [case[key] for key in vae_tab.SAMPLE_CONTROLS]
+    assert (samples == vae_tab.vae_sample("cs", case["n"], case["temperature"], case["seed"], "normal")).all()
+    expected_traversal, expected_digit = vae_tab.vae_traverse("cs", case["digit_index"], case["span"])
+    assert (traversal == expected_traversal).all() and (digit == expected_digit).all()
 
 
 # --- Public API --------------------------------------------------------------------------------------------------
@@ -320,24 +379,34 @@ def test_traverse_endpoint_sizes(client):
     assert Image.open(digit).size == grid_size(rows=1, columns=1, scale=4)
 
 
-def test_metrics_endpoint_table_at_defaults_is_the_record(client):
-    table = client.predict(model="cs", n=2000, seed=0, api_name="/vae_metrics")
+@pytest.mark.parametrize(
+    ("prior", "record"), [(None, "vae_cs_prior"), ("mixture", "vae_cs_prior"), ("normal", "vae_cs")]
+)
+def test_metrics_endpoint_table_at_defaults_is_the_record(client, prior, record):
+    chosen = {} if prior is None else {"prior": prior}  # no prior: the fitted mixture
+    table = client.predict(model="cs", n=2000, seed=0, **chosen, api_name="/vae_metrics")
     assert table["headers"] == ["metric", "value"]
     assert [row[0] for row in table["data"]] == list(vae_tab.METRIC_ROWS)
-    quality = read_record("vae_cs")["sample_quality"]
+    quality = read_record(record)["sample_quality"]
     assert all(value == round(quality[row], 4) for row, value in table["data"])
 
 
 @pytest.mark.slow
-def test_metrics_endpoint_computes_other_settings_and_reproduces_the_record():
-    table = dict(vae_tab.vae_metrics("kl", 200, 1))
+@pytest.mark.parametrize("prior", ["normal", "mixture"])
+def test_metrics_endpoint_computes_other_settings_and_reproduces_the_record(prior):
+    table = dict(vae_tab.vae_metrics("kl", 200, 1, prior))
     assert all(math.isfinite(value) for value in table.values())
     state = vae_tab.loaded()
     model = state.models["kl"]
     fresh = quality_report(
-        model, state.evaluator, 2000, 0, reconstruction_fid(model, state.evaluator, state.test_images)
+        model,
+        state.evaluator,
+        2000,
+        0,
+        reconstruction_fid(model, state.evaluator, state.test_images),
+        vae_tab.prior_of("kl", prior),
     )
-    recorded = read_record("vae_kl")["sample_quality"]
+    recorded = read_record(vae_tab.record_name("kl", prior))["sample_quality"]
     for row in vae_tab.METRIC_ROWS:
         assert fresh.rows[row] == pytest.approx(recorded[row], rel=1e-3, abs=1e-4), row
 
@@ -369,6 +438,8 @@ def test_samples_follow_the_seed():
         (vae_tab.vae_metrics, ("kl", 5001, 0), "n must be in [100, 5000], got 5001."),
         (vae_tab.vae_metrics, ("KL", 2000, 0), "model must be one of 'kl', 'cs'; got 'KL'."),
         (vae_tab.vae_metrics, ("kl", 2000, 0.5), "seed must be a whole number, got 0.5."),
+        (vae_tab.vae_metrics, ("kl", 2000, 0, "gmm"), "prior must be one of 'mixture', 'normal'; got 'gmm'."),
+        (vae_tab.vae_sample, ("kl", 8, 1.0, 0, None), "prior must be one of 'mixture', 'normal'; got None."),
     ],
 )
 def test_bad_inputs_are_answered_with_the_endpoints_own_sentence(endpoint, arguments, sentence):

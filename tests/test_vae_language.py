@@ -56,9 +56,9 @@ def figure_texts(figure) -> tuple:
 
 def test_metrics_table_on_a_persian_page_has_persian_rows_and_headers_and_the_apis_numbers():
     english = vae_tab.vae_metrics("cs", QUALITY_SAMPLES, 0)
-    assert english == vae_tab.vae_metrics("cs", QUALITY_SAMPLES, 0, EN)  # an English page: as the API
+    assert english == vae_tab.vae_metrics("cs", QUALITY_SAMPLES, 0, request=EN)  # an English page: as the API
     assert [row[0] for row in english] == list(vae_tab.METRIC_ROWS)  # the API's table, unchanged
-    table = vae_tab.vae_metrics("cs", QUALITY_SAMPLES, 0, FA)
+    table = vae_tab.vae_metrics("cs", QUALITY_SAMPLES, 0, request=FA)
     assert isinstance(table, pd.DataFrame)
     assert [plain(header) for header in table.columns] == [vae("metrics_header_metric"), vae("metrics_header_value")]
     names = [plain(name) for name in table.iloc[:, 0]]
@@ -68,7 +68,10 @@ def test_metrics_table_on_a_persian_page_has_persian_rows_and_headers_and_the_ap
 
 
 def test_prd_and_latent_map_figures_follow_the_page_and_keep_their_data():
-    english, figure = vae_tab.metrics_plot("kl", QUALITY_SAMPLES, 0), vae_tab.metrics_plot("kl", QUALITY_SAMPLES, 0, FA)
+    english, figure = (
+        vae_tab.metrics_plot("kl", QUALITY_SAMPLES, 0),
+        vae_tab.metrics_plot("kl", QUALITY_SAMPLES, 0, request=FA),
+    )
     assert figure_texts(english)[:3] == (
         "PRD curve of the samples against the test digits (Sajjadi et al. 2018)",
         "recall β",
@@ -104,7 +107,8 @@ def test_homework_terms_table_in_persian_has_the_same_numbers():
 def test_metric_presets_on_a_persian_page_show_the_persian_table():
     *_, table, figure, _ = vae_tab.homework_kl(FA)
     assert persian(table.columns[0]) and persian(figure.layout.title.text)
-    assert table.iloc[:, 1].tolist() == [value for _, value in vae_tab.vae_metrics("kl", QUALITY_SAMPLES, 0)]
+    in_english = vae_tab.vae_metrics("kl", QUALITY_SAMPLES, 0, "normal")
+    assert table.iloc[:, 1].tolist() == [value for _, value in in_english]
 
 
 def test_number_tables_and_formulas_in_persian_quote_the_same_numbers():
@@ -126,7 +130,7 @@ def test_number_tables_and_formulas_in_persian_quote_the_same_numbers():
 
 
 def test_homework_sentences_built_from_the_records_are_persian_in_the_persian_text():
-    records = {name: read_record(name) for name in ("vae_kl", "vae_cs", "vae_kl_2d")}
+    records = {name: read_record(name) for name in ("vae_kl", "vae_kl_prior", "vae_cs", "vae_cs_prior", "vae_kl_2d")}
     values = vae_tab.facts(records, vae_tab.sanity_record())
     answer = filled(tab_sections("vae", "homework", "fa")["q3_is_answer"], values)
     assert "{{" not in answer
@@ -145,9 +149,12 @@ def test_homework_sentences_built_from_the_records_are_persian_in_the_persian_te
 @pytest.mark.parametrize(
     ("call", "english"),
     [
-        (lambda request: vae_tab.vae_sample("kl", 0, 1.0, 0, request), "n must be in [1, 64], got 0."),
+        (lambda request: vae_tab.vae_sample("kl", 0, 1.0, 0, request=request), "n must be in [1, 64], got 0."),
         (lambda request: vae_tab.vae_traverse("cs", 2000, 3.0, request), "digit_index must be in [0, 1999], got 2000."),
-        (lambda request: vae_tab.vae_metrics("KL", 2000, 0, request), "model must be one of 'kl', 'cs'; got 'KL'."),
+        (
+            lambda request: vae_tab.vae_metrics("KL", 2000, 0, request=request),
+            "model must be one of 'kl', 'cs'; got 'KL'.",
+        ),
         (lambda request: vae_tab.reconstructions("kl", -1, request), "seed must be in [0, 2.14748e+09], got -1."),
         (lambda request: vae_tab.homework_q2b(5000, request), "digit_index must be in [0, 1999], got 5000."),
         (lambda request: vae_tab.interpolation("kl", 0, 2000, request), "second digit must be in [0, 1999], got 2000."),
@@ -266,6 +273,9 @@ def test_vae_tab_redraws_its_first_views_in_persian_on_load():
     link.query_params = {"tab": "vae", "model": "cs", "lang": "fa"}  # (Gradio's client sends the page's query)
     _, table, prd, *_ = event.fn(link)
     assert table == prd == gr.skip()  # the link's model.change draws the CS-VAE's metrics, in Persian
+    link.query_params = {"tab": "vae", "prior": "normal", "lang": "fa"}
+    _, table, prd, *_ = event.fn(link)
+    assert table == prd == gr.skip()  # and a link to the other prior: its prior.change
 
 
 # --- Through the server ------------------------------------------------------------------------------------------
@@ -279,7 +289,8 @@ def test_through_the_server_a_persian_page_gets_persian_and_the_api_client_engli
 
     with httpx.Client(base_url=app_url + "gradio_api/", timeout=120) as http:
         page = {"referer": app_url + "?tab=vae&lang=fa"}
-        event = http.post("call/vae_metrics", json={"data": ["kl", QUALITY_SAMPLES, 0]}, headers=page).json()
+        call = {"data": ["kl", QUALITY_SAMPLES, 0, "mixture"]}
+        event = http.post("call/vae_metrics", json=call, headers=page).json()
         lines = http.get(f"call/vae_metrics/{event['event_id']}").text.splitlines()
     (table,) = json.loads(next(line for line in reversed(lines) if line.startswith("data:"))[5:])
     assert [plain(header) for header in table["headers"]] == [vae("metrics_header_metric"), vae("metrics_header_value")]
