@@ -124,7 +124,7 @@ def main() -> None:
 
     app_port, floor_port = free_port(), free_port()
     app_process, cold_start = start_server(["app.py", "--port", str(app_port)], app_port)
-    floor_process, _ = start_server([__file__, "--serve-floor", str(floor_port)], floor_port)
+    floor_process, _ = start_server(["-m", "scripts.bench", "--serve-floor", str(floor_port)], floor_port)
     try:
         app_client = Client(f"http://127.0.0.1:{app_port}/", verbose=False, analytics_enabled=False)
         floor_client = Client(f"http://127.0.0.1:{floor_port}/", verbose=False, analytics_enabled=False)
@@ -157,8 +157,12 @@ def main() -> None:
                     )
                     rows.append((case.label, compute, end_to_end, case.floor))
     finally:
-        app_process.terminate()
-        floor_process.terminate()
+        for process in (app_process, floor_process):  # a server that ignores SIGTERM must not outlive the run
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
         app_process.wait(timeout=30)
         floor_process.wait(timeout=30)
 
