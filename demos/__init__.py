@@ -23,9 +23,9 @@ class BenchCase(NamedTuple):
     client_kwargs: dict | None = None  # what gradio_client sends when it differs (e.g. files via handle_file)
 
 
-# Endpoints that run a torch model share one worker (a forward pass takes ~10 ms: queueing beats contending for
-# the cores); the slow sample-quality metrics (~0.5 s) get a worker of their own, so that they never hold up the
-# live previews of the other students.
+# Endpoints that run a torch model share one worker (a call computes in 17–70 ms: queueing beats contending for
+# the cores; see docs/benchmarks.md); the sample-quality metrics (seconds when not cached) get a worker of their
+# own, so that they never hold up the live previews of the other students.
 TORCH_QUEUE = {"concurrency_id": "torch", "concurrency_limit": 1}
 METRICS_QUEUE = {"concurrency_id": "metrics", "concurrency_limit": 1}
 
