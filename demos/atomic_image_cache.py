@@ -6,8 +6,13 @@ the same example sketch), one request truncates and rewrites the file while anot
 downloading it, and that download fails ("peer closed connection", seen in scripts/load_test.py at 30 clients).
 Gradio already writes cached *files* atomically (`save_file_to_cache`); this does the same for images: an existing
 file (same name, so same bytes) is reused, a new one is written under a temporary name and renamed into place.
+
+PNGs are compressed at zlib level 1 instead of PIL's 6: the 968 × 968 sample grid encodes in 16 ms instead of 38 ms
+(and the traversal in 12 instead of 23) for files 15–25 % larger (68 instead of 54 KB), CPU that the previews'
+shared worker no longer spends on every call.
 """
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -17,8 +22,20 @@ from gradio import processing_utils
 GRADIO_SAVE_PIL_TO_CACHE = processing_utils.save_pil_to_cache  # Gradio's own in-place writer, before install()
 
 
+PNG_COMPRESS_LEVEL = 1
+
+
+def encode(img, format: str) -> bytes:
+    """Gradio's encoder (its metadata included), with fast zlib compression for PNG."""
+    if format.lower() != "png":
+        return processing_utils.encode_pil_to_bytes(img, format)
+    with io.BytesIO() as output:
+        img.save(output, "png", pnginfo=processing_utils.get_pil_metadata(img), compress_level=PNG_COMPRESS_LEVEL)
+        return output.getvalue()
+
+
 def save_pil_to_cache_atomically(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
-    data = processing_utils.encode_pil_to_bytes(img, format)
+    data = encode(img, format)
     directory = Path(cache_dir) / processing_utils.hash_bytes(data)
     directory.mkdir(exist_ok=True, parents=True)
     path = (directory / f"{name}.{format}").resolve()

@@ -8,7 +8,7 @@ import pytest
 from gradio import processing_utils
 from PIL import Image
 
-from demos.atomic_image_cache import GRADIO_SAVE_PIL_TO_CACHE, install, save_pil_to_cache_atomically
+from demos.atomic_image_cache import GRADIO_SAVE_PIL_TO_CACHE, encode, install, save_pil_to_cache_atomically
 
 
 def test_same_image_reuses_the_file_untouched(tmp_path):
@@ -21,14 +21,14 @@ def test_same_image_reuses_the_file_untouched(tmp_path):
         (tmp_path / second).stat().st_ino,
         (tmp_path / second).stat().st_mtime_ns,
     )
-    assert Path(first).read_bytes() == processing_utils.encode_pil_to_bytes(image, "png")
+    assert Path(first).read_bytes() == encode(image, "png")
 
 
-def torn_reads_while_writers_race(writer, tmp_path, trials: int = 10) -> int:
+def torn_reads_while_writers_race(writer, encoder, tmp_path, trials: int = 10) -> int:
     """Writers create the same image in a fresh cache folder while readers poll its final path: the number of
-    reads that saw other bytes than the finished image (a missing file is not a read)."""
+    reads that saw other bytes than the finished image, as `encoder` makes it (a missing file is not a read)."""
     image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (256, 256, 3), dtype=np.uint8))
-    expected = processing_utils.encode_pil_to_bytes(image, "png")
+    expected = encoder(image, "png")
     torn = []
     for trial in range(trials):
         cache = tmp_path / f"trial{trial}"
@@ -64,15 +64,28 @@ def torn_reads_while_writers_race(writer, tmp_path, trials: int = 10) -> int:
 @pytest.mark.slow
 def test_readers_never_see_a_partial_file_while_writers_race(tmp_path):
     # The race covers the first write too (the file does not exist yet): the temporary-name-and-rename path.
-    assert torn_reads_while_writers_race(save_pil_to_cache_atomically, tmp_path / "atomic") == 0
+    assert torn_reads_while_writers_race(save_pil_to_cache_atomically, encode, tmp_path / "atomic") == 0
 
 
 @pytest.mark.slow
 def test_the_race_tears_gradios_own_writer(tmp_path):
     """The same race against Gradio's in-place writer does see partial files, so the test above can fail."""
-    assert torn_reads_while_writers_race(GRADIO_SAVE_PIL_TO_CACHE, tmp_path / "gradio", trials=3) > 0
+    assert (
+        torn_reads_while_writers_race(
+            GRADIO_SAVE_PIL_TO_CACHE, processing_utils.encode_pil_to_bytes, tmp_path / "gradio", trials=3
+        )
+        > 0
+    )
 
 
 def test_install_routes_gradio_image_outputs_through_it():
     install()
     assert processing_utils.save_pil_to_cache is save_pil_to_cache_atomically
+
+
+def test_png_is_written_fast_and_decodes_to_the_same_pixels(tmp_path):
+    from PIL import Image
+
+    pixels = np.random.default_rng(0).integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    path = save_pil_to_cache_atomically(Image.fromarray(pixels), str(tmp_path), format="png")
+    assert np.array_equal(np.asarray(Image.open(path).convert("RGB")), pixels)  # lossless, whatever the level
