@@ -340,7 +340,7 @@ def test_temperature_cases_trade_precision_for_recall():
 
     def scores(temperature: float) -> dict:
         model, prior = state.models[cool["model"]], vae_tab.prior_of(cool["model"], cool["prior"])
-        return state.evaluator.evaluate(sample_images(model, 2000, temperature, seed=0, prior=prior), seed=0)
+        return state.evaluator.evaluate(sample_images(model, 1000, temperature, seed=0, prior=prior), seed=0)
 
     at_one, at_half, at_two = scores(1.0), scores(0.5), scores(2.0)
     assert at_half["precision"] > at_one["precision"] and at_half["recall"] < at_one["recall"]
