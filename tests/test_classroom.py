@@ -219,6 +219,21 @@ def test_a_persian_page_shows_persian_choice_labels_and_sends_the_same_values(br
     page.context.close()
 
 
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_on_a_phone_every_tab_is_one_tap_away_and_no_page_scrolls_sideways(browser, app_url, lang):
+    phone = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+    page = open_page(browser, f"{app_url}?lang={lang}", **phone)
+    for tab in app.TABS:
+        button = page.locator(f"[role=tab][data-tab-id={tab.name}]")
+        assert button.is_visible(), f"tab {tab.name} hides behind a menu"  # visible in the bar: one tap
+        button.tap()
+        page.locator(f"[role=tab][aria-selected=true][data-tab-id={tab.name}]").wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        width, screen = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width <= screen, f"{tab.name} ({lang}) scrolls sideways on a phone: {width} > {screen}"
+    page.context.close()
+
+
 @pytest.mark.parametrize("tab", [tab.name for tab in app.TABS])
 def test_lecture_mode_is_larger_and_never_wider_than_a_projector(browser, app_url, tab):
     sizes = {}
