@@ -411,6 +411,15 @@ def test_metrics_endpoint_computes_other_settings_and_reproduces_the_record(prio
         assert fresh.rows[row] == pytest.approx(recorded[row], rel=1e-3, abs=1e-4), row
 
 
+def test_samples_come_from_the_fitted_mixture_unless_normal_is_asked():
+    state = vae_tab.loaded()
+    from_mixture = sample_images(state.models["kl"], 8, 1.0, seed=3, prior=state.mixtures["kl"])
+    from_normal = sample_images(state.models["kl"], 8, 1.0, seed=3)
+    assert (vae_tab.vae_sample("kl", 8, 1.0, 3) == vae_tab.tile(from_mixture, 8)).all()  # the default
+    assert (vae_tab.vae_sample("kl", 8, 1.0, 3, "normal") == vae_tab.tile(from_normal, 8)).all()
+    assert (vae_tab.tile(from_mixture, 8) != vae_tab.tile(from_normal, 8)).any()
+
+
 def test_samples_follow_the_seed():
     first = vae_tab.vae_sample("kl", 8, 1.0, 5)
     assert (first == vae_tab.vae_sample("kl", 8, 1.0, 5)).all()
