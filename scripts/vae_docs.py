@@ -39,6 +39,14 @@ def previous_record(name: str) -> dict | None:
     return json.loads(text)
 
 
+def bounds(test: dict) -> str:
+    """The −ELBO, IWAE and gap cells of a likelihood row, each ± its standard error."""
+    return " | ".join(
+        f"{test[key]:.2f} ± {test[key + '_standard_error']:.2f}"
+        for key in ("negative_elbo", "iwae_negative_log_likelihood", "elbo_gap")
+    )
+
+
 def likelihood_table(records: dict[str, dict], priors: dict[str, dict]) -> str:
     lines = [
         "| model | latent | regularizer, λ | parameters | test −ELBO (nats) | IWAE −log p(x) (nats) | ELBO − IWAE | "
@@ -51,9 +59,7 @@ def likelihood_table(records: dict[str, dict], priors: dict[str, dict]) -> str:
         parameters = sum(p.numel() for p in ConvVAE(**record["config"]).parameters())
         lines.append(
             f"| `{name}` | {record['config']['latent_dim']} | {training['regularizer'].upper()}, {training['lam']:g} | "
-            f"{parameters:,} | {test['negative_elbo']:.2f} ± {test['negative_elbo_standard_error']:.2f} | "
-            f"{test['iwae_negative_log_likelihood']:.2f} ± {test['iwae_negative_log_likelihood_standard_error']:.2f} | "
-            f"{test['elbo_gap']:.2f} ± {test['elbo_gap_standard_error']:.2f} | "
+            f"{parameters:,} | {bounds(test)} | "
             f"{test['reconstruction_nats']:.2f} + {test['kl']:.2f} | {test['cs']:.2f} | "
             f"{int((activity < INACTIVE_BELOW).sum())} of {len(activity)} ({activity.min().item():.3f}) |"
         )
@@ -64,9 +70,7 @@ def likelihood_table(records: dict[str, dict], priors: dict[str, dict]) -> str:
         lines.append(
             f"| `{record['fit']['vae']}` + `{name}` ({components} Gaussians) | {dim} | "
             f"{training['regularizer'].upper()}, {training['lam']:g} | +{parameters:,} | "
-            f"{test['negative_elbo']:.2f} ± {test['negative_elbo_standard_error']:.2f} | "
-            f"{test['iwae_negative_log_likelihood']:.2f} ± {test['iwae_negative_log_likelihood_standard_error']:.2f} | "
-            f"{test['elbo_gap']:.2f} ± {test['elbo_gap_standard_error']:.2f} | "
+            f"{bounds(test)} | "
             f"{test['reconstruction_nats']:.2f} + {test['kl_prior']:.2f} | – | – |"
         )
     samples = {record["test"]["importance_samples"] for record in records.values()}
