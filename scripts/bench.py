@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scripts.loopback import loopback_client
 from scripts.report import publish
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,11 +64,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(args: list[str], port: int) -> tuple[subprocess.Popen, float]:
-    """Start a server process; return it and the seconds until its first HTTP 200."""
+def start_server(args: list[str], port: int, cwd: Path = ROOT) -> tuple[subprocess.Popen, float]:
+    """Start a server process (in `cwd`, another checkout for a comparison); return it and the seconds until its
+    first HTTP 200."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ
+        [sys.executable, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ
     )
     url = f"http://127.0.0.1:{port}/"
     while time.perf_counter() - started < 300:
@@ -118,16 +120,14 @@ def main() -> None:
         build_floor_app().launch(server_port=args.serve_floor, ssr_mode=False, quiet=True)
         return
 
-    from gradio_client import Client
-
     import app
 
     app_port, floor_port = free_port(), free_port()
     app_process, cold_start = start_server(["app.py", "--port", str(app_port)], app_port)
     floor_process, _ = start_server(["-m", "scripts.bench", "--serve-floor", str(floor_port)], floor_port)
     try:
-        app_client = Client(f"http://127.0.0.1:{app_port}/", verbose=False, analytics_enabled=False)
-        floor_client = Client(f"http://127.0.0.1:{floor_port}/", verbose=False, analytics_enabled=False)
+        app_client = loopback_client(f"http://127.0.0.1:{app_port}/")
+        floor_client = loopback_client(f"http://127.0.0.1:{floor_port}/")
 
         with tempfile.TemporaryDirectory() as tmp:
             from PIL import Image

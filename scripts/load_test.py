@@ -2,28 +2,40 @@
 
     python -m scripts.load_test                      # starts the app on loopback, 30 clients × 3 rounds
     python -m scripts.load_test --clients 8 --rounds 2
+    python -m scripts.load_test --think 3            # each student reads for 3 s (on average) between clicks
+    python -m scripts.load_test --baseline cf666f6   # the same load on that commit's app, then on this one
     python -m scripts.load_test --url http://127.0.0.1:7860/   # an app you started (loopback only)
 
-Prints p50/p95/p99 latency per endpoint and overall, the number of errors, and the server's peak RSS.
-Traffic goes to loopback only; every loop is bounded in count and time.
+Prints p50/p95/p99 latency per endpoint and overall, the number of errors, the server's peak RSS, and the CPU
+seconds the server and the clients (this process) used: both share this machine's cores, a classroom's
+browsers would not.
+
+Without --think the test is a closed loop: each client sends its next call as soon as the last one answers, so
+the 30 clients are always waiting somewhere, and by Little's law mean latency = clients ÷ throughput. With
+--think, each client pauses an exponential time of that mean (seeded) between calls, like a student reading a
+result: the load is then what a class sends, and latency says how the server copes with it.
+
+--baseline COMMIT checks that commit out into a temporary git worktree, serves its app with this Python, and runs
+the same clients on it (parameters its API lacks are left out), then on this checkout: one table, one machine,
+one session.
 """
 
 import argparse
 import os
+import subprocess
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 
+from scripts.loopback import loopback_client, require_loopback
 from scripts.report import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def bench_cases():
@@ -33,38 +45,59 @@ def bench_cases():
     return [case for _, module in app.TABS for case in module.BENCH_CASES]
 
 
-def run_load(url: str, clients: int, rounds: int, deadline_s: float = 600.0, without: str | None = None) -> dict:
-    """Hammer `url` with `clients` concurrent clients; return latencies (s) per endpoint and the errors."""
-    from gradio_client import Client
+def served_calls(url: str, cases, without: str | None = None) -> list[tuple[str, str, dict]]:
+    """(label, api_name, gradio_client kwargs) of each case the app at `url` serves, leaving out the parameters its
+    API does not have (an older commit's app, in a comparison)."""
+    api = loopback_client(url).view_api(print_info=False, return_format="dict")["named_endpoints"]
+    calls = []
+    for case in cases:
+        if case.api_name == without or case.api_name not in api:
+            continue
+        accepted = {parameter["parameter_name"] for parameter in api[case.api_name]["parameters"]}
+        kwargs = {name: value for name, value in (case.client_kwargs or case.kwargs).items() if name in accepted}
+        calls.append((case.label, case.api_name, kwargs))
+    return calls
 
-    host = urlparse(url).hostname
-    if host not in LOOPBACK_HOSTS and not host.startswith("127."):
-        raise ValueError(f"Refusing to load-test {url}: only loopback addresses are allowed.")
-    cases = [case for case in bench_cases() if case.api_name != without]
-    latencies = {case.label: [] for case in cases}
+
+def run_load(
+    url: str,
+    clients: int,
+    rounds: int,
+    deadline_s: float = 600.0,
+    without: str | None = None,
+    think_s: float = 0.0,
+    seed: int = 0,
+) -> dict:
+    """Hammer `url` with `clients` concurrent clients; return latencies (s) per endpoint and the errors."""
+    require_loopback(url)
+    calls = served_calls(url, bench_cases(), without)
+    latencies = {label: [] for label, _, _ in calls}
     errors: list[str] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + deadline_s
 
     def one_client(index: int) -> None:
-        client = Client(url, verbose=False, analytics_enabled=False)
+        client = loopback_client(url)
+        pauses = np.random.default_rng([seed, index])
         for round_index in range(rounds):
             # Each client walks the endpoints from a different starting point, like a class clicking around.
-            for offset in range(len(cases)):
+            for offset in range(len(calls)):
+                if think_s > 0:
+                    time.sleep(pauses.exponential(think_s))
                 if time.monotonic() > stop_at:
                     with lock:
                         errors.append(f"client {index}: deadline of {deadline_s:.0f} s reached")
                     return
-                case = cases[(index + round_index + offset) % len(cases)]
+                label, api_name, kwargs = calls[(index + round_index + offset) % len(calls)]
                 start = time.perf_counter()
                 try:
-                    client.predict(**(case.client_kwargs or case.kwargs), api_name=case.api_name)
+                    client.predict(**kwargs, api_name=api_name)
                 except Exception as exc:  # a load test counts every failure, whatever its type
                     with lock:
-                        errors.append(f"{case.label}: {type(exc).__name__}: {str(exc)[:200]}")
+                        errors.append(f"{label}: {type(exc).__name__}: {str(exc)[:200]}")
                     continue
                 with lock:
-                    latencies[case.label].append(time.perf_counter() - start)
+                    latencies[label].append(time.perf_counter() - start)
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(one_client, range(clients)))
@@ -79,17 +112,77 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError("VmHWM not found")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def p50_p95_p99(samples_s) -> np.ndarray:
+    return np.percentile(np.asarray(samples_s) * 1000, [50, 95, 99])
+
+
 def format_table(result: dict) -> str:
     rows = ["| endpoint | calls | p50 (ms) | p95 (ms) | p99 (ms) |", "|---|---|---|---|---|"]
     everything = []
     for label, samples in result["latencies"].items():
         everything += samples
         if samples:
-            p50, p95, p99 = np.percentile(np.asarray(samples) * 1000, [50, 95, 99])
+            p50, p95, p99 = p50_p95_p99(samples)
             rows.append(f"| {label} | {len(samples)} | {p50:.0f} | {p95:.0f} | {p99:.0f} |")
     if everything:
-        p50, p95, p99 = np.percentile(np.asarray(everything) * 1000, [50, 95, 99])
+        p50, p95, p99 = p50_p95_p99(everything)
         rows.append(f"| **all** | {len(everything)} | {p50:.0f} | {p95:.0f} | {p99:.0f} |")
+    return "\n".join(rows)
+
+
+def measured_run(args, checkout: Path = ROOT) -> dict:
+    """Start the app of `checkout` (or use --url), run the load, and add wall time, CPU and peak RSS."""
+    from scripts.bench import free_port, start_server
+
+    server, url = None, args.url
+    if url is None:
+        port = free_port()
+        server, _ = start_server(["app.py", "--port", str(port)], port, cwd=checkout)
+        url = f"http://127.0.0.1:{port}/"
+    try:
+        server_cpu = cpu_seconds(server.pid) if server else 0.0
+        own_cpu, started = time.process_time(), time.perf_counter()
+        result = run_load(url, args.clients, args.rounds, args.deadline, args.without, args.think)
+        result["wall_s"] = time.perf_counter() - started
+        result["client_cpu_s"] = time.process_time() - own_cpu
+        result["server_cpu_s"] = cpu_seconds(server.pid) - server_cpu if server else None
+        result["rss"] = f"{peak_rss_mb(server.pid):.0f} MB" if server else "n/a (external server)"
+    finally:
+        if server:
+            server.terminate()
+            server.wait(timeout=30)
+    return result
+
+
+def summary(result: dict) -> str:
+    server_cpu = "n/a" if result["server_cpu_s"] is None else f"{result['server_cpu_s']:.0f} s"
+    return (
+        f"wall {result['wall_s']:.1f} s, errors {len(result['errors'])}, server peak RSS {result['rss']}, "
+        f"CPU: server {server_cpu}, clients {result['client_cpu_s']:.0f} s"
+    )
+
+
+def comparison_table(before: dict, after: dict, commit: str) -> str:
+    rows = [
+        f"| endpoint | {commit} p50 / p95 (ms) | this checkout p50 / p95 (ms) | p95 not worse |",
+        "|---|---|---|---|",
+    ]
+    for label, samples in after["latencies"].items():
+        old = before["latencies"].get(label)
+        now50, now95, _ = p50_p95_p99(samples)
+        if not old:
+            rows.append(f"| {label} | (not served) | {now50:.0f} / {now95:.0f} | |")
+            continue
+        old50, old95, _ = p50_p95_p99(old)
+        rows.append(
+            f"| {label} | {old50:.0f} / {old95:.0f} | {now50:.0f} / {now95:.0f} | {'✓' if now95 <= old95 else '✗'} |"
+        )
     return "\n".join(rows)
 
 
@@ -97,35 +190,48 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS", help="mean pause between calls")
     parser.add_argument("--url", help="an already running app on loopback (default: start one)")
+    parser.add_argument("--baseline", metavar="COMMIT", help="run the same load on COMMIT's app first")
     parser.add_argument("--deadline", type=float, default=900.0, help="stop after this many seconds")
     parser.add_argument("--without", metavar="ENDPOINT", help="leave one endpoint out of the mix, e.g. /vae_train_live")
     args = parser.parse_args()
+    if args.baseline and args.url:
+        parser.error("--baseline starts both apps itself; leave out --url")
 
-    server = None
-    url = args.url
-    if url is None:
-        from scripts.bench import free_port, start_server
-
-        port = free_port()
-        server, _ = start_server(["app.py", "--port", str(port)], port)
-        url = f"http://127.0.0.1:{port}/"
-    try:
-        started = time.perf_counter()
-        result = run_load(url, args.clients, args.rounds, args.deadline, args.without)
-        wall = time.perf_counter() - started
-        rss = f"{peak_rss_mb(server.pid):.0f} MB" if server else "n/a (external server)"
-    finally:
-        if server:
-            server.terminate()
-            server.wait(timeout=30)
-
-    summary = (
-        f"{args.clients} clients × {args.rounds} rounds over {len(result['latencies'])} endpoint calls each, "
-        f"wall {wall:.1f} s, errors {len(result['errors'])}, server peak RSS {rss}\n\n{format_table(result)}"
+    think = f", {args.think:g} s mean pause between calls" if args.think else ", no pause between calls"
+    setup = f"{args.clients} clients × {args.rounds} rounds over the endpoint calls{think}"
+    variant = "-".join(
+        part
+        for part in (
+            f"think-{args.think:g}s" if args.think else None,
+            f"without-{args.without.strip('/')}" if args.without else None,
+            f"vs-{args.baseline}" if args.baseline else None,
+        )
+        if part
     )
-    variant = f"without-{args.without.strip('/')}" if args.without else None
-    publish("load_test", summary + "".join(f"\nerror: {error}" for error in result["errors"][:20]), variant)
+    if args.baseline:
+        with tempfile.TemporaryDirectory() as tmp:
+            checkout = Path(tmp) / "baseline"
+            subprocess.run(
+                ["git", "worktree", "add", "--detach", "-q", str(checkout), args.baseline], cwd=ROOT, check=True
+            )
+            try:
+                before = measured_run(args, checkout)
+            finally:
+                subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, check=True)
+        after = measured_run(args)
+        text = (
+            f"{setup}, on {args.baseline}'s app and then on this checkout's\n\n"
+            f"- {args.baseline}: {summary(before)}\n- this checkout: {summary(after)}\n\n"
+            f"{comparison_table(before, after, args.baseline)}"
+        )
+        errors = before["errors"] + after["errors"]
+    else:
+        result = measured_run(args)
+        text = f"{setup}, {summary(result)}\n\n{format_table(result)}"
+        errors = result["errors"]
+    publish("load_test", text + "".join(f"\nerror: {error}" for error in errors[:20]), variant or None)
 
 
 if __name__ == "__main__":

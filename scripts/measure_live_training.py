@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from scripts.bench import free_port, percentiles, start_server
+from scripts.loopback import loopback_client
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -122,14 +123,12 @@ def previews(client, calls: int) -> list[float]:
 def previews_under_load(url: str, client, trainings: int, calls: int) -> tuple[list[float], int, float]:
     """Preview latencies while `trainings` other clients keep live trainings streaming (a new one as soon as one
     ends); the updates those trainings received while the previews were timed, and in how many seconds."""
-    from gradio_client import Client
-
     stop = threading.Event()
     received = [0] * trainings
     jobs = [None] * trainings
 
     def trainer(index: int) -> None:
-        own = Client(url, verbose=False, analytics_enabled=False)
+        own = loopback_client(url)
         while not stop.is_set():
             jobs[index] = own.submit(**TRAINING, api_name="/vae_train_live")
             for _ in jobs[index]:
@@ -183,15 +182,13 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from gradio_client import Client
-
     load_before = os.getloadavg()[0]
     played = play_in_process(PLAY_SECONDS)
     port = free_port()
     process, _ = start_server(["app.py", "--port", str(port)], port)
     url = f"http://127.0.0.1:{port}/"
     try:
-        client = Client(url, verbose=False, analytics_enabled=False)
+        client = loopback_client(url)
         updates = one_training(client, process.pid)
         quiet, loaded, received, loaded_seconds = [], [], 0, 0.0
         per_round = max(1, args.calls // args.rounds)

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from scripts.chromium import CHROMIUM, launch
+from scripts.loopback import loopback_client
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -50,11 +51,7 @@ def app_url():
 @pytest.fixture(scope="session")
 def client(app_url, tmp_path_factory):
     """A gradio_client connected to the running app (analytics off, downloads under pytest's tmp dir)."""
-    from gradio_client import Client
-
-    return Client(
-        app_url, verbose=False, analytics_enabled=False, download_files=str(tmp_path_factory.mktemp("downloads"))
-    )
+    return loopback_client(app_url, download_files=str(tmp_path_factory.mktemp("downloads")))
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from demos.validation import UNEXPECTED_ERROR
 from models.divergences import cs_to_standard_normal, kl_to_standard_normal
 from models.mnist import load_mnist
 from models.vae_live import LiveTrainer, LiveVAE, latent_grid, loss_terms, map_subset, objective
+from scripts.loopback import loopback_client
 
 
 @pytest.fixture(scope="module")
@@ -279,10 +280,9 @@ def live_app():
 
 @pytest.mark.slow
 def test_one_epoch_streams_ten_updates_through_the_client(live_app, tmp_path):
-    from gradio_client import Client
     from PIL import Image
 
-    client = Client(live_app[1], verbose=False, analytics_enabled=False, download_files=str(tmp_path))
+    client = loopback_client(live_app[1], download_files=str(tmp_path))
     job = client.submit(regularizer="cs", lam=0.5, epochs=1, seed=0, api_name="/vae_train_live")
     updates = list(job)
     assert len(updates) == 10
