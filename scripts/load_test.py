@@ -162,9 +162,11 @@ def measured_run(args, checkout: Path = ROOT) -> dict:
 
 def summary(result: dict) -> str:
     server_cpu = "n/a" if result["server_cpu_s"] is None else f"{result['server_cpu_s']:.0f} s"
+    everything = [s for samples in result["latencies"].values() for s in samples]
     return (
         f"wall {result['wall_s']:.1f} s, errors {len(result['errors'])}, server peak RSS {result['rss']}, "
-        f"CPU: server {server_cpu}, clients {result['client_cpu_s']:.0f} s"
+        f"CPU: server {server_cpu}, clients {result['client_cpu_s']:.0f} s; "
+        f"throughput {len(everything) / result['wall_s']:.1f} calls/s, mean latency {np.mean(everything):.2f} s"
     )
 
 
@@ -223,7 +225,8 @@ def main() -> None:
         after = measured_run(args)
         text = (
             f"{setup}, on {args.baseline}'s app and then on this checkout's\n\n"
-            f"- {args.baseline}: {summary(before)}\n- this checkout: {summary(after)}\n\n"
+            f"- {args.baseline}: {summary(before)}\n"
+            f"- this checkout: {summary(after)}\n\n"
             f"{comparison_table(before, after, args.baseline)}"
         )
         errors = before["errors"] + after["errors"]
