@@ -85,6 +85,12 @@ def start_server(args: list[str], port: int, cwd: Path = ROOT) -> tuple[subproce
     raise RuntimeError(f"server {args} did not answer within 300 s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc): what the work costs whatever the load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(samples_s: list[float]) -> tuple[float, float]:
     """p50 and p95 in milliseconds."""
     ms = np.asarray(samples_s) * 1000

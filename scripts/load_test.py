@@ -112,12 +112,6 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError("VmHWM not found")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def p50_p95_p99(samples_s) -> np.ndarray:
     return np.percentile(np.asarray(samples_s) * 1000, [50, 95, 99])
 
@@ -138,7 +132,7 @@ def format_table(result: dict) -> str:
 
 def measured_run(args, checkout: Path = ROOT) -> dict:
     """Start the app of `checkout` (or use --url), run the load, and add wall time, CPU and peak RSS."""
-    from scripts.bench import free_port, start_server
+    from scripts.bench import cpu_seconds, free_port, start_server
 
     server, url = None, args.url
     if url is None:

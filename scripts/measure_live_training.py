@@ -21,12 +21,12 @@ import json
 import os
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 
-from scripts.bench import free_port, percentiles, start_server
+from scripts.bench import cpu_seconds, free_port, percentiles, start_server
 from scripts.loopback import loopback_client
+from scripts.report import publish
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -38,12 +38,6 @@ PREVIEWS = [
     ("/vae_traverse", {"model": "kl", "digit_index": 0, "span": 3.0}),
 ]
 TRAINING = {"regularizer": "kl", "lam": 1.0, "epochs": 5, "seed": 0}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux /proc): what the work costs whatever the load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _array(values) -> np.ndarray:
@@ -152,25 +146,27 @@ def previews_under_load(url: str, client, trainings: int, calls: int) -> tuple[l
     return samples, updates, seconds
 
 
-def print_progress(title: str, updates: list[tuple]) -> None:
+def progress(title: str, updates: list[tuple]) -> list[str]:
     """Update rate, and the map's readability every 5 s, of (seconds, CPU seconds, epoch, codes, labels) updates."""
     times = np.array([update[0] for update in updates])
     gaps = np.diff(times)
-    print(f"## {title}\n")
-    print(f"{len(updates)} updates; the first after {times[0]:.2f} s, then {len(gaps) / (times[-1] - times[0]):.2f}")
-    print(f"updates/s (gap p50 {np.percentile(gaps, 50) * 1000:.0f} ms, p95 {np.percentile(gaps, 95) * 1000:.0f} ms)\n")
-    print(f"| seconds | CPU seconds | epoch | map {NEIGHBOURS}-NN accuracy |")
-    print("|---|---|---|---|")
+    lines = [
+        f"## {title}\n",
+        f"{len(updates)} updates; the first after {times[0]:.2f} s, then {len(gaps) / (times[-1] - times[0]):.2f}",
+        f"updates/s (gap p50 {np.percentile(gaps, 50) * 1000:.0f} ms, p95 {np.percentile(gaps, 95) * 1000:.0f} ms)\n",
+        f"| seconds | CPU seconds | epoch | map {NEIGHBOURS}-NN accuracy |",
+        "|---|---|---|---|",
+    ]
     readable_at, next_row = None, 0.0
     for index, (seconds, cpu, epoch, codes, labels) in enumerate(updates):
         accuracy = neighbour_accuracy(codes, labels)
         if readable_at is None and accuracy >= READABLE_ACCURACY:
             readable_at = (seconds, cpu)
         if seconds >= next_row or index == len(updates) - 1:
-            print(f"| {seconds:.1f} | {cpu:.1f} | {epoch:.2f} | {accuracy:.3f} |")
+            lines.append(f"| {seconds:.1f} | {cpu:.1f} | {epoch:.2f} | {accuracy:.3f} |")
             next_row = seconds + 5.0
     reached = "not reached" if readable_at is None else "after {:.1f} s ({:.1f} CPU seconds)".format(*readable_at)
-    print(f"\nReadable map ({NEIGHBOURS}-NN accuracy ≥ {READABLE_ACCURACY}): {reached}\n")
+    return [*lines, f"\nReadable map ({NEIGHBOURS}-NN accuracy ≥ {READABLE_ACCURACY}): {reached}\n"]
 
 
 def main() -> None:
@@ -202,21 +198,23 @@ def main() -> None:
         process.terminate()
         process.wait(timeout=30)
 
-    print(
-        f"{os.cpu_count()} CPUs; 1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end\n"
-    )
-    print_progress(f"Play in the section ({PLAY_SECONDS} s, in process)", played)
-    print_progress(f"One training through the server ({TRAINING})", updates)
-
-    print(f"## Previews ({', '.join(name for name, _ in PREVIEWS)} alternating; {len(quiet)} calls per row,")
-    print(f"in {args.rounds} rounds of quiet then loaded)\n")
-    print("| condition | p50 (ms) | p95 (ms) | max (ms) |")
-    print("|---|---|---|---|")
+    lines = [
+        f"1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end\n",
+        *progress(f"Play in the section ({PLAY_SECONDS} s, in process)", played),
+        *progress(f"One training through the server ({TRAINING})", updates),
+        f"## Previews ({', '.join(name for name, _ in PREVIEWS)} alternating; {len(quiet)} calls per row,",
+        f"in {args.rounds} rounds of quiet then loaded)\n",
+        "| condition | p50 (ms) | p95 (ms) | max (ms) |",
+        "|---|---|---|---|",
+    ]
     for label, samples in [("no live training", quiet), (f"{args.trainings} live trainings streaming", loaded)]:
         p50, p95 = percentiles(samples)
-        print(f"| {label} | {p50:.0f} | {p95:.0f} | {max(samples) * 1000:.0f} |")
-    print(f"\nWhile the loaded row was timed, the trainings received {received} updates in {loaded_seconds:.0f} s")
-    print(f"({received / loaded_seconds:.2f} updates/s in all, shared by the trainings that held a slot).")
+        lines.append(f"| {label} | {p50:.0f} | {p95:.0f} | {max(samples) * 1000:.0f} |")
+    lines += [
+        f"\nWhile the loaded row was timed, the trainings received {received} updates in {loaded_seconds:.0f} s",
+        f"({received / loaded_seconds:.2f} updates/s in all, shared by the trainings that held a slot).",
+    ]
+    publish("measure_live_training", "\n".join(lines))
 
 
 if __name__ == "__main__":
