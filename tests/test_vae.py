@@ -24,7 +24,7 @@ from models.checkpoints import (
     save_checkpoint,
 )
 from models.divergences import kl_to_standard_normal_torch
-from models.mnist import binarize, load_mnist
+from models.mnist import binarize, binarized_test_split, load_mnist
 from models.vae import (
     ConvVAE,
     TrainingSettings,
@@ -38,7 +38,15 @@ from models.vae import (
     transposed_conv_overlap,
     transposed_conv_shapes,
 )
-from models.vae_pipeline import digit_terms, interpolate, quality_report, reconstruction_fid, sample_images, traverse
+from models.vae_pipeline import (
+    digit_terms,
+    interpolate,
+    latent_activity,
+    quality_report,
+    reconstruction_fid,
+    sample_images,
+    traverse,
+)
 
 
 def grid_size(rows: int, columns: int, scale: int) -> tuple[int, int]:
@@ -234,6 +242,16 @@ def test_traversal_and_interpolation_pass_through_the_digits_code():
     row = interpolate(model, digits, steps=4)
     assert row.shape == (6, 1, 28, 28) and torch.equal(row[0], digits[0]) and torch.equal(row[-1], digits[1])
     assert torch.allclose(row[1], centre[0], atol=1e-6)  # t = 0 decodes μ(first)
+
+
+@pytest.mark.parametrize("name", ["vae_kl", "vae_cs"])
+def test_recorded_latent_activity_is_the_shipped_weights(name):
+    """The traversal orders its rows by the record's activity (no encoding of 2,000 digits at start): it must be
+    what the shipped weights give on the fixed binarization of the test split."""
+    model, record = load_model(ConvVAE, name)
+    with torch.inference_mode():
+        activity = latent_activity(model, binarized_test_split()[0])
+    assert torch.allclose(activity, torch.tensor(record["latent_activity"]), rtol=1e-4, atol=1e-6)
 
 
 def test_digit_terms_satisfy_the_decomposition():
