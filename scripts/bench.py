@@ -97,6 +97,16 @@ def percentiles(samples_s: list[float]) -> tuple[float, float]:
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
 
 
+def connection_cpu_ms(verify: bool, repeats: int = 20) -> float:
+    """CPU milliseconds to open (and close) one httpx client, with or without loading the CA bundle."""
+    import httpx
+
+    started = time.process_time()
+    for _ in range(repeats):
+        httpx.Client(verify=verify).close()
+    return (time.process_time() - started) / repeats * 1000
+
+
 def time_calls(call, calls: int, warmup: int = 3) -> list[float]:
     for _ in range(warmup):
         call()
@@ -187,6 +197,8 @@ def main() -> None:
     lines += [
         "",
         "No-op floors (p50 / p95 ms): " + ", ".join(f"{k} {v[0]:.0f} / {v[1]:.0f}" for k, v in floor_ms.items()),
+        "Client CPU per new httpx connection (gradio_client opens one per request; scripts/loopback.py skips the CA "
+        f"bundle): {connection_cpu_ms(True):.1f} ms with the CA bundle, {connection_cpu_ms(False):.1f} ms without",
     ]
     publish("bench", "\n".join(lines))
 

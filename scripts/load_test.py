@@ -194,6 +194,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.baseline and args.url:
         parser.error("--baseline starts both apps itself; leave out --url")
+    if args.clients < 1 or args.rounds < 1 or not args.think >= 0:
+        parser.error("--clients and --rounds must be at least 1 and --think at least 0")
 
     think = f", {args.think:g} s mean pause between calls" if args.think else ", no pause between calls"
     setup = f"{args.clients} clients × {args.rounds} rounds over the endpoint calls{think}"
