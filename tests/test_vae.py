@@ -244,6 +244,7 @@ def test_traversal_and_interpolation_pass_through_the_digits_code():
     assert torch.allclose(row[1], centre[0], atol=1e-6)  # t = 0 decodes μ(first)
 
 
+@pytest.mark.slow  # encodes the 2,000 test digits with each VAE
 @pytest.mark.parametrize("name", ["vae_kl", "vae_cs"])
 def test_recorded_latent_activity_is_the_shipped_weights(name):
     """The traversal orders its rows by the record's activity (no encoding of 2,000 digits at start): it must be
