@@ -21,7 +21,7 @@ def pytest_configure(config):
 
 
 # Tests that serve the app or drive a browser form the slow tier; `pytest -m "not slow"` leaves them out.
-SLOW_FIXTURES = {"app_url", "client", "browser"}
+SLOW_FIXTURES = {"served_app", "app_url", "client", "browser"}
 
 
 def pytest_collection_modifyitems(items):
@@ -37,15 +37,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """URL of the full app, served in this process for the whole test session."""
+def served_app():
+    """The full app (its gr.Blocks), served in this process for the whole test session."""
     import app
 
     demo = app.build_app()
     port = _free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.launch_kwargs())
-    yield f"http://127.0.0.1:{port}/"
+    yield demo
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(served_app):
+    """URL of the full app."""
+    return served_app.local_url
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ import urllib.request
 from pathlib import Path
 
 import app
+from demos import estimators
 from demos.language import CATALOGUES
 
 
@@ -57,3 +58,11 @@ def test_every_public_endpoint_answers_a_valid_call(client):
         outputs = result if isinstance(result, tuple) else (result,)
         assert len(outputs) == len(info["returns"]), api_name
         assert all(output is not None for output in outputs), api_name
+
+
+def test_events_do_not_rebuild_gradios_monitoring_summary(served_app, client):
+    """Monitoring is off, so the per-event pandas summary Gradio would rebuild is never built (app.py)."""
+    client.predict(**estimators.DEFAULTS, api_name="/estimators")
+    queue = served_app._queue
+    assert queue.events_recorded >= 1
+    assert queue.cached_event_analytics_summary == {"functions": {}}

@@ -25,6 +25,7 @@ from models.estimators import (
     OBJECTIVES,
     exact_variances,
     per_sample_moments,
+    prefix_sums,
     sample_estimates,
     true_gradient,
 )
@@ -215,6 +216,16 @@ def test_baseline_at_one_sample_is_the_score_estimator():
     np.testing.assert_array_equal(estimates["score+baseline"], estimates["score"])
     exact = exact_variances("cosine", 1.0, 0.4, 1)
     assert exact["score+baseline"] == exact["score"]
+
+
+def test_prefix_sums_are_the_running_sums_at_each_size():
+    terms = np.random.default_rng(5).standard_normal((3, 7, 1000))
+    sizes = np.array([1, 2, 3, 10, 999, 1000])
+    np.testing.assert_allclose(prefix_sums(terms, sizes), np.cumsum(terms, axis=-1)[..., sizes - 1], atol=1e-10)
+    np.testing.assert_allclose(prefix_sums(terms, np.array([40])), terms[..., :40].sum(axis=-1, keepdims=True), atol=1e-12)
+    for bad in ([2, 2, 5], [5, 2], [0, 3]):
+        with pytest.raises(ValueError, match="strictly increasing"):
+            prefix_sums(terms, np.array(bad))
 
 
 def test_linear_pathwise_has_zero_variance():
