@@ -107,6 +107,32 @@ def map_subset(images: torch.Tensor, labels: torch.Tensor, n: int) -> tuple[torc
     return torch.bernoulli(images[picked].reshape(n, PIXELS), generator=generator), labels[picked]
 
 
+class Adam:
+    """Adam (Kingma & Ba 2015, Algorithm 1), written out: the first torch.optim optimizer a process makes imports
+    torch._dynamo, about 3 s that every start of the app would pay for this one section."""
+
+    def __init__(self, parameters, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        self.parameters = list(parameters)
+        self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
+        self.m = [torch.zeros_like(p) for p in self.parameters]  # first-moment estimates
+        self.v = [torch.zeros_like(p) for p in self.parameters]  # second raw moment estimates
+        self.t = 0
+
+    def zero_grad(self) -> None:
+        for p in self.parameters:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.t += 1
+        for p, m, v in zip(self.parameters, self.m, self.v, strict=True):
+            m.mul_(self.beta1).add_(p.grad, alpha=1 - self.beta1)  # m ← β₁m + (1 − β₁)g
+            v.mul_(self.beta2).addcmul_(p.grad, p.grad, value=1 - self.beta2)  # v ← β₂v + (1 − β₂)g²
+            m_hat = m / (1 - self.beta1**self.t)  # bias corrections
+            v_hat = v / (1 - self.beta2**self.t)
+            p.sub_(self.lr * m_hat / (v_hat.sqrt() + self.eps))
+
+
 class HistoryRow(NamedTuple):
     epoch: float  # epochs completed at the end of the chunk (fractional)
     reconstruction: float  # chunk means over its training minibatches, per digit (nats)
@@ -165,7 +191,7 @@ class LiveTrainer:
         )
         self.generator = torch.Generator().manual_seed(seed)  # minibatches, binarization and ε
         self.model = LiveVAE(hidden, seed=seed)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=learning_rate)
+        self.optimizer = Adam(self.model.parameters(), lr=learning_rate)
         self.step = 0
         self.order = torch.empty(0, dtype=torch.long)  # this epoch's shuffled indices
         self.history: list[HistoryRow] = []
@@ -193,7 +219,7 @@ class LiveTrainer:
         while taken < steps:
             terms = loss_terms(self.model, self._batch(), self.generator)
             loss = objective(terms, self.regularizer, self.lam).mean()
-            self.optimizer.zero_grad(set_to_none=True)
+            self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
             self.step += 1

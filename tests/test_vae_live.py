@@ -14,7 +14,7 @@ from demos import vae_live
 from demos.validation import UNEXPECTED_ERROR
 from models.divergences import cs_to_standard_normal, kl_to_standard_normal
 from models.mnist import load_mnist
-from models.vae_live import LiveTrainer, LiveVAE, latent_grid, loss_terms, map_subset, objective
+from models.vae_live import Adam, LiveTrainer, LiveVAE, latent_grid, loss_terms, map_subset, objective
 from scripts.loopback import loopback_client
 
 
@@ -43,6 +43,22 @@ def test_training_lowers_the_objective(digits, one_thread):
     drop = before - objective_per_digit()
     assert drop.mean() > 4 * drop.std() / math.sqrt(len(drop))
     assert trainer.history[-1].loss < 0.8 * before.mean()
+
+
+def test_adam_takes_torchs_adam_steps(one_thread):
+    """The written-out Adam against torch.optim.Adam: same model, same gradients, 25 steps."""
+    ours, theirs = LiveVAE(hidden=16, seed=1), LiveVAE(hidden=16, seed=1)
+    optimizers = Adam(ours.parameters(), lr=3e-3), torch.optim.Adam(theirs.parameters(), lr=3e-3)
+    x = torch.bernoulli(torch.full((8, 784), 0.3), generator=torch.Generator().manual_seed(2))
+    for step in range(25):
+        for model, optimizer in zip((ours, theirs), optimizers, strict=True):
+            optimizer.zero_grad()
+            terms = loss_terms(model, x, torch.Generator().manual_seed(step))
+            objective(terms, "kl", 1.0).mean().backward()
+            optimizer.step()
+    for mine, reference in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(mine, reference, rtol=1e-5, atol=1e-6)
+    assert not torch.equal(next(ours.parameters()), next(LiveVAE(hidden=16, seed=1).parameters()))
 
 
 def test_an_update_stops_early_when_its_time_is_up(digits):
