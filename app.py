@@ -62,6 +62,7 @@ TABS = [
 # two workers per endpoint they keep a 2-core machine busy without oversubscribing it; beyond QUEUE_MAX_SIZE
 # waiting events a caller is told the app is busy and to try again, instead of waiting without end.
 QUEUE_MAX_SIZE = 256
+DEFAULT_CONCURRENCY_LIMIT = 2
 torch.set_num_threads(int(os.environ.get("GML_TORCH_THREADS", "1")))
 
 THEME = gr.themes.Default()  # its fonts ship inside the gradio package: nothing is fetched
@@ -130,7 +131,7 @@ def build_app() -> gr.Blocks:
             show_progress="hidden",
         )
         classroom.wire_links(demo, tabs_block, linked, notice, lecture)
-    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=2)
+    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=DEFAULT_CONCURRENCY_LIMIT)
     return demo
 
 

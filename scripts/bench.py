@@ -33,9 +33,15 @@ FLOOR_IMAGE_SIZE = 512  # the image the no-op floor returns, about the size the 
 
 
 def build_floor_app():
-    """No-op endpoints with the component types of the real ones: what Gradio costs by itself."""
+    """No-op endpoints with the component types of the real ones, queued and caching images as app.py does: what
+    Gradio costs by itself."""
     import gradio as gr
     import plotly.graph_objects as go
+
+    import app
+    from demos import atomic_image_cache
+
+    atomic_image_cache.install()
 
     figure = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
     table = [["a", 0.0, 0.0], ["b", 0.0, 0.0], ["c", 0.0, 0.0], ["d", 0.0, 0.0]]
@@ -48,6 +54,7 @@ def build_floor_app():
         gr.Button("image").click(lambda x: image, number, gr.Image(), api_name="number_image")
         sketch = gr.Sketchpad()
         gr.Button("sketch").click(lambda s: image, sketch, gr.Image(), api_name="sketch_image")
+    floor.queue(max_size=app.QUEUE_MAX_SIZE, default_concurrency_limit=app.DEFAULT_CONCURRENCY_LIMIT)
     return floor
 
 
@@ -126,6 +133,24 @@ def floor_kwargs(kind: str, sketch_path: str) -> dict:
     return {"x": 1.0}
 
 
+def write_blank_sketch(path: Path) -> str:
+    """A white 256 × 256 RGBA sketch, what the sketch->image floor is sent."""
+    from PIL import Image
+
+    Image.fromarray(np.full((256, 256, 4), 255, np.uint8)).save(path)
+    return str(path)
+
+
+def floor_cases(sketch_path: str) -> list:
+    """One call of each no-op floor endpoint, as the tabs' BENCH_CASES are written (for scripts/load_test.py)."""
+    from demos import BenchCase
+
+    return [
+        BenchCase(f"no-op {kind}", api_name, lambda **_: None, floor_kwargs(kind, sketch_path), kind)
+        for kind, api_name in FLOORS.items()
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=30, help="timed calls per endpoint (default 30)")
@@ -146,10 +171,7 @@ def main() -> None:
         floor_client = loopback_client(f"http://127.0.0.1:{floor_port}/")
 
         with tempfile.TemporaryDirectory() as tmp:
-            from PIL import Image
-
-            sketch_path = str(Path(tmp) / "sketch.png")
-            Image.fromarray(np.full((256, 256, 4), 255, np.uint8)).save(sketch_path)
+            sketch_path = write_blank_sketch(Path(tmp) / "sketch.png")
 
             floor_ms = {}
             for kind, api_name in FLOORS.items():

@@ -5,6 +5,7 @@
     python -m scripts.load_test --think 3            # each student reads for 3 s (on average) between clicks
     python -m scripts.load_test --baseline cf666f6   # the same load on that commit's app, then on this one
     python -m scripts.load_test --url http://127.0.0.1:7860/   # an app you started (loopback only)
+    python -m scripts.load_test --floor              # the same clients on Gradio's no-op floor app instead
 
 Prints p50/p95/p99 latency per endpoint and overall, the number of errors, the server's peak RSS, and the CPU
 seconds the server and the clients (this process) used: both share this machine's cores, a classroom's
@@ -14,6 +15,10 @@ Without --think the test is a closed loop: each client sends its next call as so
 the 30 clients are always waiting somewhere, and by Little's law mean latency = clients ÷ throughput. With
 --think, each client pauses an exponential time of that mean (seeded) between calls, like a student reading a
 result: the load is then what a class sends, and latency says how the server copes with it.
+
+--floor serves scripts/bench.py's no-op endpoints (the app's component types, queue settings and image cache,
+no computation) and sends them the same load: the throughput Gradio itself allows on this machine, a ceiling for
+the app's.
 
 --baseline COMMIT checks that commit out into a temporary git worktree, serves its app with this Python, and runs
 the same clients on it (parameters its API lacks are left out), then on this checkout: one table, one machine,
@@ -67,10 +72,12 @@ def run_load(
     without: str | None = None,
     think_s: float = 0.0,
     seed: int = 0,
+    cases=None,
 ) -> dict:
-    """Hammer `url` with `clients` concurrent clients; return latencies (s) per endpoint and the errors."""
+    """Hammer `url` with `clients` concurrent clients, each calling every case (default: the tabs' BENCH_CASES)
+    once per round; return latencies (s) per case and the errors."""
     require_loopback(url)
-    calls = served_calls(url, bench_cases(), without)
+    calls = served_calls(url, bench_cases() if cases is None else cases, without)
     latencies = {label: [] for label, _, _ in calls}
     errors: list[str] = []
     lock = threading.Lock()
@@ -132,22 +139,27 @@ def format_table(result: dict) -> str:
 
 def measured_run(args, checkout: Path = ROOT) -> dict:
     """Start the app of `checkout` (or use --url), run the load, and add wall time, CPU and peak RSS."""
-    from scripts.bench import cpu_seconds, free_port, start_server
+    from scripts.bench import cpu_seconds, floor_cases, free_port, start_server, write_blank_sketch
 
-    server, url = None, args.url
+    server, url, cases = None, args.url, None
     if url is None:
         port = free_port()
-        server, _ = start_server(["app.py", "--port", str(port)], port, cwd=checkout)
+        command = ["-m", "scripts.bench", "--serve-floor", str(port)] if args.floor else ["app.py", "--port", str(port)]
+        server, _ = start_server(command, port, cwd=checkout)
         url = f"http://127.0.0.1:{port}/"
+    sketches = tempfile.TemporaryDirectory()
+    if args.floor:
+        cases = floor_cases(write_blank_sketch(Path(sketches.name) / "sketch.png"))
     try:
         server_cpu = cpu_seconds(server.pid) if server else 0.0
         own_cpu, started = time.process_time(), time.perf_counter()
-        result = run_load(url, args.clients, args.rounds, args.deadline, args.without, args.think)
+        result = run_load(url, args.clients, args.rounds, args.deadline, args.without, args.think, cases=cases)
         result["wall_s"] = time.perf_counter() - started
         result["client_cpu_s"] = time.process_time() - own_cpu
         result["server_cpu_s"] = cpu_seconds(server.pid) - server_cpu if server else None
         result["rss"] = f"{peak_rss_mb(server.pid):.0f} MB" if server else "n/a (external server)"
     finally:
+        sketches.cleanup()
         if server:
             server.terminate()
             server.wait(timeout=30)
@@ -191,17 +203,22 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="COMMIT", help="run the same load on COMMIT's app first")
     parser.add_argument("--deadline", type=float, default=900.0, help="stop after this many seconds")
     parser.add_argument("--without", metavar="ENDPOINT", help="leave one endpoint out of the mix, e.g. /vae_train_live")
+    parser.add_argument("--floor", action="store_true", help="load Gradio's no-op floor app instead of this app")
     args = parser.parse_args()
     if args.baseline and args.url:
         parser.error("--baseline starts both apps itself; leave out --url")
+    if args.floor and (args.baseline or args.url or args.without):
+        parser.error("--floor starts the floor app itself; leave out --baseline, --url and --without")
     if args.clients < 1 or args.rounds < 1 or not args.think >= 0:
         parser.error("--clients and --rounds must be at least 1 and --think at least 0")
 
     think = f", {args.think:g} s mean pause between calls" if args.think else ", no pause between calls"
-    setup = f"{args.clients} clients × {args.rounds} rounds over the endpoint calls{think}"
+    target = "the no-op floor calls (scripts/bench.py)" if args.floor else "the endpoint calls"
+    setup = f"{args.clients} clients × {args.rounds} rounds over {target}{think}"
     variant = "-".join(
         part
         for part in (
+            "floor" if args.floor else None,
             f"think-{args.think:g}s" if args.think else None,
             f"without-{args.without.strip('/')}" if args.without else None,
             f"vs-{args.baseline}" if args.baseline else None,

@@ -43,3 +43,15 @@ def test_comparison_marks_each_endpoint_by_its_p95():
     assert rows[2].startswith("| a |") and rows[2].endswith("| ✓ |")
     assert rows[3].startswith("| b |") and rows[3].endswith("| ✗ |")
     assert rows[4] == "| c | (not served) | 200 / 200 | |"
+
+
+def test_floor_cases_call_the_floor_apps_endpoints_queued_like_the_app(tmp_path):
+    import app
+    from scripts.bench import FLOORS, build_floor_app, floor_cases, write_blank_sketch
+
+    floor = build_floor_app()
+    served = {f"/{fn.api_name}" for fn in floor.fns.values()}
+    cases = floor_cases(write_blank_sketch(tmp_path / "sketch.png"))
+    assert [case.api_name for case in cases] == list(FLOORS.values()) and set(FLOORS.values()) <= served
+    assert floor._queue.max_size == app.QUEUE_MAX_SIZE
+    assert floor._queue.default_concurrency_limit == app.DEFAULT_CONCURRENCY_LIMIT
