@@ -50,13 +50,13 @@ def bench_cases():
     return [case for _, module in app.TABS for case in module.BENCH_CASES]
 
 
-def served_calls(url: str, cases, without: str | None = None) -> list[tuple[str, str, dict]]:
+def served_calls(url: str, cases, without=()) -> list[tuple[str, str, dict]]:
     """(label, api_name, gradio_client kwargs) of each case the app at `url` serves, leaving out the parameters its
     API does not have (an older commit's app, in a comparison)."""
     api = loopback_client(url).view_api(print_info=False, return_format="dict")["named_endpoints"]
     calls = []
     for case in cases:
-        if case.api_name == without or case.api_name not in api:
+        if case.api_name in without or case.api_name not in api:
             continue
         accepted = {parameter["parameter_name"] for parameter in api[case.api_name]["parameters"]}
         kwargs = {name: value for name, value in (case.client_kwargs or case.kwargs).items() if name in accepted}
@@ -69,7 +69,7 @@ def run_load(
     clients: int,
     rounds: int,
     deadline_s: float = 600.0,
-    without: str | None = None,
+    without=(),
     think_s: float = 0.0,
     seed: int = 0,
     cases=None,
@@ -202,7 +202,9 @@ def main() -> None:
     parser.add_argument("--url", help="an already running app on loopback (default: start one)")
     parser.add_argument("--baseline", metavar="COMMIT", help="run the same load on COMMIT's app first")
     parser.add_argument("--deadline", type=float, default=900.0, help="stop after this many seconds")
-    parser.add_argument("--without", metavar="ENDPOINT", help="leave one endpoint out of the mix, e.g. /vae_train_live")
+    parser.add_argument(
+        "--without", metavar="ENDPOINT", action="append", default=[], help="leave an endpoint out of the mix (repeatable)"
+    )
     parser.add_argument("--floor", action="store_true", help="load Gradio's no-op floor app instead of this app")
     args = parser.parse_args()
     if args.baseline and args.url:
@@ -220,7 +222,7 @@ def main() -> None:
         for part in (
             "floor" if args.floor else None,
             f"think-{args.think:g}s" if args.think else None,
-            f"without-{args.without.strip('/')}" if args.without else None,
+            *(f"without-{endpoint.strip('/')}" for endpoint in args.without),
             f"vs-{args.baseline}" if args.baseline else None,
         )
         if part
