@@ -1,6 +1,7 @@
 """Checkpoint I/O: exact round trip, and a clear CheckpointError for every way a file can be bad."""
 
 import json
+import re
 
 import pytest
 import torch
@@ -153,3 +154,19 @@ def test_every_retrain_command_is_documented():
     for name, command in RETRAIN_COMMANDS.items():
         for part in command.split(" && "):
             assert f"`{part}`" in training_doc or part in training_doc, f"docs/training.md lacks `{part}` ({name})"
+
+
+def test_training_times_in_docs_are_the_records():
+    """docs/training.md's time column, for the shipped models, is what their records say."""
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in (CHECKPOINT_DIR.parent / "docs" / "training.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| ")
+    }
+    classifier = json.loads((CHECKPOINT_DIR / "mnist_classifier.json").read_text())
+    shown = re.search(r"\| (\d+) s \|$", rows["digit classifier + reference statistics"])
+    assert abs(float(shown.group(1)) - classifier["training_seconds"]) <= 0.5
+    for row, name in (("KL-VAE", "vae_kl"), ("CS-VAE (λ = 1)", "vae_cs"), ("2-D KL-VAE (latent map)", "vae_kl_2d")):
+        training = json.loads((CHECKPOINT_DIR / f"{name}.json").read_text())["training"]
+        shown = re.search(r"(\d+) s on (an NVIDIA|the) H200", rows[row])
+        assert "H200" in training["device"] and abs(float(shown.group(1)) - training["seconds"]) <= 0.5, row
