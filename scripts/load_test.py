@@ -4,6 +4,7 @@
     python -m scripts.load_test --clients 8 --rounds 2
     python -m scripts.load_test --think 3            # each student reads for 3 s (on average) between clicks
     python -m scripts.load_test --baseline cf666f6   # the same load on that commit's app, then on this one
+    python -m scripts.load_test --baseline cf666f6 --repeat 3   # three runs each, alternated, pooled
     python -m scripts.load_test --url http://127.0.0.1:7860/   # an app you started (loopback only)
     python -m scripts.load_test --floor              # the same clients on Gradio's no-op floor app instead
 
@@ -22,7 +23,9 @@ the app's.
 
 --baseline COMMIT checks that commit out into a temporary git worktree, serves its app with this Python, and runs
 the same clients on it (parameters its API lacks are left out), then on this checkout: one table, one machine,
-one session.
+one session. One run's p95 rests on the slowest few of 90 calls and moves by tens of percent from run to run (so
+does the commit's): --repeat K alternates K runs per side and pools their calls, and the table shows each run's
+p95 beside the pooled one.
 """
 
 import argparse
@@ -176,21 +179,27 @@ def summary(result: dict) -> str:
     )
 
 
-def comparison_table(before: dict, after: dict, commit: str) -> str:
+def comparison_table(befores: list[dict], afters: list[dict], commit: str) -> str:
+    """p50 / p95 of each endpoint over all the calls of each side's runs, ✓ where this checkout's p95 is not above
+    the commit's; with several runs, each run's own p95 in brackets (how much one run's figure moves)."""
     rows = [
         f"| endpoint | {commit} p50 / p95 (ms) | this checkout p50 / p95 (ms) | p95 not worse |",
         "|---|---|---|---|",
     ]
-    for label, samples in after["latencies"].items():
-        old = before["latencies"].get(label)
-        now50, now95, _ = p50_p95_p99(samples)
-        if not old:
-            rows.append(f"| {label} | (not served) | {now50:.0f} / {now95:.0f} | |")
+
+    def cell(runs: list[dict], label: str) -> tuple[str, float]:
+        p50, p95, _ = p50_p95_p99([s for run in runs for s in run["latencies"][label]])
+        each = [p50_p95_p99(run["latencies"][label])[1] for run in runs]
+        per_run = "" if len(runs) == 1 else f" ({', '.join(f'{p:.0f}' for p in each)})"
+        return f"{p50:.0f} / {p95:.0f}{per_run}", p95
+
+    for label in afters[0]["latencies"]:
+        now, now95 = cell(afters, label)
+        if not befores[0]["latencies"].get(label):
+            rows.append(f"| {label} | (not served) | {now} | |")
             continue
-        old50, old95, _ = p50_p95_p99(old)
-        rows.append(
-            f"| {label} | {old50:.0f} / {old95:.0f} | {now50:.0f} / {now95:.0f} | {'✓' if now95 <= old95 else '✗'} |"
-        )
+        old, old95 = cell(befores, label)
+        rows.append(f"| {label} | {old} | {now} | {'✓' if now95 <= old95 else '✗'} |")
     return "\n".join(rows)
 
 
@@ -203,16 +212,23 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="COMMIT", help="run the same load on COMMIT's app first")
     parser.add_argument("--deadline", type=float, default=900.0, help="stop after this many seconds")
     parser.add_argument(
-        "--without", metavar="ENDPOINT", action="append", default=[], help="leave an endpoint out of the mix (repeatable)"
+        "--without",
+        metavar="ENDPOINT",
+        action="append",
+        default=[],
+        help="leave an endpoint out of the mix (repeatable)",
     )
     parser.add_argument("--floor", action="store_true", help="load Gradio's no-op floor app instead of this app")
+    parser.add_argument("--repeat", type=int, default=1, help="with --baseline: runs per side (default 1)")
     args = parser.parse_args()
     if args.baseline and args.url:
         parser.error("--baseline starts both apps itself; leave out --url")
     if args.floor and (args.baseline or args.url or args.without):
         parser.error("--floor starts the floor app itself; leave out --baseline, --url and --without")
-    if args.clients < 1 or args.rounds < 1 or not args.think >= 0:
-        parser.error("--clients and --rounds must be at least 1 and --think at least 0")
+    if args.clients < 1 or args.rounds < 1 or args.repeat < 1 or not args.think >= 0:
+        parser.error("--clients, --rounds and --repeat must be at least 1 and --think at least 0")
+    if args.repeat > 1 and not args.baseline:
+        parser.error("--repeat is for comparisons: use it with --baseline")
 
     think = f", {args.think:g} s mean pause between calls" if args.think else ", no pause between calls"
     target = "the no-op floor calls (scripts/bench.py)" if args.floor else "the endpoint calls"
@@ -224,27 +240,34 @@ def main() -> None:
             f"think-{args.think:g}s" if args.think else None,
             *(f"without-{endpoint.strip('/')}" for endpoint in args.without),
             f"vs-{args.baseline}" if args.baseline else None,
+            f"x{args.repeat}" if args.repeat > 1 else None,
         )
         if part
     )
     if args.baseline:
+        befores, afters = [], []
         with tempfile.TemporaryDirectory() as tmp:
             checkout = Path(tmp) / "baseline"
             subprocess.run(
                 ["git", "worktree", "add", "--detach", "-q", str(checkout), args.baseline], cwd=ROOT, check=True
             )
             try:
-                before = measured_run(args, checkout)
+                for _ in range(args.repeat):  # alternated, so that a drift of the machine's load hits both sides
+                    befores.append(measured_run(args, checkout))
+                    afters.append(measured_run(args))
             finally:
                 subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, check=True)
-        after = measured_run(args)
+        runs = f"{args.repeat} runs each, alternated, " if args.repeat > 1 else ""
         text = (
-            f"{setup}, on {args.baseline}'s app and then on this checkout's\n\n"
-            f"- {args.baseline}: {summary(before)}\n"
-            f"- this checkout: {summary(after)}\n\n"
-            f"{comparison_table(before, after, args.baseline)}"
+            f"{setup}, on {args.baseline}'s app and then on this checkout's ({runs}p50 / p95 over all their calls)\n\n"
+            + "".join(
+                f"- {side}{f', run {index + 1}' if args.repeat > 1 else ''}: {summary(result)}\n"
+                for side, results in ((args.baseline, befores), ("this checkout", afters))
+                for index, result in enumerate(results)
+            )
+            + f"\n{comparison_table(befores, afters, args.baseline)}"
         )
-        errors = before["errors"] + after["errors"]
+        errors = [error for result in befores + afters for error in result["errors"]]
     else:
         result = measured_run(args)
         text = f"{setup}, {summary(result)}\n\n{format_table(result)}"

@@ -222,7 +222,9 @@ def test_prefix_sums_are_the_running_sums_at_each_size():
     terms = np.random.default_rng(5).standard_normal((3, 7, 1000))
     sizes = np.array([1, 2, 3, 10, 999, 1000])
     np.testing.assert_allclose(prefix_sums(terms, sizes), np.cumsum(terms, axis=-1)[..., sizes - 1], atol=1e-10)
-    np.testing.assert_allclose(prefix_sums(terms, np.array([40])), terms[..., :40].sum(axis=-1, keepdims=True), atol=1e-12)
+    np.testing.assert_allclose(
+        prefix_sums(terms, np.array([40])), terms[..., :40].sum(axis=-1, keepdims=True), atol=1e-12
+    )
     for bad in ([2, 2, 5], [5, 2], [0, 3]):
         with pytest.raises(ValueError, match="strictly increasing"):
             prefix_sums(terms, np.array(bad))

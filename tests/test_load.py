@@ -38,11 +38,20 @@ def test_calls_leave_out_what_the_served_api_lacks(app_url):
 def test_comparison_marks_each_endpoint_by_its_p95():
     before = {"latencies": {"a": [0.1] * 19 + [1.0], "b": [0.1] * 20}}
     after = {"latencies": {"a": [0.1] * 20, "b": [0.1] * 19 + [1.0], "c": [0.2] * 20}}
-    rows = comparison_table(before, after, "abc1234").splitlines()
+    rows = comparison_table([before], [after], "abc1234").splitlines()
     assert rows[0].startswith("| endpoint | abc1234 p50 / p95 (ms)")
     assert rows[2].startswith("| a |") and rows[2].endswith("| ✓ |")
     assert rows[3].startswith("| b |") and rows[3].endswith("| ✗ |")
     assert rows[4] == "| c | (not served) | 200 / 200 | |"
+
+
+def test_repeated_runs_are_pooled_and_each_runs_p95_shown():
+    """Two runs a side: the verdict is on the p95 of all the calls, and each run's own p95 is in brackets."""
+    fast, slow = {"latencies": {"a": [0.1] * 20}}, {"latencies": {"a": [0.1] * 18 + [1.0] * 2}}
+    row = comparison_table([fast, slow], [fast, fast], "abc1234").splitlines()[2]
+    assert row == "| a | 100 / 145 (100, 1000) | 100 / 100 (100, 100) | ✓ |"  # 2 slow calls of 40: p95 interpolates
+    row = comparison_table([fast, fast], [slow, slow], "abc1234").splitlines()[2]
+    assert row.endswith("| ✗ |")
 
 
 def test_floor_cases_call_the_floor_apps_endpoints_queued_like_the_app(tmp_path):
