@@ -60,9 +60,12 @@ def test_every_public_endpoint_answers_a_valid_call(client):
         assert all(output is not None for output in outputs), api_name
 
 
-def test_events_do_not_rebuild_gradios_monitoring_summary(served_app, client):
-    """Monitoring is off, so the per-event pandas summary Gradio would rebuild is never built (app.py)."""
-    client.predict(**estimators.DEFAULTS, api_name="/estimators")
+def test_gradios_monitoring_summary_is_not_rebuilt_after_every_event(served_app, client, monkeypatch):
+    """Five calls rebuild the pandas summary at most once (every 100 events, app.py), not five times."""
     queue = served_app._queue
-    assert queue.events_recorded >= 1
-    assert queue.cached_event_analytics_summary == {"functions": {}}
+    rebuilds = []
+    build = queue._get_df
+    monkeypatch.setattr(queue, "_get_df", lambda records: rebuilds.append(len(records)) or build(records))
+    for seed in range(5):
+        client.predict(**{**estimators.DEFAULTS, "seed": seed}, api_name="/estimators")
+    assert len(rebuilds) <= 1
