@@ -174,12 +174,11 @@ def main() -> None:
             sketch_path = write_blank_sketch(Path(tmp) / "sketch.png")
 
             floor_ms = {}
-            for kind, api_name in FLOORS.items():
-                kwargs = floor_kwargs(kind, sketch_path)
+            for case in floor_cases(sketch_path):
                 samples = time_calls(
-                    lambda kw=kwargs, api=api_name: floor_client.predict(**kw, api_name=api), args.calls
+                    lambda case=case: floor_client.predict(**case.kwargs, api_name=case.api_name), args.calls
                 )
-                floor_ms[kind] = percentiles(samples)
+                floor_ms[case.floor] = percentiles(samples)
 
             app.build_app()  # loads every tab's models in this process, for the direct (compute-only) timings
             rows = []

@@ -150,8 +150,8 @@ def measured_run(args, checkout: Path = ROOT) -> dict:
         command = ["-m", "scripts.bench", "--serve-floor", str(port)] if args.floor else ["app.py", "--port", str(port)]
         server, _ = start_server(command, port, cwd=checkout)
         url = f"http://127.0.0.1:{port}/"
-    sketches = tempfile.TemporaryDirectory()
-    if args.floor:
+    sketches = tempfile.TemporaryDirectory() if args.floor else None
+    if sketches:
         cases = floor_cases(write_blank_sketch(Path(sketches.name) / "sketch.png"))
     try:
         server_cpu = cpu_seconds(server.pid) if server else 0.0
@@ -162,7 +162,8 @@ def measured_run(args, checkout: Path = ROOT) -> dict:
         result["server_cpu_s"] = cpu_seconds(server.pid) - server_cpu if server else None
         result["rss"] = f"{peak_rss_mb(server.pid):.0f} MB" if server else "n/a (external server)"
     finally:
-        sketches.cleanup()
+        if sketches:
+            sketches.cleanup()
         if server:
             server.terminate()
             server.wait(timeout=30)
