@@ -122,11 +122,16 @@ def previews_under_load(url: str, client, trainings: int, calls: int) -> tuple[l
     jobs = [None] * trainings
 
     def trainer(index: int) -> None:
+        # Polled, not iterated: a cancelled job never reports FINISHED, and gradio_client's iterator would spin
+        # on it for ever (holding a core of the machine being measured).
         own = loopback_client(url)
+        earlier = 0  # updates of this client's finished trainings
         while not stop.is_set():
-            jobs[index] = own.submit(**TRAINING, api_name="/vae_train_live")
-            for _ in jobs[index]:
-                received[index] += 1
+            job = jobs[index] = own.submit(**TRAINING, api_name="/vae_train_live")
+            while not (job.done() or stop.is_set()):
+                received[index] = earlier + len(job.outputs())
+                time.sleep(0.05)
+            earlier = received[index] = earlier + len(job.outputs())
 
     threads = [threading.Thread(target=trainer, args=(i,), daemon=True) for i in range(trainings)]
     for thread in threads:
@@ -138,12 +143,24 @@ def previews_under_load(url: str, client, trainings: int, calls: int) -> tuple[l
         seconds, updates = time.perf_counter() - started, sum(received) - received_at_start
     finally:
         stop.set()
+        for thread in threads:
+            thread.join()
         for job in jobs:  # running or queued: the next round starts from a quiet server
             if job is not None:
                 job.cancel()
-        for thread in threads:
-            thread.join(timeout=60)
     return samples, updates, seconds
+
+
+def wait_until_quiet(server_pid: int, timeout: float = 60.0) -> float:
+    """Seconds until the server uses under a tenth of a core over half a second (its cancelled trainings have
+    stopped), so that a "no live training" row is timed on a quiet server; raises if it never gets there."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        before = cpu_seconds(server_pid)
+        time.sleep(0.5)
+        if cpu_seconds(server_pid) - before < 0.05:
+            return time.perf_counter() - started
+    raise RuntimeError(f"the server was still busy {timeout:.0f} s after its live trainings were cancelled")
 
 
 def progress(title: str, updates: list[tuple]) -> list[str]:
@@ -186,11 +203,12 @@ def main() -> None:
     try:
         client = loopback_client(url)
         updates = one_training(client, process.pid)
-        quiet, loaded, received, loaded_seconds = [], [], 0, 0.0
+        quiet, loaded, received, loaded_seconds, quiet_after = [], [], 0, 0.0, []
         per_round = max(1, args.calls // args.rounds)
         for _ in range(args.rounds):
             quiet += previews(client, per_round)
             samples, updates_received, seconds = previews_under_load(url, client, args.trainings, per_round)
+            quiet_after.append(wait_until_quiet(process.pid))
             loaded += samples
             received += updates_received
             loaded_seconds += seconds
@@ -213,6 +231,8 @@ def main() -> None:
     lines += [
         f"\nWhile the loaded row was timed, the trainings received {received} updates in {loaded_seconds:.0f} s",
         f"({received / loaded_seconds:.2f} updates/s in all, shared by the trainings that held a slot).",
+        f"After each loaded row, the cancelled trainings had stopped (server under a tenth of a core) within "
+        f"{max(quiet_after):.1f} s.",
     ]
     publish("measure_live_training", "\n".join(lines))
 
