@@ -14,6 +14,7 @@ neighbour: R rows and C columns make an image k·(30·R + 2) px high and k·(30�
     /vae_metrics  (model, n, seed, prior)              → table `metric, value`
 """
 
+import copy
 import functools
 import json
 import math
@@ -41,7 +42,7 @@ from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_st
 from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
 from models.classifier import CLASSIFIER_NAME
-from models.device import select_device
+from models.device import preview_dtype, select_device
 from models.latent_prior import GaussianMixture
 from models.metrics import MnistEvaluator, PrdCurve
 from models.mnist import MnistDataError, binarized_test_split
@@ -159,6 +160,7 @@ def localized_table(rows: list[list], header_keys: tuple[str, ...], lang: str):
 
 class Loaded(NamedTuple):
     models: dict[str, ConvVAE]  # "kl" / "cs" → model
+    preview_models: dict[str, ConvVAE]  # the same in models.device.preview_dtype: what the live previews decode with
     mixtures: dict[str, GaussianMixture]  # "kl" / "cs" → the prior fitted to that model's codes
     records: dict[str, dict]  # checkpoint name → JSON record
     activity_order: dict[str, torch.Tensor]  # latent dims, most active first
@@ -207,8 +209,13 @@ def loaded() -> Loaded:
         raise CheckpointError(
             f"{exc} The sample-quality metrics need it: `{RETRAIN_COMMANDS[CLASSIFIER_NAME]}` rebuilds it."
         ) from exc
+    dtype = preview_dtype(device)
+    preview_models = {
+        key: model if dtype == torch.float32 else copy.deepcopy(model).to(dtype) for key, model in models.items()
+    }
     state = Loaded(
         models,
+        preview_models,
         mixtures,
         records,
         activity_order,
@@ -374,7 +381,9 @@ def vae_sample(model, n, temperature, seed, prior=DEFAULT_PRIOR, request: gr.Req
     temperature = number(temperature, "temperature", *TEMPERATURES)
     seed = integer(seed, "seed", 0, MAX_SEED)
     chosen = prior_of(key, _prior_key(prior))
-    return tile(sample_images(loaded().models[key], n, temperature, seed, chosen), columns=min(n, SAMPLE_COLUMNS))
+    return tile(
+        sample_images(loaded().preview_models[key], n, temperature, seed, chosen), columns=min(n, SAMPLE_COLUMNS)
+    )
 
 
 @friendly_errors
@@ -388,7 +397,7 @@ def vae_traverse(model, digit_index, span, request: gr.Request = None) -> tuple[
     span = number(span, "span", *SPANS)
     state = loaded()
     result = traverse(
-        state.models[key], state.test_images[index : index + 1], state.activity_order[key], span, TRAVERSE_STEPS
+        state.preview_models[key], state.test_images[index : index + 1], state.activity_order[key], span, TRAVERSE_STEPS
     )
     grid = tile(result.images, TRAVERSE_STEPS, marked_columns=[TRAVERSE_STEPS // 2], scale=TRAVERSE_SCALE)
     return grid, tile(result.digit, 1)
@@ -426,7 +435,7 @@ def interpolation(model, first_index, second_index, request: gr.Request = None) 
     lang = request_language(request)  # the names are words, not API parameters: in the page's language
     first = _test_index(first_index, text("first_digit", lang))
     second = _test_index(second_index, text("second_digit", lang))
-    row = interpolate(loaded().models[key], loaded().test_images[[first, second]], INTERPOLATION_STEPS)
+    row = interpolate(loaded().preview_models[key], loaded().test_images[[first, second]], INTERPOLATION_STEPS)
     return tile(row, len(row), marked_columns=[0, len(row) - 1])
 
 
@@ -438,7 +447,7 @@ def reconstructions(model, seed, request: gr.Request = None) -> np.ndarray:
     test_images = loaded().test_images
     picked = torch.randperm(len(test_images), generator=torch.Generator().manual_seed(seed))[:RECONSTRUCTIONS]
     originals = test_images[picked]
-    return tile(torch.cat([originals, reconstruct(loaded().models[key], originals)]), RECONSTRUCTIONS)
+    return tile(torch.cat([originals, reconstruct(loaded().preview_models[key], originals)]), RECONSTRUCTIONS)
 
 
 TERMS_HEADERS = ("terms_header_term", "terms_header_digit", "terms_header_mean")

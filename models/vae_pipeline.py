@@ -21,8 +21,15 @@ QUALITY_SAMPLES = 2000  # default prior samples for the quality report: as many 
 PRD_STRIDE = 10  # the report keeps every 10th of the 1,001 slopes of the PRD curve: 101 points draw it smoothly
 
 
-def _device(model: ConvVAE) -> torch.device:
-    return next(model.parameters()).device
+def _on(model: ConvVAE, inputs: torch.Tensor) -> torch.Tensor:
+    """Inputs on the model's device and in its dtype (float32, or bfloat16 for a preview copy: demos/vae.py)."""
+    weight = next(model.parameters())
+    return inputs.to(weight.device, weight.dtype)
+
+
+def _means(model: ConvVAE, z: torch.Tensor) -> torch.Tensor:
+    """Decoder means p(x_i = 1 | z), float32 on the CPU, whatever the model's device and dtype."""
+    return torch.sigmoid(model.decode(_on(model, z)).float()).cpu()
 
 
 @torch.no_grad()
@@ -34,7 +41,7 @@ def sample_images(
     model.eval()
     prior = prior or GaussianMixture.standard_normal(model.latent_dim)
     z = prior.sample(n, torch.Generator().manual_seed(seed), temperature)
-    return torch.sigmoid(model.decode(z.to(_device(model)))).cpu()
+    return _means(model, z)
 
 
 @torch.no_grad()
@@ -42,7 +49,7 @@ def reconstruct(model: ConvVAE, images: torch.Tensor, batch_size: int = 500) -> 
     """Decoder means at z = μ(x): the model's reconstruction of each digit, (N, 1, 28, 28) in [0, 1]."""
     model.eval()
     parts = [
-        torch.sigmoid(model.decode(model.encode(images[s : s + batch_size].to(_device(model)))[0])).cpu()
+        _means(model, model.encode(_on(model, images[s : s + batch_size]))[0])
         for s in range(0, len(images), batch_size)
     ]
     return torch.cat(parts)
@@ -52,8 +59,8 @@ def reconstruct(model: ConvVAE, images: torch.Tensor, batch_size: int = 500) -> 
 def latent_activity(model: ConvVAE, images: torch.Tensor) -> torch.Tensor:
     """Variance over the digits of each μ_d (Burda et al., 2016): near 0 means dimension d is unused."""
     model.eval()
-    mu, _ = model.encode(images.to(_device(model)))
-    return mu.var(dim=0).cpu()
+    mu, _ = model.encode(_on(model, images))
+    return mu.float().var(dim=0).cpu()
 
 
 class Traversal(NamedTuple):
@@ -67,11 +74,11 @@ class Traversal(NamedTuple):
 def traverse(model: ConvVAE, digit: torch.Tensor, dims: torch.Tensor, span: float, steps: int) -> Traversal:
     """Decode μ(x) + offset·e_d for each dimension d in `dims` and `steps` offsets from −span to +span."""
     model.eval()
-    mu, _ = model.encode(digit.to(_device(model)))
+    mu = model.encode(_on(model, digit))[0].float()
     directions = torch.eye(model.latent_dim, device=mu.device)[dims]  # (rows, latent)
     offsets = torch.linspace(-span, span, steps)
     codes = mu + offsets.to(mu.device)[None, :, None] * directions[:, None, :]  # (rows, steps, latent)
-    images = torch.sigmoid(model.decode(codes.reshape(-1, model.latent_dim))).cpu()
+    images = _means(model, codes.reshape(-1, model.latent_dim))
     return Traversal(images, digit.cpu(), dims, offsets)
 
 
@@ -80,9 +87,9 @@ def interpolate(model: ConvVAE, ends: torch.Tensor, steps: int) -> torch.Tensor:
     """The first digit, the decoded straight line from μ(first) to μ(second) in `steps` points, the second
     digit: (steps + 2, 1, 28, 28)."""
     model.eval()
-    mu, _ = model.encode(ends.to(_device(model)))
+    mu = model.encode(_on(model, ends))[0].float()
     t = torch.linspace(0, 1, steps, device=mu.device)[:, None]
-    path = torch.sigmoid(model.decode((1 - t) * mu[0] + t * mu[1])).cpu()
+    path = _means(model, (1 - t) * mu[0] + t * mu[1])
     return torch.cat([ends[:1].cpu(), path, ends[1:].cpu()])
 
 
@@ -98,13 +105,12 @@ def latent_map(model: ConvVAE, images: torch.Tensor, labels: torch.Tensor, steps
     if model.latent_dim != 2:
         raise ValueError(f"The latent map needs a 2-D latent, this model has {model.latent_dim}.")
     model.eval()
-    device = _device(model)
     # Equally spaced prior quantiles: each cell covers the same prior mass (Kingma & Welling, 2014, fig. 4).
-    quantiles = torch.tensor(norm.ppf(np.linspace(0.05, 0.95, steps)), dtype=torch.float32, device=device)
+    quantiles = torch.tensor(norm.ppf(np.linspace(0.05, 0.95, steps)), dtype=torch.float32)
     z1, z2 = torch.meshgrid(quantiles, quantiles.flip(0), indexing="xy")  # z₂ grows upwards, like the scatter
-    manifold = torch.sigmoid(model.decode(torch.stack([z1, z2], dim=-1).reshape(-1, 2))).cpu()
-    mu, _ = model.encode(images.to(device))
-    return LatentMap(manifold, mu.cpu().numpy(), labels.numpy())
+    manifold = _means(model, torch.stack([z1, z2], dim=-1).reshape(-1, 2))
+    mu, _ = model.encode(_on(model, images))
+    return LatentMap(manifold, mu.float().cpu().numpy(), labels.numpy())
 
 
 class DigitTerms(NamedTuple):
@@ -143,14 +149,13 @@ def path_length(model: ConvVAE, evaluator: MnistEvaluator, n: int, seed: int, pr
     Paths run between two prior codes: great circles for N(0, I) (StyleGAN's Z), straight lines between codes
     of a fitted mixture (like StyleGAN's non-Gaussian W)."""
     decoder = copy.deepcopy(model).double().eval()
-    device = _device(decoder)
     path = {}
     if prior is not None and not prior.is_standard_normal:
         mixture = copy.deepcopy(prior).double()
         path = {"sample_codes": lambda count, generator: mixture.sample(count, generator), "interpolate": lerp}
 
     def decode(z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(decoder.decode(z.to(device)))
+        return torch.sigmoid(decoder.decode(_on(decoder, z)))
 
     return evaluator.path_length(decode, model.latent_dim, n, seed, **path)
 

@@ -23,6 +23,7 @@ from models.checkpoints import (
     read_record,
     save_checkpoint,
 )
+from models.device import NATIVE_BFLOAT16_PROBES, preview_dtype
 from models.divergences import kl_to_standard_normal_torch
 from models.mnist import binarize, binarized_test_split, load_mnist
 from models.vae import (
@@ -43,6 +44,7 @@ from models.vae_pipeline import (
     interpolate,
     latent_activity,
     quality_report,
+    reconstruct,
     reconstruction_fid,
     sample_images,
     traverse,
@@ -244,6 +246,34 @@ def test_traversal_and_interpolation_pass_through_the_digits_code():
     assert torch.allclose(row[1], centre[0], atol=1e-6)  # t = 0 decodes μ(first)
 
 
+@pytest.mark.parametrize("name", ["vae_kl", "vae_cs"])
+def test_a_bfloat16_preview_model_draws_within_8_grey_levels_of_float32(name):
+    model, _ = load_model(ConvVAE, name)
+    preview = copy.deepcopy(model).to(torch.bfloat16)
+    digits = binarize(load_mnist("test")[0][:200], seed=0)
+    views = [
+        lambda m: sample_images(m, 1000, seed=0),
+        lambda m: traverse(m, digits[:1], torch.arange(16), span=3.0, steps=9).images,
+        lambda m: interpolate(m, digits[:2], steps=10),
+        lambda m: reconstruct(m, digits),
+    ]
+    for view in views:
+        exact, fast = view(model), view(preview)
+        assert exact.dtype == fast.dtype == torch.float32
+        levels = ((exact - fast) * 255).abs()
+        assert levels.max() <= 8 and levels.mean() <= 0.5, (levels.max(), levels.mean())
+    assert next(model.parameters()).dtype == torch.float32  # the metrics' model is untouched
+
+
+def test_previews_use_bfloat16_only_on_a_cpu_that_computes_it_natively(monkeypatch):
+    assert preview_dtype(torch.device("cuda")) == torch.float32
+    for probe in NATIVE_BFLOAT16_PROBES:
+        monkeypatch.setattr(torch.cpu, probe, lambda: False)
+    assert preview_dtype(torch.device("cpu")) == torch.float32
+    monkeypatch.setattr(torch.cpu, NATIVE_BFLOAT16_PROBES[0], lambda: True)
+    assert preview_dtype(torch.device("cpu")) == torch.bfloat16
+
+
 @pytest.mark.slow  # encodes the 2,000 test digits with each VAE
 @pytest.mark.parametrize("name", ["vae_kl", "vae_cs"])
 def test_recorded_latent_activity_is_the_shipped_weights(name):
@@ -432,8 +462,8 @@ def test_metrics_endpoint_computes_other_settings_and_reproduces_the_record(prio
 
 def test_samples_come_from_the_fitted_mixture_unless_normal_is_asked():
     state = vae_tab.loaded()
-    from_mixture = sample_images(state.models["kl"], 8, 1.0, seed=3, prior=state.mixtures["kl"])
-    from_normal = sample_images(state.models["kl"], 8, 1.0, seed=3)
+    from_mixture = sample_images(state.preview_models["kl"], 8, 1.0, seed=3, prior=state.mixtures["kl"])
+    from_normal = sample_images(state.preview_models["kl"], 8, 1.0, seed=3)
     assert (vae_tab.vae_sample("kl", 8, 1.0, 3) == vae_tab.tile(from_mixture, 8)).all()  # the default
     assert (vae_tab.vae_sample("kl", 8, 1.0, 3, "normal") == vae_tab.tile(from_normal, 8)).all()
     assert (vae_tab.tile(from_mixture, 8) != vae_tab.tile(from_normal, 8)).any()
