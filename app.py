@@ -63,6 +63,10 @@ TABS = [
 # two workers per endpoint they keep a 2-core machine busy without oversubscribing it; beyond QUEUE_MAX_SIZE
 # waiting events a caller is told the app is busy and to try again, instead of waiting without end.
 QUEUE_MAX_SIZE = 256
+# Every preview writes an image of tens of KB to Gradio's cache: hundreds of megabytes in a lesson of 30 students
+# dragging sliders, without end on a server that stays up. Every 10 minutes, images not served for an hour are
+# deleted (demos/atomic_image_cache.py renews an image when it is served again); the rest when the server stops.
+IMAGE_CACHE_SWEEP = (600, 3600)  # Gradio's delete_cache: (every, older than), in seconds
 DEFAULT_CONCURRENCY_LIMIT = 2
 torch.set_num_threads(int(os.environ.get("GML_TORCH_THREADS", "1")))
 
@@ -80,7 +84,7 @@ CSS = (
 def build_app() -> gr.Blocks:
     """Assemble the four tabs; each tab module builds its own controls and endpoints."""
     atomic_image_cache.install()
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=IMAGE_CACHE_SWEEP) as demo:
         gr.Markdown(f"# {TITLE}")
         gr.Markdown(UI("app.subtitle"))
         notice = gr.Markdown(visible=False, elem_classes="gml-link-notice")

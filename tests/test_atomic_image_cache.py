@@ -1,11 +1,13 @@
 """Output images are written atomically: concurrent requests for the same image never see a partial file."""
 
 import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from gradio import processing_utils
+from gradio import processing_utils, route_utils
 from PIL import Image
 
 from demos.atomic_image_cache import GRADIO_SAVE_PIL_TO_CACHE, encode, install, save_pil_to_cache_atomically
@@ -22,6 +24,19 @@ def test_same_image_reuses_the_file_untouched(tmp_path):
         (tmp_path / second).stat().st_mtime_ns,
     )
     assert Path(first).read_bytes() == encode(image, "png")
+
+
+def test_a_served_image_is_renewed_so_that_gradios_sweep_keeps_it(tmp_path):
+    images = [Image.fromarray(np.full((8, 8, 3), value, dtype=np.uint8)) for value in (0, 255)]
+    blocks = SimpleNamespace(blocks={}, temp_file_sets=[set()])  # what Gradio's sweep reads of an app
+    old, served = (save_pil_to_cache_atomically(image, str(tmp_path), format="png") for image in images)
+    blocks.temp_file_sets[0].update({old, served})
+    time.sleep(1.2)
+    mtime = Path(served).stat().st_mtime_ns
+    assert save_pil_to_cache_atomically(images[1], str(tmp_path), format="png") == served  # served again
+    route_utils.delete_files_created_by_app(blocks, age=1)
+    assert not Path(old).exists() and Path(served).exists()
+    assert Path(served).stat().st_mtime_ns == mtime  # renewed for the sweep, the file itself untouched
 
 
 def torn_reads_while_writers_race(writer, encoder, tmp_path, trials: int = 10) -> int:
