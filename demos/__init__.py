@@ -23,7 +23,7 @@ class BenchCase(NamedTuple):
     client_kwargs: dict | None = None  # what gradio_client sends when it differs (e.g. files via handle_file)
 
 
-# Endpoints that run a torch model share one worker (a call computes in 20–90 ms: queueing beats contending for
+# Endpoints that run a torch model share one worker (a call computes in tens of ms: queueing beats contending for
 # the cores; see docs/benchmarks.md); the sample-quality metrics (seconds when not cached) get a worker of their
 # own, so that they never hold up the live previews of the other students.
 TORCH_QUEUE = {"concurrency_id": "torch", "concurrency_limit": 1}
