@@ -34,7 +34,7 @@ def preview_dtype(device: torch.device) -> torch.dtype:
     """The dtype of the models that draw the live previews (the metrics and likelihoods always use float32).
 
     bfloat16 on a CPU that computes it natively (AVX-512 BF16 or AMX): there the VAE decoders run about twice as
-    fast, and the decoded grey levels stay within 8/255 of float32's (tests/test_vae_pipeline.py). float32
+    fast, and the decoded grey levels stay within 8/255 of float32's (tests/test_vae.py). float32
     elsewhere: a GPU is fast enough, and an older CPU would emulate bfloat16 more slowly than float32.
     """
     if device.type != "cpu":
