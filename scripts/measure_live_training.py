@@ -122,8 +122,8 @@ def previews_under_load(url: str, client, trainings: int, calls: int) -> tuple[l
     jobs = [None] * trainings
 
     def trainer(index: int) -> None:
-        # Polled, not iterated: a cancelled job never reports FINISHED, and gradio_client's iterator would spin
-        # on it for ever (holding a core of the machine being measured).
+        # Polled, not iterated: a cancelled job never reports FINISHED, and gradio_client's iterator would poll it
+        # every millisecond for ever, in a thread that never ends, on the machine being measured.
         own = loopback_client(url)
         earlier = 0  # updates of this client's finished trainings
         while not stop.is_set():
