@@ -1,6 +1,6 @@
 """Tab: Sketch -> image. Draw on a canvas; a pix2pix U-Net turns the lines into an emoji.
 
-The demo reads the canvas (flattened on white paper, gray) and makes one call, models.pix2pix.sketch_to_image,
+The demo reads the canvas (flattened on white paper, gray) and makes one call, models.pix2pix_pipeline.sketch_to_image,
 which fits the drawing exactly as the training sketches were fitted and runs the generator (and the PatchGAN
 for the heatmap); the demo then renders the result. The tab's long texts are in demos/texts/pix2pix/.
 """
@@ -18,7 +18,7 @@ from demos import TORCH_QUEUE, BenchCase, bidi, markdown, show_unavailable, zero
 from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
 from demos.validation import Sentence, ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
-from models.pix2pix import GENERATORS, SketchResult, load_models, sketch_to_image
+from models.pix2pix_pipeline import GENERATORS, SketchResult, load_models, sketch_to_image
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "pix2pix_examples"
 MAX_SIDE = 1024  # larger uploads are downscaled before anything else

@@ -24,6 +24,11 @@ def to_model_range(pixels: torch.Tensor) -> torch.Tensor:
     return pixels.float() / 127.5 - 1
 
 
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    """The generator's Tanh range [-1, 1] -> [0, 1]."""
+    return (images.clamp(-1, 1) + 1) / 2
+
+
 @dataclass(frozen=True)
 class SquareBox:
     """A square of the source image, in its pixels (it may reach past the edges: the outside is paper)."""

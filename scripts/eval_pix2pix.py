@@ -20,8 +20,10 @@ import torch
 from PIL import Image
 
 from models.checkpoints import CHECKPOINT_DIR, checkpoint_paths, load_model, read_record
-from models.pix2pix import GENERATORS, UNetGenerator, generate_all, held_out_metrics
+from models.pix2pix import UNetGenerator
 from models.pix2pix_data import load_emoji_pairs
+from models.pix2pix_pipeline import GENERATORS
+from models.pix2pix_training import generate_all, held_out_metrics
 from scripts.bench import percentiles, time_calls
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,6 +4,8 @@
     python -m scripts.train_pix2pix --name pix2pix_gan --minutes 60       # -> checkpoints/pix2pix_gan{,_d}.*
     python -m scripts.train_pix2pix --name pix2pix_l1 --l1-only --epochs 30  # -> checkpoints/pix2pix_l1.*
     python -m scripts.train_pix2pix --name facades --aligned facades --direction BtoA --image-size 256
+    # an adversarial fine-tune of a trained L1-only generator (SRGAN's recipe: pretrain on the pixel loss first)
+    python -m scripts.train_pix2pix --name pix2pix_gan --init-from checkpoints/pix2pix_l1 --lr 5e-5 --spectral-norm
 
 Length: --epochs E, or --minutes M (train until M minutes of training time are spent). Either way the learning
 rate is constant for the first half of the run and decays linearly to zero over the second half, so the run ends
@@ -29,22 +31,20 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from models.checkpoints import load_resume, provenance, save_checkpoint, save_resume
+from models.checkpoints import load_model, load_resume, provenance, save_checkpoint, save_resume
 from models.device import device_label, select_device
-from models.pix2pix import (
+from models.pix2pix import UPSAMPLINGS, PatchDiscriminator, UNetGenerator, init_weights
+from models.pix2pix_data import IMAGE_SUFFIXES, PairedImages, load_aligned_folder, load_emoji_pairs
+from models.pix2pix_training import (
     L1_WEIGHT,
     LEARNING_RATE,
-    PatchDiscriminator,
-    UNetGenerator,
     discriminator_loss,
     generate_all,
     generator_loss,
     held_out_metrics,
-    init_weights,
     learning_rate_factor,
     make_optimizer,
 )
-from models.pix2pix_data import IMAGE_SUFFIXES, PairedImages, load_aligned_folder, load_emoji_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 EMOJI_DATA = ROOT / "data" / "pix2pix" / "emoji128.npz"
@@ -60,6 +60,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--image-size", type=int, default=128, help="emoji data is 128; aligned data is resized")
     parser.add_argument("--ngf", type=int, default=32, help="generator width (reference: 64)")
     parser.add_argument("--ndf", type=int, default=32, help="discriminator width (reference: 64)")
+    parser.add_argument("--upsample", choices=UPSAMPLINGS, default="transposed", help="decoder upsampling")
+    parser.add_argument("--spectral-norm", action="store_true", help="spectrally normalized D without BatchNorm")
+    parser.add_argument(
+        "--init-from", type=Path, help="start G from this checkpoint (path without suffix); its config wins"
+    )
+    parser.add_argument("--lr", type=float, default=LEARNING_RATE, help="Adam's learning rate before the decay")
     parser.add_argument("--batch-size", type=int, default=8)
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=int, help="run length in epochs (default 30 unless --minutes is given)")
@@ -77,6 +83,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.epochs = 30
     if (args.minutes is not None and args.minutes <= 0) or (args.epochs is not None and args.epochs < 1):
         parser.error("the run length must be positive")
+    if not args.lr > 0:
+        parser.error("the learning rate must be positive")
     return args
 
 
@@ -150,16 +158,20 @@ class Trainer:
         self.channels_last = resolve(args.channels_last, device)
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
         self.memory_format = memory_format
-        self.G = UNetGenerator(args.image_size, args.ngf, in_channels=train.in_channels)
-        init_weights(self.G)
+        if args.init_from is not None:
+            self.G, self.init_record = load_model(UNetGenerator, args.init_from.name, args.init_from.parent)
+        else:
+            self.G = UNetGenerator(args.image_size, args.ngf, train.in_channels, upsample=args.upsample)
+            init_weights(self.G)
+            self.init_record = None
         self.G.to(device, memory_format=memory_format)
-        self.models, self.optimizers = {"G": self.G}, {"G": make_optimizer(self.G)}
+        self.models, self.optimizers = {"G": self.G}, {"G": make_optimizer(self.G, args.lr)}
         self.D = None
         if not args.l1_only:
-            self.D = PatchDiscriminator(train.in_channels + 3, args.ndf)
+            self.D = PatchDiscriminator(train.in_channels + 3, args.ndf, spectral_norm=args.spectral_norm)
             init_weights(self.D)
             self.D.to(device, memory_format=memory_format)
-            self.models["D"], self.optimizers["D"] = self.D, make_optimizer(self.D)
+            self.models["D"], self.optimizers["D"] = self.D, make_optimizer(self.D, args.lr)
         self.steps_per_epoch = len(train) // args.batch_size  # drop the ragged last batch: BatchNorm wants full ones
         self.run_dir = args.runs_dir / args.name
         self.resume_path = self.run_dir / "resume"
@@ -176,7 +188,7 @@ class Trainer:
         return self.meta["step"] / (self.args.epochs * self.steps_per_epoch)
 
     def set_learning_rate(self) -> None:
-        lr = LEARNING_RATE * learning_rate_factor(self.progress())
+        lr = self.args.lr * learning_rate_factor(self.progress())
         for optimizer in self.optimizers.values():
             for group in optimizer.param_groups:
                 group["lr"] = lr
@@ -294,7 +306,11 @@ class Trainer:
             "l1_only": args.l1_only,
             "l1_weight": None if args.l1_only else L1_WEIGHT,
             "loss": "L1 only" if args.l1_only else "BCE-with-logits GAN (non-saturating) + lambda mean|y - G(x)|",
-            "optimizer": "Adam lr 2e-4 betas (0.5, 0.999), constant then linear decay to 0 over the second half",
+            "optimizer": f"Adam lr {args.lr:g} betas (0.5, 0.999), constant then linear decay to 0 over the second half",
+            "initialized_from": None
+            if self.init_record is None
+            else {"checkpoint": str(args.init_from), "provenance": self.init_record.get("provenance")},
+            "discriminator": None if args.l1_only else f"PatchGAN ndf {args.ndf}, spectral norm {args.spectral_norm}",
             "length": f"{args.minutes} minutes" if args.minutes is not None else f"{args.epochs} epochs",
             "ended": ended,
             "steps": meta["step"],

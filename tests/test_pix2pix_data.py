@@ -82,7 +82,7 @@ def test_builder_pairs_black_lines_on_white_aligned_with_the_emoji(builder, font
 def test_a_training_sketch_sent_through_the_tab_reaches_the_generator_as_the_trainer_sees_it(builder, font):
     """The preprocessing contract: builder + trainer and canvas + tab give the generator the same tensor."""
     from demos.pix2pix import canvas_drawing
-    from models.pix2pix import load_models, sketch_to_image
+    from models.pix2pix_pipeline import load_models, sketch_to_image
 
     sheet, raw = raw_sketch(builder, font, "\U0001f34e", seed=3)
     stored, _ = builder.fitted_pair(sheet, raw)  # what data/pix2pix/emoji128.npz holds

@@ -10,16 +10,18 @@ import torch.nn.functional as F
 from models.pix2pix import (
     PatchDiscriminator,
     UNetGenerator,
-    discriminator_loss,
     downsamplings_for,
-    generator_loss,
     init_weights,
+    patch_geometry,
+    set_dropout,
+)
+from models.pix2pix_training import (
+    discriminator_loss,
+    generator_loss,
     learning_rate_factor,
     make_optimizer,
     mean_gradient_magnitude,
     nyquist_energy,
-    patch_geometry,
-    set_dropout,
     ssim,
 )
 
@@ -116,7 +118,8 @@ def test_checkpoints_round_trip_through_the_one_loader(tmp_path):
     save_checkpoint(G, "tiny", {}, directory=tmp_path, dtype=torch.float16)
     x = torch.rand(1, 1, 32, 32) * 2 - 1
     loaded, record = load_model(UNetGenerator, "tiny", directory=tmp_path)
-    assert record["config"] == G.config == {"image_size": 32, "ngf": 4, "in_channels": 1, "out_channels": 3}
+    assert record["config"] == G.config
+    assert G.config == {"image_size": 32, "ngf": 4, "in_channels": 1, "out_channels": 3, "upsample": "transposed"}
     with torch.no_grad():
         assert torch.allclose(loaded(x), G(x), atol=2e-2)  # fp16 storage
     D = PatchDiscriminator(ndf=4, n_layers=2)
@@ -186,3 +189,39 @@ def test_checkerboard_energy_sits_at_the_nyquist_frequency():
     assert nyquist_energy(smooth).item() == pytest.approx(0.0, abs=1e-6)
     noisy = smooth + 0.05 * checker
     assert nyquist_energy(noisy).item() == pytest.approx(0.05**2 * 0.25 * 1024, rel=1e-4)
+
+
+def test_a_resize_decoder_upsamples_without_transposed_convolutions():
+    """upsample="resize" (Odena et al. 2016): nearest 2x + 3x3 convolution at every decoder step, same output."""
+    torch.manual_seed(0)
+    G = UNetGenerator(64, ngf=4, upsample="resize").eval()
+    assert not any(isinstance(m, torch.nn.ConvTranspose2d) for m in G.modules())
+    assert sum(isinstance(m, torch.nn.Upsample) for m in G.modules()) == downsamplings_for(64)
+    assert G(torch.zeros(2, 1, 64, 64)).shape == (2, 3, 64, 64)
+    with pytest.raises(ValueError, match="upsample"):
+        UNetGenerator(64, ngf=4, upsample="pixelshuffle")
+
+
+def test_nearest_upsampling_leaves_nothing_at_the_nyquist_frequency_a_transposed_convolution_does():
+    """Why the resize decoder cannot paint a pixel-period checkerboard: a 2x nearest resize repeats each pixel, which
+    cancels the Nyquist frequency exactly; a stride-2 transposed convolution with random weights puts energy there."""
+    torch.manual_seed(0)
+    x = torch.rand(4, 3, 16, 16)
+    resized = torch.nn.Upsample(scale_factor=2, mode="nearest")(x)
+    transposed = torch.nn.ConvTranspose2d(3, 3, kernel_size=4, stride=2, padding=1, bias=False)(x).detach()
+    assert nyquist_energy(resized).max() < 1e-10
+    assert nyquist_energy(transposed).min() > 1e-4
+
+
+def test_a_spectrally_normalized_discriminator_keeps_each_layers_largest_singular_value_at_one():
+    torch.manual_seed(0)
+    D = PatchDiscriminator(4, ndf=8, spectral_norm=True)
+    init_weights(D)
+    sketch, image = torch.rand(2, 1, 64, 64), torch.rand(2, 3, 64, 64)
+    for _ in range(30):  # power iterations run on each training-mode forward pass
+        D(sketch, image)
+    convs = [m for m in D.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 5 and not any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
+    for conv in convs:
+        sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2).item()
+        assert sigma == pytest.approx(1.0, abs=0.05)

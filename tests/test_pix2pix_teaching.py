@@ -9,15 +9,9 @@ import torch
 from PIL import Image
 
 from demos import tab_sections, tab_text
-from models.pix2pix import (
-    L1_WEIGHT,
-    PatchDiscriminator,
-    UNetGenerator,
-    discriminator_loss,
-    generator_loss,
-    patch_geometry,
-    sketch_to_image,
-)
+from models.pix2pix import PatchDiscriminator, UNetGenerator, patch_geometry
+from models.pix2pix_pipeline import sketch_to_image
+from models.pix2pix_training import L1_WEIGHT, discriminator_loss, generator_loss
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "data" / "pix2pix_examples").glob("*.png"))

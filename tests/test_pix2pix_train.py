@@ -162,3 +162,29 @@ def test_parse_args_defaults_to_30_epochs_and_rejects_both_lengths():
     assert train_pix2pix.parse_args(["--name", "x"]).epochs == 30
     with pytest.raises(SystemExit):
         train_pix2pix.parse_args(["--name", "x", "--epochs", "3", "--minutes", "2"])
+
+
+@pytest.mark.slow  # trains
+def test_a_fine_tune_starts_from_the_given_generator_with_the_options_recorded(aligned, tmp_path):
+    """--init-from: the first step starts from the L1 run's weights (its config wins over --ngf and --upsample);
+    --spectral-norm and --lr reach the discriminator and the record."""
+    argv_l1 = ("--epochs", "1", "--l1-only", "--upsample", "resize")
+    train(aligned, tmp_path, *argv_l1)
+    start, _ = load_model(UNetGenerator, "tiny", tmp_path / "checkpoints")
+    (tmp_path / "pretrained").mkdir()
+    for suffix in (".safetensors", ".json"):
+        (tmp_path / "checkpoints" / f"tiny{suffix}").rename(tmp_path / "pretrained" / f"tiny{suffix}")
+    record = train(
+        aligned, tmp_path, "--epochs", "1", "--init-from", str(tmp_path / "pretrained" / "tiny"),
+        "--spectral-norm", "--lr", "1e-6", "--ngf", "8", "--runs-dir", str(tmp_path / "runs2"),
+    )  # fmt: skip
+    assert record["config"]["upsample"] == "resize" and record["config"]["ngf"] == 4
+    assert record["training"]["initialized_from"]["checkpoint"].endswith("pretrained/tiny")
+    assert "lr 1e-06" in record["training"]["optimizer"]
+    tuned, _ = load_model(UNetGenerator, "tiny", tmp_path / "checkpoints")
+    # two steps at lr 1e-6 barely move the weights: the run started from the pretrained generator
+    drift = max((a - b).abs().max().item() for a, b in zip(start.parameters(), tuned.parameters(), strict=True))
+    assert drift < 1e-3
+    D, d_record = load_model(PatchDiscriminator, "tiny_d", tmp_path / "checkpoints")
+    assert d_record["config"]["spectral_norm"] is True
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
