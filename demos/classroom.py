@@ -63,7 +63,8 @@ VIEW_EVENTS = {"input", "change", "release"}
 def _view_events(demo: gr.Blocks, tab: "LinkedTab") -> list:
     """What a student's own move of the tab's controls runs to draw the page (the fullest such event: most outputs),
     as opposed to API-only endpoints whose outputs the page may never show; the public endpoints where none."""
-    controls = {control.component._id for control in tab.controls}
+    # (a control that opens a named case, not an API parameter, only loads that case: it draws no view itself)
+    controls = {control.component._id for control in tab.controls if not hasattr(control.component, "gml_link_key")}
     events = [
         block_fn
         for block_fn in demo.fns.values()
@@ -92,6 +93,10 @@ def linked_tabs(demo: gr.Blocks, tab_names: list[str]) -> dict[str, LinkedTab]:
             key = name if name not in taken else f"{block_fn.api_name}.{name}"
             tab.controls.append(LinkedControl(key, component))
             taken.add(key)
+    for block in demo.blocks.values():  # controls that open a named case (e.g. ?tab=vae&drawing=letter)
+        tab = tabs.get(_tab_name(block)) if hasattr(block, "gml_link_key") else None
+        if tab is not None:
+            tab.controls.append(LinkedControl(block.gml_link_key, block))
     return tabs
 
 

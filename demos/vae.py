@@ -36,6 +36,7 @@ from demos import (
     bidi,
     markdown,
     show_unavailable,
+    vae_digit,
     vae_live,
 )
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
@@ -121,7 +122,7 @@ DEFAULTS = {
 }
 # Cases a lecturer shows ("Cases to show" buttons, each also a link: docs/presets.md). Every name is a claim about
 # its case that tests/test_vae.py checks on the shipped models.
-PRESETS = {
+SAMPLE_PRESETS = {
     "fitted mixture: samples where the training codes lie": {**DEFAULTS, "n": 64},
     "N(0, I): some samples fall into holes (higher FID)": {**DEFAULTS, "n": 64, "prior": "normal"},
     "CS-VAE from N(0, I): more holes than the KL-VAE": {**DEFAULTS, "n": 64, "model": "cs", "prior": "normal"},
@@ -129,6 +130,7 @@ PRESETS = {
     "temperature 2: far from the codes, fewer real-looking digits": {**DEFAULTS, "n": 64, "temperature": 2.0},
 }
 SAMPLE_CONTROLS = ("model", "prior", "n", "temperature", "seed", "digit_index", "span")  # what a preset sets
+PRESETS = SAMPLE_PRESETS | vae_digit.PRESETS  # every named case of the tab, as links (scripts/preset_links.py)
 QUALITY_CACHE_SIZE = 64  # distinct (model, prior, n, seed) reports kept; a classroom mostly asks for the defaults
 DIGIT_IMPORTANCE_SAMPLES = 500  # per digit, for the live decomposition of the homework's question 2b
 
@@ -286,6 +288,20 @@ def latent_map_figure(result: LatentMap, lang: str = DEFAULT_LANGUAGE) -> go.Fig
         height=520,
         margin={"l": 40, "r": 10, "t": 40, "b": 40},
     )
+    return figure
+
+
+def digit_map_figure(code: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+    """The 2-D model's map of the test digits with one drawing's code μ(x) marked (the "Your own digit" section)."""
+    figure = latent_map_figure(loaded().latent_map, lang)
+    figure.add_scatter(
+        x=[code[0]],
+        y=[code[1]],
+        mode="markers",
+        name=plot_text("your_digit", lang),
+        marker={"symbol": "star", "size": 22, "color": "black", "line": {"color": "white", "width": 2}},
+    )
+    figure.update_layout(height=420, title=plot_text("digit_map_title", lang))
     return figure
 
 
@@ -477,7 +493,7 @@ def decomposition(model, digit_index, lang: str = DEFAULT_LANGUAGE) -> tuple:
 
 def apply_preset(name: str, request: gr.Request = None) -> tuple:
     """A case to show: its control values (SAMPLE_CONTROLS), then the samples, traversal and digit they give."""
-    case = PRESETS[name]
+    case = SAMPLE_PRESETS[name]
     samples = vae_sample(case["model"], case["n"], case["temperature"], case["seed"], case["prior"], request)
     traversal, digit = vae_traverse(case["model"], case["digit_index"], case["span"], request)
     return (*(case[key] for key in SAMPLE_CONTROLS), samples, traversal, digit)
@@ -738,9 +754,10 @@ def build() -> None:
         prior = gr.Radio(
             [(label, key) for key, label in PRIORS.items()], value=DEFAULTS["prior"], label="Prior p(z) of the samples"
         )
+    vae_digit.build(model, vae_digit.Section(loaded, tile, digit_map_figure))
     gr.Markdown("**Cases to show**")
     with gr.Row():
-        case_buttons = {name: gr.Button(name, size="sm", min_width=200) for name in PRESETS}
+        case_buttons = {name: gr.Button(name, size="sm", min_width=200) for name in SAMPLE_PRESETS}
 
     with gr.Row():
         with gr.Column(scale=1):
@@ -905,26 +922,30 @@ def build() -> None:
     vae_live.build()
 
 
-BENCH_CASES = vae_live.BENCH_CASES + [
-    BenchCase(
-        "/vae_sample (64 digits)",
-        "/vae_sample",
-        vae_sample,
-        {"model": "kl", "n": 64, "temperature": 1.0, "seed": 0, "prior": DEFAULT_PRIOR},
-        "number->image",
-    ),
-    BenchCase(
-        "/vae_traverse (16 × 9)",
-        "/vae_traverse",
-        vae_traverse,
-        {"model": "kl", "digit_index": 0, "span": 3.0},
-        "number->image",
-    ),
-    BenchCase(
-        "/vae_metrics (n = 2,000)",
-        "/vae_metrics",
-        vae_metrics,
-        {"model": "kl", "n": 2000, "seed": 0, "prior": DEFAULT_PRIOR},
-        "number->plot+table",
-    ),
-]
+BENCH_CASES = (
+    vae_live.BENCH_CASES
+    + vae_digit.BENCH_CASES
+    + [
+        BenchCase(
+            "/vae_sample (64 digits)",
+            "/vae_sample",
+            vae_sample,
+            {"model": "kl", "n": 64, "temperature": 1.0, "seed": 0, "prior": DEFAULT_PRIOR},
+            "number->image",
+        ),
+        BenchCase(
+            "/vae_traverse (16 × 9)",
+            "/vae_traverse",
+            vae_traverse,
+            {"model": "kl", "digit_index": 0, "span": 3.0},
+            "number->image",
+        ),
+        BenchCase(
+            "/vae_metrics (n = 2,000)",
+            "/vae_metrics",
+            vae_metrics,
+            {"model": "kl", "n": 2000, "seed": 0, "prior": DEFAULT_PRIOR},
+            "number->plot+table",
+        ),
+    ]
+)

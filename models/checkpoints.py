@@ -51,6 +51,7 @@ RETRAIN_COMMANDS = {
     "python -m scripts.fit_vae_prior --model vae_cs",
     "vae_kl_prior": "python -m scripts.fit_vae_prior --model vae_kl",
     "vae_cs_prior": "python -m scripts.fit_vae_prior --model vae_cs",
+    "vae_digit_reference": "python -m scripts.digit_reference",
     "vae_kl_2d": "python -m scripts.train_vae --regularizer kl --latent 2 --blocks 1 --epochs 150 --warmup-epochs 5",
     "pix2pix_gan": "python -m scripts.build_pix2pix_data && "
     "python -m scripts.train_pix2pix --name pix2pix_gan --ngf 16 --ndf 16 --epochs 30",

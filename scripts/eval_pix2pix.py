@@ -56,10 +56,17 @@ def grid(columns: list[torch.Tensor], rows: int, blocks: int) -> Image.Image:
 
 
 def describe(record: dict) -> str:
-    """'ngf 32, 24.5 epochs' from a record (older records have no epochs_done)."""
+    """The levers of a model from its record: 'ngf 16, resize decoder, from an L1 generator, SN D, 30 epochs'."""
     training = record.get("training", {})
+    parts = [f"ngf {record['config']['ngf']}", f"{record['config'].get('upsample', 'transposed')} decoder"]
+    if training.get("initialized_from"):
+        parts.append(f"fine-tuned from {Path(training['initialized_from']['checkpoint']).name}")
+    if "spectral norm True" in (training.get("discriminator") or ""):
+        parts.append("spectral-norm D")
+    if "lr 2e-4" not in training.get("optimizer", "lr 2e-4") and "lr 0.0002" not in training.get("optimizer", ""):
+        parts.append(training["optimizer"].split(" betas")[0].replace("Adam ", ""))
     epochs = training.get("epochs_done", training.get("epochs"))
-    return f"ngf {record['config']['ngf']}" + (f", {epochs} epochs" if epochs is not None else "")
+    return ", ".join(parts) + (f", {epochs} epochs" if epochs is not None else "")
 
 
 def main(argv=None) -> None:
@@ -79,6 +86,8 @@ def main(argv=None) -> None:
     for directory in directories:
         for key in LABELS:
             name = GENERATORS[key]
+            if not checkpoint_paths(name, directory)[0].is_file():  # a candidate folder may hold one of the two
+                continue
             G, record = load_model(UNetGenerator, name, directory)
             sketches, fake, reals = generate_all(G, held_out, torch.device("cpu"))
             if directory == directories[0]:

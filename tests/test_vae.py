@@ -396,18 +396,18 @@ def test_temperature_cases_trade_precision_for_recall():
     assert at_two["precision"] < at_one["precision"]
 
 
-PRESETS_BY_TEMPERATURE = {case["temperature"]: case for case in vae_tab.PRESETS.values()}
+PRESETS_BY_TEMPERATURE = {case["temperature"]: case for case in vae_tab.SAMPLE_PRESETS.values()}
 
 
 def test_every_case_sets_every_sample_control_in_range_and_draws_what_the_api_draws():
-    for name, case in vae_tab.PRESETS.items():
+    for name, case in vae_tab.SAMPLE_PRESETS.items():
         assert set(case) == set(vae_tab.SAMPLE_CONTROLS), name
         if "temperature" in name:  # a name that quotes a value quotes the case's
             assert f"temperature {case['temperature']:g}" in name
         assert ("CS-VAE" in name) == (case["model"] == "cs") and ("N(0, I)" in name) == (case["prior"] == "normal")
     name = "CS-VAE from N(0, I): more holes than the KL-VAE"
     *values, samples, traversal, digit = vae_tab.apply_preset(name)
-    case = vae_tab.PRESETS[name]
+    case = vae_tab.SAMPLE_PRESETS[name]
     assert values == [case[key] for key in vae_tab.SAMPLE_CONTROLS]
     assert (samples == vae_tab.vae_sample("cs", case["n"], case["temperature"], case["seed"], "normal")).all()
     expected_traversal, expected_digit = vae_tab.vae_traverse("cs", case["digit_index"], case["span"])

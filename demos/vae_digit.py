@@ -1,0 +1,343 @@
+"""Tab `vae`, section "Your own digit": draw (or upload) a digit and see what the KL- and the CS-VAE make of it.
+
+One view function, `read`, validates a drawing and makes one call per model into models/digit_pipeline.py; the
+page (canvas strokes, uploads, named cases, links) and the public endpoint are adapters of it. The page shows
+both models side by side; the API answers for the one it is asked about.
+
+Public API:
+    /vae_encode (image, model) → (the 28×28 input ×4, its reconstruction ×4, table `metric, value`)
+        image: an image file (any size; dark ink on light paper or light on dark); model ∈ {kl, cs}
+"""
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from PIL import Image
+
+from demos import TORCH_QUEUE, BenchCase, bidi, html_table, markdown, tab_sections
+from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.validation import Sentence, choice, friendly_errors
+from models.checkpoints import CheckpointError
+from models.digit_input import ink_of
+from models.digit_pipeline import DigitModels, DigitReading, digit_models, read_drawing
+
+CATALOGUE = "vae_digit"  # demos/texts/vae_digit/: intro.<lang>.md (with the cases' notes), strings.<lang>.json
+CASES_DIR = Path(__file__).resolve().parent.parent / "data" / "digit_cases"  # python -m scripts.build_digit_cases
+CASES = {  # named drawing (its link value and file name) -> its label
+    "clear": "a clear 7",
+    "sloppy": "a hasty 2",
+    "letter": "the letter A",
+    "scribble": "a scribble",
+    "blob": "a thick blob",
+    "inverted": "white on black",
+    "dash": "a single dash",
+}
+CANVAS_SIZE = (280, 280)
+BRUSH = 22  # px on the 280 px canvas: after the 20 px box, a stroke about 2 px wide, like MNIST's
+MAX_PIXELS = 4096 * 4096  # larger images are refused before any work (a decompression bomb is one sentence)
+MODELS = {"kl": "KL-VAE", "cs": "CS-VAE"}
+CHECKPOINTS = {"kl": "vae_kl", "cs": "vae_cs"}
+ROWS = ("row_elbo", "row_nll", "row_percentile", "row_digit", "row_probability", "row_ink")  # the table's rows
+# Links: ?tab=vae&drawing=<case> opens a named drawing (listed with the tab's other cases by scripts/preset_links.py).
+PRESETS = {f"your own digit: {label}": {"drawing": case} for case, label in CASES.items()}
+
+
+FORMULAS = {"elbo": "−ELBO", "nll": "−log p(x)"}  # kept left to right inside Persian
+
+
+def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
+    """The section's string in `lang`; its formulas and values isolated left to right in Persian."""
+    values = {name: bidi.ltr(str(value), lang) for name, value in (FORMULAS | values).items()}
+    return tab_string(CATALOGUE, key, lang, **values)
+
+
+class Section(NamedTuple):
+    """What the section takes from the VAE tab (demos/vae.py), given to `build`."""
+
+    loaded: Callable  # () -> the tab's loaded models (demos.vae.Loaded)
+    tile: Callable  # (digits, columns, scale=) -> an RGB grid
+    map_figure: Callable  # (code, lang) -> the 2-D latent map with the code marked
+
+
+_section: Section | None = None  # set by build(): the endpoint runs only in an app that built the section
+_models: dict[str, DigitModels] = {}
+_models_lock = threading.Lock()
+
+
+def models_for(key: str) -> DigitModels:
+    """The section's models for one VAE, built on first use (the training digits' codes take about a second)."""
+    with _models_lock:
+        if key not in _models:
+            state = _section.loaded()
+            try:
+                _models[key] = digit_models(
+                    state.models[key], CHECKPOINTS[key], state.map_model, state.evaluator.classifier
+                )
+            except CheckpointError as exc:
+                raise Sentence(CATALOGUE, "unavailable", reason=str(exc)) from None
+        return _models[key]
+
+
+def as_image(value) -> Image.Image | None:
+    """The drawing from a canvas dict (its composite, or background and layers stacked), a PIL image or a path."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and "path" in value:  # a file as Gradio hands it over unprocessed (inside its cache)
+        return as_image(value["path"]) if value["path"] else None
+    if isinstance(value, dict):
+        parts = [value.get("composite")] if value.get("composite") is not None else []
+        if not parts:
+            layers = value.get("layers") or []
+            parts = [value.get("background"), *(layers if isinstance(layers, list) else [])]
+        images = [as_image(part) for part in parts if part is not None]
+        if not images:
+            return None
+        page = Image.new("RGBA", images[0].size, (0, 0, 0, 0))
+        for image in images:
+            page.alpha_composite(image.convert("RGBA").resize(page.size))
+        return page
+    if isinstance(value, (str, Path)):
+        try:
+            with Image.open(value) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise Sentence(CATALOGUE, "too_large", pixels=f"{MAX_PIXELS:,}")
+                image.load()
+                return image
+        except (OSError, Image.DecompressionBombError, ValueError):
+            raise Sentence(CATALOGUE, "not_readable") from None
+    if isinstance(value, Image.Image):
+        if value.width * value.height > MAX_PIXELS:
+            raise Sentence(CATALOGUE, "too_large", pixels=f"{MAX_PIXELS:,}")
+        return value
+    raise Sentence(CATALOGUE, "not_readable")
+
+
+def read(image, key: str) -> DigitReading:
+    """The view function: a validated drawing and model -> the model's reading (one call into models/)."""
+    drawing = as_image(image)
+    reading = read_drawing(drawing, models_for(key)) if drawing is not None else None
+    if reading is None:
+        raise Sentence(CATALOGUE, "blank")
+    return reading
+
+
+# --- rendering ---------------------------------------------------------------------------------------------------
+
+
+def row_values(reading: DigitReading) -> list:
+    return [
+        round(reading.negative_elbo, 2),
+        round(reading.negative_log_likelihood, 2),
+        round(reading.percentile, 1),
+        reading.digit,
+        round(reading.probability, 3),
+        int(reading.prepared.binary.sum()),
+    ]
+
+
+def histogram_figure(readings: dict[str, DigitReading], lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+    """The test digits' −log p(x) under each model, the drawing's value marked on each."""
+    figure = go.Figure()
+    colours = {"kl": "#636efa", "cs": "#EF553B"}
+    for key, reading in readings.items():
+        figure.add_histogram(x=reading.test_nll, name=MODELS[key], nbinsx=60, opacity=0.55, marker_color=colours[key])
+        figure.add_vline(x=reading.negative_log_likelihood, line={"color": colours[key], "width": 3, "dash": "dash"})
+    values = [r.negative_log_likelihood for r in readings.values()]
+    low = min(min(values), *(np.percentile(r.test_nll, 0.5) for r in readings.values()))
+    high = max(max(values), *(np.percentile(r.test_nll, 99.5) for r in readings.values()))
+    figure.update_layout(
+        barmode="overlay",
+        title=bidi.line(text("histogram_title", lang), lang),
+        xaxis={"title": bidi.line(text("histogram_axis", lang), lang), "range": [low - 5, high + 5]},
+        yaxis_title=bidi.line(text("histogram_count", lang), lang),
+        height=330,
+        legend={"x": 0.99, "xanchor": "right", "y": 0.99},
+        margin={"l": 40, "r": 10, "t": 60, "b": 40},
+    )
+    return figure
+
+
+def note_markdown(readings: dict[str, DigitReading], lang: str = DEFAULT_LANGUAGE) -> str:
+    """One line per model in words: the classifier's guess and where the likelihood falls."""
+    lines = []
+    for key, reading in readings.items():
+        formula = f"−log p(x) = {reading.negative_log_likelihood:.1f}"
+        lines.append(
+            text("reading", lang, model=MODELS[key], formula=formula, percentile=f"{reading.percentile:.0f} %")
+        )
+    first = next(iter(readings.values()))
+    lines.append(text("classifier", lang, digit=first.digit, percent=f"{100 * first.probability:.0f} %"))
+    if first.prepared.light_on_dark:
+        lines.append(text("light_on_dark", lang))
+    return "\n\n".join(lines)
+
+
+def blank_view(lang: str = DEFAULT_LANGUAGE) -> tuple:
+    return (None, None, None, None, text("hint", lang), None, None)
+
+
+@friendly_errors
+def page_view(canvas, request: gr.Request = None) -> tuple:
+    """The page's adapter: both models' readings drawn as the section's outputs; a blank page gives the hint."""
+    lang = request_language(request)
+    try:
+        readings = {key: read(canvas, key) for key in MODELS}
+    except Sentence as said:
+        if said.key != "blank":
+            raise
+        return blank_view(lang)
+    tile = _section.tile
+    first = next(iter(readings.values()))
+    headers = [bidi.line(text("header_metric", lang), lang), *MODELS.values()]
+    columns = [row_values(reading) for reading in readings.values()]
+    rows = [[bidi.line(text(key, lang), lang), *(values[i] for values in columns)] for i, key in enumerate(ROWS)]
+    return (
+        tile(first.prepared.binary, 1),
+        tile(torch.cat([r.reconstruction for r in readings.values()]), len(readings)),
+        html_table(headers, rows),
+        tile(torch.cat([r.nearest for r in readings.values()]), len(first.nearest), scale=2),
+        note_markdown(readings, lang),
+        histogram_figure(readings, lang),
+        _section.map_figure(first.map_code, lang),
+    )
+
+
+def page_value(background: Image.Image) -> dict:
+    """A canvas value that opens with the pen selected: a background and an empty layer to draw on. (Gradio selects
+    the pen when a value is loaded; without the layer, strokes on it fire no change event: see demos/pix2pix.py.)"""
+    layer = Image.new("RGBA", background.size, (0, 0, 0, 0))
+    return {"background": background.convert("RGB"), "layers": [layer], "composite": None}
+
+
+def case_value(case: str) -> dict:
+    """A named case on the canvas, to draw over."""
+    return page_value(Image.open(CASES_DIR / f"{case}.png"))
+
+
+def blank_value() -> dict:
+    return page_value(Image.new("RGB", CANVAS_SIZE, "white"))
+
+
+def case_note(case: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    return tab_sections(CATALOGUE, "intro", lang)[f"case_{case}"] if case in CASES else ""
+
+
+def build(model_choice: gr.Radio, section: Section) -> None:
+    """The section; call it inside the VAE tab's build, with the tab's model choice (for the API) and helpers."""
+    global _section
+    _section = section
+    with gr.Accordion(
+        "Your own digit: draw one and see what the VAEs make of it", open=True, elem_id="vae-digit-section"
+    ):
+        markdown(CATALOGUE, "intro", "intro")
+        with gr.Row():
+            with gr.Column(scale=1):
+                canvas = gr.Sketchpad(
+                    value=blank_value(),
+                    label="Draw a digit",
+                    type="pil",
+                    image_mode="RGBA",
+                    canvas_size=CANVAS_SIZE,
+                    brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=BRUSH),
+                    layers=False,
+                    transforms=(),
+                    elem_id="vae-digit-canvas",
+                )
+                with gr.Row():
+                    new_page = gr.Button("New page (pen ready)", size="sm")
+                    upload = gr.UploadButton("Upload an image", file_types=["image"], size="sm")
+                drawing = gr.Radio(
+                    [(label, case) for case, label in CASES.items()],
+                    value=None,
+                    label="Named drawings",
+                    elem_id="vae-digit-cases",
+                )
+                drawing.gml_link_key = "drawing"  # a link opens a named case: ?tab=vae&drawing=letter
+                case_text = gr.Markdown()
+            with gr.Column(scale=2):
+                with gr.Row():
+                    seen = gr.Image(label="What the models see (28×28, binarized)", format="png", height=140)
+                    reconstruction = gr.Image(label="Reconstructions: KL-VAE, CS-VAE", format="png", height=140)
+                note = gr.Markdown(text("hint"))
+                table = gr.HTML(elem_id="vae-digit-readings")  # wraps on a phone, where a Dataframe would scroll
+        with gr.Row():
+            histogram = gr.Plot(label="Likelihood among the test digits", show_label=False)
+            digit_map = gr.Plot(label="On the 2-D latent map", show_label=False)
+        nearest = gr.Image(label="Nearest training digits in latent space (top: KL-VAE, bottom: CS-VAE)", format="png")
+        api_image = gr.Image(type="filepath", visible=False)
+        api_reconstruction = gr.Image(visible=False)
+        api_table = gr.Dataframe(headers=["metric", "value"], visible=False)
+
+    outputs = [seen, reconstruction, table, nearest, note, histogram, digit_map]
+    view = {"fn": page_view, "outputs": outputs, "api_visibility": "private", **TORCH_QUEUE}
+    canvas.change(inputs=canvas, show_progress="hidden", trigger_mode="always_last", **view)
+    new_page.click(blank_value, None, canvas, api_visibility="private").then(inputs=canvas, **view)
+    upload.upload(uploaded, upload, [canvas, case_text], api_visibility="private").then(inputs=canvas, **view)
+    drawing.change(opened_case, drawing, [canvas, case_text], api_visibility="private").then(inputs=canvas, **view)
+    # The public endpoint: one model, the image only. Its trigger is hidden; API clients call it by name.
+    gr.Button(visible=False).click(
+        vae_encode,
+        [api_image, model_choice],
+        [api_image, api_reconstruction, api_table],
+        api_name="vae_encode",
+        preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
+        **TORCH_QUEUE,
+    )
+
+
+@friendly_errors
+def uploaded(path, request: gr.Request = None) -> tuple:
+    """An uploaded image becomes the canvas's page (checked first: a broken or huge file is one sentence)."""
+    image = as_image(path)
+    if image is None:
+        raise Sentence(CATALOGUE, "not_readable")
+    ink, _ = ink_of(image)  # transparency resolved as the paper, light-on-dark turned dark-on-light
+    page = Image.fromarray(np.round(255 * (1 - ink)).astype(np.uint8))
+    page.thumbnail((1024, 1024))
+    return page_value(page), ""
+
+
+def opened_case(case, request: gr.Request = None) -> tuple:
+    if case not in CASES:
+        return gr.skip(), ""
+    return case_value(case), case_note(case, request_language(request))
+
+
+@friendly_errors
+def vae_encode(image, model="kl") -> tuple:
+    """Public API: an image of one digit -> (the 28×28 input ×4, its reconstruction ×4, table `metric, value`).
+
+    image: any size, dark ink on light paper or light on dark; model: "kl" or "cs". A blank image, or one that is
+    unreadable or over MAX_PIXELS, is answered with one sentence."""
+    key = choice(model, "model", MODELS)
+    reading = read(image, key)
+    table = [[text(key), value] for key, value in zip(ROWS, row_values(reading), strict=True)]
+    return _section.tile(reading.prepared.binary, 1), _section.tile(reading.reconstruction, 1), table
+
+
+def _bench_cases() -> list[BenchCase]:
+    """/vae_encode on the named clear digit, sent as an API caller sends a file."""
+    from gradio_client import handle_file
+
+    path = CASES_DIR / "clear.png"
+    if not path.is_file():
+        return []
+    return [
+        BenchCase(
+            "/vae_encode (a drawn 7)",
+            "/vae_encode",
+            vae_encode,
+            {"image": Image.open(path), "model": "kl"},
+            "number->image",
+            client_kwargs={"image": handle_file(str(path)), "model": "kl"},
+        )
+    ]
+
+
+BENCH_CASES = _bench_cases()
