@@ -168,5 +168,6 @@ def test_training_times_in_docs_are_the_records():
     assert abs(float(shown.group(1)) - classifier["training_seconds"]) <= 0.5
     for row, name in (("KL-VAE", "vae_kl"), ("CS-VAE (λ = 1)", "vae_cs"), ("2-D KL-VAE (latent map)", "vae_kl_2d")):
         training = json.loads((CHECKPOINT_DIR / f"{name}.json").read_text())["training"]
-        shown = re.search(r"(\d+) s on (an NVIDIA|the) H200", rows[row])
-        assert "H200" in training["device"] and abs(float(shown.group(1)) - training["seconds"]) <= 0.5, row
+        # "<seconds> s on <the record's device>", whichever machine trained it
+        shown = re.search(r"(\d+) s on " + re.escape(training["device"]), rows[row])
+        assert shown and abs(float(shown.group(1)) - training["seconds"]) <= 0.5, row

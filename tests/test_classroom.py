@@ -390,3 +390,25 @@ def test_a_persian_page_opens_with_persian_plots_tables_and_error_sentences(brow
     toast = wait_for_text(page.locator('[data-testid="toast-body"]'), PERSIAN)
     assert "seed" in toast and "-1" in toast
     page.context.close()
+
+
+def test_link_keys_are_unique_within_a_tab_and_a_named_case_control_is_linked():
+    """Two endpoints of one tab sharing a parameter name: the second is reached as `<endpoint>.<name>`; a control
+    marked with gml_link_key (a named case, not an API parameter) is linked under that key. (Fast: a tiny app.)"""
+
+    def first(n, seed):
+        return n
+
+    def second(n, model):
+        return n
+
+    with gr.Blocks() as demo, gr.Tabs(), gr.Tab("T", id="t"):
+        n1, seed, n2 = gr.Number(1), gr.Number(0), gr.Slider(1, 10)
+        model, case = gr.Radio(["a", "b"]), gr.Radio(["x", "y"])
+        case.gml_link_key = "drawing"
+        out = gr.Number()
+        gr.Button().click(first, [n1, seed], out, api_name="first")
+        gr.Button().click(second, [n2, model], out, api_name="second")
+    keys = [control.key for control in classroom.linked_tabs(demo, ["t"])["t"].controls]
+    assert keys == ["n", "seed", "second.n", "model", "drawing"]
+    assert len(keys) == len(set(keys))

@@ -25,6 +25,8 @@ FA, EN = PageRequest("fa"), PageRequest("en")
 # The API's sentences, as they were before they came from a catalogue: they must not change.
 ENGLISH = [
     (lambda: validation.number(None, "mu", -4, 4), "mu must be a number, got None."),
+    (lambda: validation.number(True, "mu", -4, 4), "mu must be a number, got True."),  # a bool is no number
+    (lambda: validation.integer(False, "n", 0, 10), "n must be a number, got False."),
     (lambda: validation.number("abc", "mu", -4, 4), "mu must be a number, got 'abc'."),
     (lambda: validation.number([1], "mu", -4, 4), "mu must be a number, got a list."),
     (lambda: validation.number(math.inf, "mu", -4, 4), "mu must be a finite number, got inf."),

@@ -60,6 +60,12 @@ def test_samples_follow_the_weights_means_and_temperature():
     second = (weights[:, None, None] * (covariances + mixture.means[:, :, None] * mixture.means[:, None, :])).sum(0)
     standard_error = ((second.diagonal() - mean**2) / n).sqrt()
     assert ((z.mean(0) - mean).abs() < 4 * standard_error).all()
+    # the covariance too: Σ = Σ_c w_c (L_c L_cᵀ + m_c m_cᵀ) − m mᵀ, each entry within 4 standard errors
+    covariance = second - mean[:, None] * mean[None, :]
+    sample_covariance = torch.cov(z.double().T)
+    centred = z.double() - z.double().mean(0)
+    entry_se = ((centred[:, :, None] * centred[:, None, :]).var(0) / n).sqrt()
+    assert ((sample_covariance - covariance).abs() < 4 * entry_se).all()
     # T = 0 puts every draw on its component's centre, in the weights' proportions (binomial standard errors)
     centres = mixture.sample(n, torch.Generator().manual_seed(2), temperature=0.0)
     shares = torch.stack([(centres == centre).all(1).double().mean() for centre in mixture.means])

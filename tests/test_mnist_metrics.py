@@ -169,6 +169,19 @@ def test_prd_of_half_the_modes_has_full_precision_and_half_recall():
     assert recall[precision > 0.999].max() == pytest.approx(0.5, abs=1e-3)
 
 
+def test_f8_weighs_recall_and_f1_8_precision():
+    """Sajjadi et al. 2018: F8 is the recall-like summary, F1/8 the precision-like one. A model with every sample
+    real-looking but half the modes missing has F1/8 near 1 and F8 near ½; swapping them would read the other way."""
+    precision, recall = prd_from_histograms(torch.full((4,), 0.25), torch.tensor([0.5, 0.5, 0.0, 0.0]))
+    assert max_f_beta(precision, recall, 8.0) == pytest.approx(0.5, abs=0.02)
+    assert max_f_beta(precision, recall, 1 / 8) == pytest.approx(1.0, abs=0.02)
+    generator = torch.Generator().manual_seed(0)
+    real = torch.randn(400, 8, generator=generator)
+    half = real[real[:, 0] > 0]  # every sample lies where real data does, but half the data is never produced
+    curve = prd_curve(real, half.clone(), runs=3)
+    assert curve.f1_8 > curve.f8 + 0.05
+
+
 def test_prd_curve_from_features_identical_and_disjoint_sets():
     generator = torch.Generator().manual_seed(0)
     real = torch.randn(400, 8, generator=generator)

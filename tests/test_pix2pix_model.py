@@ -191,6 +191,15 @@ def test_checkerboard_energy_sits_at_the_nyquist_frequency():
     assert nyquist_energy(noisy).item() == pytest.approx(0.05**2 * 0.25 * 1024, rel=1e-4)
 
 
+def test_a_stripe_along_one_axis_is_counted_once_on_its_nyquist_row():
+    """A pattern alternating between rows only (or columns only) sits on one Nyquist line of the spectrum: the
+    measure must see either, counting the shared corner once."""
+    rows, cols = torch.meshgrid(torch.arange(32), torch.arange(32), indexing="ij")
+    for stripe in ((rows % 2).float(), (cols % 2).float()):
+        image = stripe[None, None].expand(1, 3, 32, 32)
+        assert nyquist_energy(image).item() == pytest.approx(0.25 * 32 * 32, rel=1e-6)
+
+
 def test_a_resize_decoder_upsamples_without_transposed_convolutions():
     """upsample="resize" (Odena et al. 2016): nearest 2x + 3x3 convolution at every decoder step, same output."""
     torch.manual_seed(0)
