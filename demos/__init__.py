@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import gradio as gr
 
+from demos import bidi
+
 
 class BenchCase(NamedTuple):
     label: str  # row name in the benchmark table, e.g. "/estimators (defaults)"
@@ -43,8 +45,9 @@ SECTION_MARKER = re.compile(r"^<!-- section: ([a-z0-9_]+) -->[ \t]*$", re.MULTIL
 
 @functools.cache
 def tab_text(tab: str, part: str, lang: str = "en") -> str:
-    """The Markdown (with LaTeX) of demos/texts/<tab>/<part>.<lang>.md, read once per process."""
-    return (TEXTS_DIR / tab / f"{part}.{lang}.md").read_text(encoding="utf-8").strip()
+    """The Markdown (with LaTeX) of demos/texts/<tab>/<part>.<lang>.md, read once per process (right to left with
+    its left-to-right runs isolated: demos.bidi.in_direction)."""
+    return bidi.in_direction((TEXTS_DIR / tab / f"{part}.{lang}.md").read_text(encoding="utf-8").strip(), lang)
 
 
 def tab_sections(tab: str, part: str, lang: str = "en") -> dict[str, str]:

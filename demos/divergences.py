@@ -526,11 +526,12 @@ def apply_preset(name: str, request: gr.Request = None) -> tuple:
     return (*(case[key] for key in PARAMETERS), *live_view(**case, request=request))
 
 
-def show_answer(question: str, request: gr.Request = None) -> tuple:
-    """Reveal the answer and, where it has one, set the controls to the case that demonstrates it."""
+def show_answer(question: str, request: gr.Request = None):
+    """Reveal the answer and, where it has one, set the controls to the case that demonstrates it. (An answer
+    without a case has one output: its value alone, not a 1-tuple, which Gradio would hand to the Markdown.)"""
     name = QUESTIONS[question]
     if name is None:
-        return (gr.Markdown(visible=True),)
+        return gr.Markdown(visible=True)
     return (gr.Markdown(visible=True), *apply_preset(name, request))
 
 

@@ -140,7 +140,7 @@ def table_row_name(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """The table's estimator column: the identifier (the explanations name the rows by it), after the Persian
     name on a Persian page."""
     shown = estimator_name(name, lang)
-    return name if shown == name else f"{shown} ({name})"
+    return name if shown == name else bidi.in_direction(f"{shown} ({name})", lang)
 
 
 def table(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:

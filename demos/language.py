@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, urlparse
 
 import gradio as gr
 
+from demos import bidi
+
 LANGUAGES = {"en": "English", "fa": "فارسی"}
 DEFAULT_LANGUAGE = "en"
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
@@ -28,7 +30,8 @@ FONT_PATH = Path(__file__).resolve().parent / "static" / "fonts" / "Vazirmatn-NL
 
 
 def _read_catalogue(lang: str) -> dict[str, str]:
-    return json.loads((TEXTS_DIR / f"ui.{lang}.json").read_text(encoding="utf-8"))
+    catalogue = json.loads((TEXTS_DIR / f"ui.{lang}.json").read_text(encoding="utf-8"))
+    return {key: bidi.in_direction(text, lang) for key, text in catalogue.items()}
 
 
 CATALOGUES = {lang: _read_catalogue(lang) for lang in LANGUAGES}
@@ -50,7 +53,7 @@ def tab_string(tab: str, key: str, lang: str = DEFAULT_LANGUAGE, /, **values) ->
     """A tab's server-made string (plot title, axis or legend label, table header, note, error sentence) in
     `lang`, formatted with `values`: demos/texts/<tab>/strings.<lang>.json, English where a key is missing."""
     text = _tab_strings(tab, lang).get(key) or _tab_strings(tab, DEFAULT_LANGUAGE)[key]
-    return text.format(**values)
+    return bidi.in_direction(text.format(**values), lang)  # the values' runs isolated too, once
 
 
 TRANSLATED_PROPS = ("label", "info", "placeholder")
@@ -169,7 +172,8 @@ body.gml-fa .prose, body.gml-fa .md, body.gml-fa label, body.gml-fa .block-info,
 body.gml-fa .katex, body.gml-fa code, body.gml-fa pre, body.gml-fa table, body.gml-fa .js-plotly-plot, body.gml-fa svg,
 body.gml-fa input[type="number"] {{ direction: ltr; unicode-bidi: isolate; }}
 body.gml-fa .katex-display {{ direction: ltr; text-align: center; }}
-body.gml-fa td, body.gml-fa th {{ unicode-bidi: plaintext; }}
+body.gml-fa td, body.gml-fa th {{ unicode-bidi: plaintext; overflow-wrap: normal; word-break: normal; }}
+body.gml-fa .prose table {{ display: block; overflow-x: auto; }}  /* a wide table scrolls; its numbers stay whole */
 body.gml-fa pre {{ text-align: left; }}
 """
 
