@@ -118,10 +118,10 @@ def models_or_error():
         raise Sentence(CATALOGUE, "models_unavailable", reason=str(exc), command=TRAIN_COMMAND) from None
 
 
-def generate(sketch, model: str, stochastic: bool, seed: int, judge: bool) -> SketchResult:
+def generate(sketch, model: str, stochastic: bool, seed: int, judge: bool, twin: bool = False) -> SketchResult:
     """Validated inputs -> one call into models/: the canvas read here, everything else there."""
     models_or_error()
-    return sketch_to_image(canvas_drawing(sketch), model, stochastic, seed, judge)
+    return sketch_to_image(canvas_drawing(sketch), model, stochastic, seed, judge, twin)
 
 
 def realness_overlay(image: np.ndarray, realness: np.ndarray) -> np.ndarray:
@@ -158,20 +158,22 @@ def status_line(result: SketchResult, lang: str = DEFAULT_LANGUAGE) -> str:
         lang,
         ms=result.seconds * 1000,
         device=bidi.ltr(str(result.device), lang),
-        real=100 * (result.realness > 0.5).mean(),
+        real=bidi.ltr(f"{100 * (result.realness > 0.5).mean():.0f}%", lang),
         mean=result.realness.mean(),
     )
 
 
 @friendly_errors
 def draw(sketch, model, stochastic, seed, request: gr.Request = None):
-    """The tab's live view: output, discriminator heatmap and a status line in the page's language."""
+    """The tab's live view: output, discriminator heatmap, the other model's output beside it (GAN and its L1-only
+    twin), and a status line in the page's language."""
     model, stochastic, seed = validated(model, stochastic, seed)
-    result = generate(sketch, model, stochastic, seed, judge=True)
+    result = generate(sketch, model, stochastic, seed, judge=True, twin=True)
     status = status_line(result, request_language(request))
     if result.realness is None:
-        return result.image, None, status
-    return enlarged(result.image, 3), enlarged(realness_overlay(result.image, result.realness), 2), status
+        return result.image, None, None, status
+    heatmap = enlarged(realness_overlay(result.image, result.realness), 2)
+    return enlarged(result.image, 3), heatmap, enlarged(result.twin, 2), status
 
 
 draw_on_gpu = zerogpu.on_gpu(draw)  # the live view's handler; `draw` itself stays callable outside a request
@@ -222,10 +224,10 @@ def first_sight(example: str | None) -> tuple[dict | None, tuple]:
     on a canvas that opened with a value fire no change event (Gradio 6.31), and the view would never update.
     """
     if example is None:
-        return None, (None, None, DRAW_HINT)
+        return None, (None, None, None, DRAW_HINT)
     value = {"background": example, "layers": [Image.new("RGBA", CANVAS_SIZE, (0, 0, 0, 0))], "composite": None}
     if zerogpu.active():  # no GPU outside a request: the first stroke or example computes the view
-        return value, (None, None, DRAW_HINT)
+        return value, (None, None, None, DRAW_HINT)
     return value, draw(value, "gan", False, 0)
 
 
@@ -275,13 +277,20 @@ def build() -> None:
                 seed = ValidatedNumber(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED)
         with gr.Column():
             output = gr.Image(first_view[0], label="Generated", type="numpy", height=384, elem_id="pix2pix-output")
-            status = gr.Markdown(first_view[2], elem_id="pix2pix-status")
-            heatmap = gr.Image(
-                first_view[1],
-                label="Discriminator's view: green = looks real, red = looks fake",
-                height=256,
-                elem_id="pix2pix-heatmap",
-            )
+            status = gr.Markdown(first_view[3], elem_id="pix2pix-status")
+            with gr.Row():
+                twin = gr.Image(
+                    first_view[2],
+                    label="The other model, for comparison",
+                    height=256,
+                    elem_id="pix2pix-twin",
+                )
+                heatmap = gr.Image(
+                    first_view[1],
+                    label="Discriminator's view: green = looks real, red = looks fake",
+                    height=256,
+                    elem_id="pix2pix-heatmap",
+                )
     examples = gr.Examples(examples_list, inputs=canvas, label="Held-out sketches (never seen in training)")
     with gr.Accordion("Homework questions (predict first, then reveal)", open=False, elem_id="pix2pix-homework"):
         reveals, answers = {}, {}
@@ -295,7 +304,7 @@ def build() -> None:
     live_view = {
         "fn": draw_on_gpu,
         "inputs": inputs,
-        "outputs": [output, heatmap, status],
+        "outputs": [output, heatmap, twin, status],
         "api_visibility": "private",
         **TORCH_QUEUE,
     }

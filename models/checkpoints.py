@@ -58,7 +58,7 @@ RETRAIN_COMMANDS = {
     "pix2pix_gan_d": "python -m scripts.build_pix2pix_data && "
     "python -m scripts.train_pix2pix --name pix2pix_gan --ngf 16 --ndf 16 --epochs 30",
     "pix2pix_l1": "python -m scripts.build_pix2pix_data && "
-    "python -m scripts.train_pix2pix --name pix2pix_l1 --l1-only --ngf 16 --ndf 16 --epochs 30",
+    "python -m scripts.train_pix2pix --name pix2pix_l1 --l1-only --ngf 16 --upsample resize --minutes 35",
 }
 
 

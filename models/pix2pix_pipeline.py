@@ -53,13 +53,17 @@ class SketchResult:
     seconds: float  # the generator's forward pass alone
     inverted: bool  # the drawing was mostly dark, so its negative was used
     device: str
+    twin: np.ndarray | None = None  # the other generator's image of the same sketch (dropout off), when asked for
 
 
 _inference_lock = threading.Lock()  # dropout on/off is model state shared by all requests
 
 
-def sketch_to_image(drawing: Image.Image | None, model: str, stochastic: bool, seed: int, judge: bool) -> SketchResult:
-    """A drawing (gray paper, any size) -> the generated image and, if judge, the discriminator's verdict.
+def sketch_to_image(
+    drawing: Image.Image | None, model: str, stochastic: bool, seed: int, judge: bool, twin: bool = False
+) -> SketchResult:
+    """A drawing (gray paper, any size) -> the generated image and, if judge, the discriminator's verdict; with
+    twin, the other generator's image too (GAN beside its L1-only twin).
 
     The drawing is fitted exactly as the training sketches were (models.pix2pix_data.fit_sketch). stochastic keeps
     dropout on, with `seed` fixing its noise. An empty drawing gives white paper and no verdict.
@@ -88,5 +92,13 @@ def sketch_to_image(drawing: Image.Image | None, model: str, stochastic: bool, s
         finally:
             set_dropout(generator, False)
         realness = torch.sigmoid(models.discriminator(x, y))[0, 0].cpu().numpy() if judge else None
-    image = (to_unit(y)[0].permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
-    return SketchResult(image, fitted.pixels, realness, seconds, fitted.inverted, device_label(device))
+        other = next(g for key, g in models.generators.items() if key != model) if twin else None
+        twin_image = as_pixels(other(x)) if other is not None else None
+    return SketchResult(
+        as_pixels(y), fitted.pixels, realness, seconds, fitted.inverted, device_label(device), twin_image
+    )
+
+
+def as_pixels(images: torch.Tensor) -> np.ndarray:
+    """The first image of a generator's batch as size x size x 3 uint8."""
+    return (to_unit(images)[0].permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)

@@ -44,12 +44,14 @@ def test_the_status_line_follows_the_page_with_the_same_numbers():
     assert english.startswith("Generated in **") and "The discriminator rates **" in english  # as before
     assert persian(persian_line) and not persian(english)
     assert numbers(persian_line) == numbers(english)
-    assert bidi.plain(persian_line) == fa(
-        "status",
-        ms=result.seconds * 1000,
-        device=result.device,
-        real=100 * (result.realness > 0.5).mean(),
-        mean=result.realness.mean(),
+    assert bidi.plain(persian_line) == bidi.plain(
+        fa(
+            "status",
+            ms=result.seconds * 1000,
+            device=result.device,
+            real=bidi.ltr(f"{100 * (result.realness > 0.5).mean():.0f}%", "fa"),
+            mean=result.realness.mean(),
+        )
     )
 
 
@@ -59,9 +61,11 @@ def test_the_live_view_on_a_persian_page_writes_its_status_in_persian():
     opening = fa("status", ms=0, device="", real=0, mean=0).split("**")[0]  # "Generated in" in Persian
     assert english.startswith("Generated in") and persian(status) and status.startswith(opening)
     assert all(image is not None for image in images)
-    assert tab.draw(None, "gan", False, 0, FA)[2] == fa("draw_hint")  # an empty canvas: the hint
+    assert tab.draw(None, "gan", False, 0, FA)[-1] == fa("draw_hint")  # an empty canvas: the hint
     assert (
-        tab.draw(None, "gan", False, 0)[2] == tab.DRAW_HINT == "Draw something with the black pen (or pick an example)."
+        tab.draw(None, "gan", False, 0)[-1]
+        == tab.DRAW_HINT
+        == "Draw something with the black pen (or pick an example)."
     )
 
 
