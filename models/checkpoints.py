@@ -54,9 +54,11 @@ RETRAIN_COMMANDS = {
     "vae_digit_reference": "python -m scripts.digit_reference",
     "vae_kl_2d": "python -m scripts.train_vae --regularizer kl --latent 2 --blocks 1 --epochs 150 --warmup-epochs 5",
     "pix2pix_gan": "python -m scripts.build_pix2pix_data && "
-    "python -m scripts.train_pix2pix --name pix2pix_gan --ngf 16 --ndf 16 --epochs 30",
+    "python -m scripts.train_pix2pix --name pix2pix_gan --init-from checkpoints/pix2pix_l1 --ndf 16 --spectral-norm "
+    "--lr 1e-4 --minutes 40",
     "pix2pix_gan_d": "python -m scripts.build_pix2pix_data && "
-    "python -m scripts.train_pix2pix --name pix2pix_gan --ngf 16 --ndf 16 --epochs 30",
+    "python -m scripts.train_pix2pix --name pix2pix_gan --init-from checkpoints/pix2pix_l1 --ndf 16 --spectral-norm "
+    "--lr 1e-4 --minutes 40",
     "pix2pix_l1": "python -m scripts.build_pix2pix_data && "
     "python -m scripts.train_pix2pix --name pix2pix_l1 --l1-only --ngf 16 --upsample resize --minutes 35",
 }
