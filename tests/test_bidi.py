@@ -14,7 +14,7 @@ def runs(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("q یک آمیخته است: (1 − w)·N(μ₂, σ₂²) + w·N(μ₃, σ₃²)", ["q", "(1 − w)·N(μ₂, σ₂²) + w·N(μ₃, σ₃²)"]),
+        ("q یک آمیزه است: (1 − w)·N(μ₂, σ₂²) + w·N(μ₃, σ₃²)", ["q", "(1 − w)·N(μ₂, σ₂²) + w·N(μ₃, σ₃²)"]),
         ("# آزمایشگاه مدل‌های مولد (Generative Models Lab)", ["(Generative Models Lab)"]),
         ("اگر m > 0 باشد", ["m > 0"]),
         ("آنچه مدل‌ها می‌بینند (28×28، دودویی)", ["28×28"]),  # a bracket that closes in Persian stays Persian's
