@@ -47,7 +47,7 @@ from models.device import preview_dtype, select_device
 from models.latent_prior import GaussianMixture
 from models.metrics import MnistEvaluator, PrdCurve
 from models.mnist import MnistDataError, binarized_test_split
-from models.vae import ConvVAE, transposed_conv_overlap, transposed_conv_shapes
+from models.vae import ConvVAE, encoder_shapes, transposed_conv_overlap, transposed_conv_shapes
 from models.vae_pipeline import (
     QUALITY_SAMPLES,
     LatentMap,
@@ -595,6 +595,14 @@ def transposed_conv_markdown(model: ConvVAE, lang: str = DEFAULT_LANGUAGE) -> st
     return "\n".join(lines)
 
 
+def encoder_markdown(model: ConvVAE, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The encoder's layers and the shape each outputs, read from the model as built (homework Q3)."""
+    lines = [text("encoder_legend", lang), "", f"| {text('encoder_layer', lang)} | {text('encoder_output', lang)} |"]
+    lines.append("|---|---|")
+    lines += [f"| `{name}` | {'×'.join(map(str, shape))} |" for name, shape in encoder_shapes(model)]
+    return "\n".join(lines)
+
+
 def likelihood_markdown(records: dict[str, dict], lang: str = DEFAULT_LANGUAGE) -> str:
     """Each shipped model's test likelihood, read from its JSON record: −ELBO beside the IWAE −log p(x); a VAE
     with its fitted mixture as p(z) is a model of its own, with its own row."""
@@ -821,6 +829,7 @@ def build() -> None:
 
     with gr.Accordion("The math: ELBO, KL, Cauchy–Schwarz, transposed convolutions", open=False):
         markdown("vae", "explanation", "math", values)
+        encoder = numbers_markdown(encoder_markdown(state.models["kl"]))
         transposed = numbers_markdown(transposed_conv_markdown(state.models["kl"]))
 
     homework = build_homework(
@@ -832,7 +841,7 @@ def build() -> None:
         numbers, the page's words (the controls' events draw in the page's language from then on)."""
         lang = request_language(request)
         if lang == DEFAULT_LANGUAGE:
-            return [gr.skip()] * 8
+            return [gr.skip()] * 9
         # what the page opens on: no computation
         report = report_from_record(state.records[record_name("kl", DEFAULT_PRIOR)])
         query = dict(getattr(request, "query_params", {}) or {})
@@ -845,6 +854,7 @@ def build() -> None:
             gr.skip() if linked_model else metrics_view(report, lang),
             gr.skip() if linked_model else prd_figure(MODELS["kl"][0], report, lang),
             likelihood_markdown(state.records, lang),
+            encoder_markdown(state.models["kl"], lang),
             transposed_conv_markdown(state.models["kl"], lang),
             *(overlap_markdown(*case, lang) for case in OVERLAPS),
             localized_table([], TERMS_HEADERS, lang),
@@ -854,7 +864,7 @@ def build() -> None:
         None,
         page_language_views,
         None,
-        [latent_plot, metrics_table, prd_plot, likelihood, transposed, *homework.overlaps, homework.terms_table],
+        [latent_plot, metrics_table, prd_plot, likelihood, encoder, transposed, *homework.overlaps, homework.terms_table],
         api_visibility="private",
         show_progress="hidden",
     )

@@ -23,9 +23,9 @@ from PIL import Image
 from demos import TORCH_QUEUE, BenchCase, bidi, html_table, markdown, tab_sections
 from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
 from demos.validation import Sentence, choice, friendly_errors
-from models.checkpoints import CheckpointError
+from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.digit_input import ink_of
-from models.digit_pipeline import DigitModels, DigitReading, digit_models, read_drawing
+from models.digit_pipeline import REFERENCE_NAME, DigitModels, DigitReading, digit_models, read_drawing, read_reference
 
 CATALOGUE = "vae_digit"  # demos/texts/vae_digit/: intro.<lang>.md (with the cases' notes), strings.<lang>.json
 CASES_DIR = Path(__file__).resolve().parent.parent / "data" / "digit_cases"  # python -m scripts.build_digit_cases
@@ -232,6 +232,15 @@ def build(model_choice: gr.Radio, section: Section) -> None:
     """The section; call it inside the VAE tab's build, with the tab's model choice (for the API) and helpers."""
     global _section
     _section = section
+    try:  # cheap (a 1 MB file and two checksums): a broken reference disables this section, not the tab
+        for checkpoint in CHECKPOINTS.values():
+            read_reference(checkpoint)
+    except CheckpointError as exc:
+        gr.Markdown(
+            f"⚠️ **Your own digit is unavailable.** {exc} Rebuild it with `{RETRAIN_COMMANDS[REFERENCE_NAME]}`.",
+            elem_classes="gml-unavailable",
+        )
+        return
     with gr.Accordion(
         "Your own digit: draw one and see what the VAEs make of it", open=True, elem_id="vae-digit-section"
     ):
@@ -274,6 +283,13 @@ def build(model_choice: gr.Radio, section: Section) -> None:
         api_reconstruction = gr.Image(visible=False)
         api_table = gr.Dataframe(headers=["metric", "value"], visible=False)
 
+    def page_language_hint(request: gr.Request = None):
+        """The hint in the page's language (a link to a named drawing writes its reading there instead)."""
+        lang = request_language(request)
+        linked = "drawing" in dict(getattr(request, "query_params", {}) or {})
+        return gr.skip() if lang == DEFAULT_LANGUAGE or linked else text("hint", lang)
+
+    gr.on(None, page_language_hint, None, note, api_visibility="private", show_progress="hidden")  # on load
     outputs = [seen, reconstruction, table, nearest, note, histogram, digit_map]
     view = {"fn": page_view, "outputs": outputs, "api_visibility": "private", **TORCH_QUEUE}
     canvas.change(inputs=canvas, show_progress="hidden", trigger_mode="always_last", **view)

@@ -371,6 +371,33 @@ def transposed_conv_shapes(model: ConvVAE) -> list[dict]:
     return rows
 
 
+def encoder_shapes(model: ConvVAE) -> list[tuple[str, tuple[int, ...]]]:
+    """The encoder as built, layer by layer: (what the layer is, the shape it outputs for one 28×28 digit), ending
+    with the two heads μ and log σ². Activations are left out; residual blocks keep the shape they are given."""
+    rows = []
+    x = torch.zeros(1, *IMAGE_SHAPE, device=next(model.parameters()).device)
+    with torch.no_grad():
+        for layer in model.encoder:
+            x = layer(x)
+            if isinstance(layer, nn.Conv2d):
+                name = (
+                    f"Conv2d {layer.in_channels}→{layer.out_channels}, kernel {layer.kernel_size[0]}, "
+                    f"stride {layer.stride[0]}, padding {layer.padding[0]}"
+                )
+            elif isinstance(layer, ResidualBlock):
+                name = "ResidualBlock (two 3×3 Conv2d, x + f(x))"
+            elif isinstance(layer, nn.Linear):
+                name = f"Linear {layer.in_features}→{layer.out_features}"
+            elif isinstance(layer, nn.Flatten):
+                name = "Flatten"
+            else:
+                continue
+            rows.append((name, tuple(x.shape[1:])))
+        for head, label in ((model.to_mu, "μ"), (model.to_logvar, "log σ²")):
+            rows.append((f"Linear {head.in_features}→{head.out_features} ({label})", tuple(head(x).shape[1:])))
+    return rows
+
+
 def transposed_conv_overlap(kernel: int, stride: int, size: int = 4) -> torch.Tensor:
     """How many kernel taps each output pixel of a ConvTranspose2d receives from a size × size input of ones
     (padding 0): the scatter-add made visible. Uneven counts (k not a multiple of s) are the checkerboard."""

@@ -50,6 +50,7 @@ def test_every_public_endpoint_answers_a_valid_call(client):
         "/vae_sample",
         "/vae_traverse",
         "/vae_metrics",
+        "/vae_encode",
         "/vae_train_live",
         "/sketch2image",
     }

@@ -372,3 +372,20 @@ def test_l_cs_exceeds_log_p_x_exactly_in_the_conjugate_gaussian_model():
         q2b = section("vae", "homework", "q2b_answer", lang)
         assert "$x=1.5$" in q2b and "$s=0.5$" in q2b and f"${l_cs - log_px:.2f}$" in q2b, lang
         assert r"\mathcal N\big(x/(1+s^2),\,s^2/(1+s^2)\big)" in q2b, lang
+
+
+def test_the_encoder_table_is_the_shipped_encoder_as_built():
+    """Q3: the tab shows the encoder's layers with their output shapes, read from the model (both languages)."""
+    import demos.vae as vae_tab
+    from demos.bidi import plain
+    from models.checkpoints import load_model
+    from models.vae import ConvVAE
+
+    model, record = load_model(ConvVAE, "vae_kl")
+    english, persian = vae_tab.encoder_markdown(model), plain(vae_tab.encoder_markdown(model, "fa"))
+    channels, latent = record["config"]["channels"], record["config"]["latent_dim"]
+    for table in (english, persian):
+        assert f"| `Conv2d 1→{channels}, kernel 4, stride 2, padding 1` | {channels}×14×14 |" in table
+        assert f"| `Conv2d {channels}→{2 * channels}, kernel 4, stride 2, padding 1` | {2 * channels}×7×7 |" in table
+        assert table.count("ResidualBlock") == 2 * record["config"]["blocks"]
+        assert f"(μ)` | {latent} |" in table and f"(log σ²)` | {latent} |" in table

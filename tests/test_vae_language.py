@@ -263,12 +263,12 @@ def test_live_section_redraws_its_first_views_in_persian_on_load():
 def test_vae_tab_redraws_its_first_views_in_persian_on_load():
     with gr.Blocks() as demo:
         vae_tab.build()
-    event = load_event(demo, 8)
-    assert event.fn(None) == event.fn(EN) == [gr.skip()] * 8
-    latent, table, prd, likelihood, transposed, overlap_4, overlap_3, terms = event.fn(FA)
+    event = load_event(demo, 9)
+    assert event.fn(None) == event.fn(EN) == [gr.skip()] * 9
+    latent, table, prd, likelihood, encoder, transposed, overlap_4, overlap_3, terms = event.fn(FA)
     assert persian(latent.layout.title.text) and persian(prd.layout.title.text)
     assert table.iloc[:, 1].tolist() == [value for _, value in vae_tab.vae_metrics("kl", QUALITY_SAMPLES, 0)]
-    assert all(persian(text) for text in (likelihood, transposed, overlap_4, overlap_3))
+    assert all(persian(text) for text in (likelihood, encoder, transposed, overlap_4, overlap_3))
     assert [plain(header) for header in terms.columns] == [vae(key) for key in vae_tab.TERMS_HEADERS]
     link = Page("http://127.0.0.1:7860/?tab=vae&model=cs&lang=fa")
     link.query_params = {"tab": "vae", "model": "cs", "lang": "fa"}  # (Gradio's client sends the page's query)
