@@ -864,7 +864,16 @@ def build() -> None:
         None,
         page_language_views,
         None,
-        [latent_plot, metrics_table, prd_plot, likelihood, encoder, transposed, *homework.overlaps, homework.terms_table],
+        [
+            latent_plot,
+            metrics_table,
+            prd_plot,
+            likelihood,
+            encoder,
+            transposed,
+            *homework.overlaps,
+            homework.terms_table,
+        ],
         api_visibility="private",
         show_progress="hidden",
     )
