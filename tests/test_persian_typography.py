@@ -4,8 +4,10 @@ the Persian text of every tab displays whole and in reading order, at phone and 
 Read from the glyphs, not the strings: for each character of each run, `Range.getClientRects` gives where the browser
 drew it. A run must read left to right within each line and top to bottom across lines; a formula or number of up to
 demos.bidi.SHORT_RUN characters must stay on one line. Checked in labels, headings, Markdown, buttons, table cells,
-plot titles and a link's notice (the page's one-sentence answer to a bad value), in every tab.
+plot titles, a link's notice and an error toast (the page's one-sentence answers to bad values), in every tab.
 """
+
+import re
 
 import pytest
 
@@ -90,12 +92,27 @@ def open_every_section(page) -> None:
     page.wait_for_timeout(3000)
 
 
+def show_an_error_sentence(page) -> None:
+    """Type -1 into the tab's number boxes, last first, until one answers with its one-sentence error toast (where
+    the box's own minimum keeps -1 from being sent, the link's notice is the tab's error sentence)."""
+    boxes = page.get_by_role("tabpanel").filter(visible=True).locator("input[type=number]")
+    for box in [box for box in boxes.all() if box.is_visible()][::-1][:4]:
+        box.fill("-1")
+        box.press("Enter")
+        page.wait_for_timeout(3000)
+        if page.locator('[data-testid="toast-body"]').count():
+            return
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("tab", TABS)
 def test_every_left_to_right_run_in_persian_displays_whole_and_in_order(browser, app_url, artifacts_dir, tab, width):
     page = open_persian(browser, app_url, tab, width, "&m=abc")  # a bad value: the page's notice sentence too
     open_every_section(page)
+    show_an_error_sentence(page)
+    sentences = page.locator('[data-testid="toast-body"], .gml-link-notice').all_inner_texts()
     problems = page.evaluate(CHECK_JS, [SHORT_RUN])
     page.screenshot(path=str(artifacts_dir / f"typography-{tab}-{width}.png"), full_page=True)
     page.context.close()
     assert not problems, f"{tab} at {width} px: " + "; ".join(f"{text!r} {why}" for text, why in problems[:15])
+    assert any(re.search("[\u0600-\u06ff]", said) for said in sentences), f"{tab}: no Persian error sentence shown"
