@@ -61,7 +61,7 @@ COLORS = {
 
 TABLE_NOTE = (
     "*numerical*: scipy's `quad`; *abs. error*: quad's own error estimate for that number. "
-    "For a mixture q, KL has no closed form: its *closed form* cell is empty and only the numerical value exists. "
+    "For a mixture q no closed form of KL is known: its *closed form* cell is empty and only the numerical value exists. "
     "Shown to 6 significant digits; the `/divergences` API returns every digit."
 )
 
@@ -494,7 +494,7 @@ PRESETS = {
         **{"mu1": -5.0, "sigma1": 0.1, "mu2": 5.0, "sigma2": 0.8},
     },
     "far-apart Gaussians": {**DEFAULTS, "mu1": -4.0, "sigma1": 1.0, "mu2": 4.0, "sigma2": 1.0},
-    "mixture q: KL has no closed form": {**DEFAULTS, "mixture": True},
+    "mixture q: no closed form of KL is known": {**DEFAULTS, "mixture": True},
     "mixture q: D_CS above min KL": {
         **{"mu1": 0.0, "sigma1": 1.0, "mu2": 0.0, "sigma2": 1.0},
         **{"mixture": True, "mu3": 4.0, "sigma3": 0.1, "weight": 0.3},

@@ -251,7 +251,7 @@ def per_digit_likelihood(
     With k = importance_samples draws z_i ~ q(z|x) and weights w_i = p(x|z_i) p(z_i) / q(z_i|x),
     log p(x) ≥ E[log (1/k) Σ w_i] ≥ ELBO (Burda et al. 2016): the bound tightens as k grows. The same
     draws give the reconstruction term. p(z) is `prior` (default N(0, I), models/latent_prior.py). KL and D_CS to
-    N(0, I) are exact; KL to a fitted mixture has no closed form and is the mean of log q(z_i|x) − log p(z_i) over
+    N(0, I) are exact; KL to a fitted mixture has no known closed form and is the mean of log q(z_i|x) − log p(z_i) over
     the same draws (unbiased). Tensors of shape (batch,).
     """
     model.eval()

@@ -79,7 +79,7 @@ def likelihood_table(records: dict[str, dict], priors: dict[str, dict]) -> str:
         f"\nNats per test digit on the fixed binarization of the test split ({', '.join(map(str, digits))} digits), "
         f"± one standard error over the digits; IWAE with k = {', '.join(map(str, samples))} importance samples per "
         "digit; the ELBO's expectation is averaged over the same draws, its KL is exact (for a fitted mixture, whose "
-        "KL has no closed form, it is averaged over the same draws too)."
+        "KL has no known closed form, it is averaged over the same draws too)."
     )
     return "\n".join(lines)
 

@@ -558,7 +558,7 @@ def _polyline_points(svg, name):
 
 
 @pytest.mark.parametrize(
-    "preset", ["equal variances: D_CS = KL/2", "far-apart Gaussians", "mixture q: KL has no closed form"]
+    "preset", ["equal variances: D_CS = KL/2", "far-apart Gaussians", "mixture q: no closed form of KL is known"]
 )
 def test_page_shows_the_api_numbers_and_curves(preset):
     from demos import divergences as tab
