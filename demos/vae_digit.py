@@ -18,11 +18,12 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 import torch
+from gradio.utils import get_upload_folder
 from PIL import Image
 
 from demos import TORCH_QUEUE, BenchCase, bidi, html_table, markdown, tab_sections
 from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
-from demos.validation import Sentence, choice, friendly_errors
+from demos.validation import ImageOrCanvas, Sentence, choice, friendly_errors
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.digit_input import ink_of
 from models.digit_pipeline import REFERENCE_NAME, DigitModels, DigitReading, digit_models, read_drawing, read_reference
@@ -88,8 +89,14 @@ def as_image(value) -> Image.Image | None:
     """The drawing from a canvas dict (its composite, or background and layers stacked), a PIL image or a path."""
     if value is None:
         return None
-    if isinstance(value, dict) and "path" in value:  # a file as Gradio hands it over unprocessed (inside its cache)
-        return as_image(value["path"]) if value["path"] else None
+    if isinstance(value, dict) and "path" in value:  # a file as an API caller sent it, unprocessed
+        if not value["path"]:
+            return None
+        # Only files Gradio received: a caller may not make the server read its own files.
+        path = Path(value["path"]).resolve()
+        if not path.is_relative_to(Path(get_upload_folder()).resolve()):
+            raise Sentence(CATALOGUE, "not_readable")
+        return as_image(path)
     if isinstance(value, dict):
         parts = [value.get("composite")] if value.get("composite") is not None else []
         if not parts:
@@ -104,13 +111,17 @@ def as_image(value) -> Image.Image | None:
         return page
     if isinstance(value, (str, Path)):
         try:
-            with Image.open(value) as image:
-                if image.width * image.height > MAX_PIXELS:
-                    raise Sentence(CATALOGUE, "too_large", pixels=f"{MAX_PIXELS:,}")
-                image.load()
-                return image
+            image = Image.open(value)  # reads the header only: the size is known before the pixels are decoded
         except (OSError, Image.DecompressionBombError, ValueError):
             raise Sentence(CATALOGUE, "not_readable") from None
+        with image:
+            if image.width * image.height > MAX_PIXELS:
+                raise Sentence(CATALOGUE, "too_large", pixels=f"{MAX_PIXELS:,}")
+            try:
+                image.load()
+            except (OSError, ValueError):
+                raise Sentence(CATALOGUE, "not_readable") from None
+            return image
     if isinstance(value, Image.Image):
         if value.width * value.height > MAX_PIXELS:
             raise Sentence(CATALOGUE, "too_large", pixels=f"{MAX_PIXELS:,}")
@@ -279,8 +290,8 @@ def build(model_choice: gr.Radio, section: Section) -> None:
             histogram = gr.Plot(label="Likelihood among the test digits", show_label=False)
             digit_map = gr.Plot(label="On the 2-D latent map", show_label=False)
         nearest = gr.Image(label="Nearest training digits in latent space (top: KL-VAE, bottom: CS-VAE)", format="png")
-        api_image = gr.Image(type="filepath", visible=False)
-        api_reconstruction = gr.Image(visible=False)
+        api_image = ImageOrCanvas(type="filepath", visible=False)  # a file, or a canvas dict like /sketch2image's
+        api_seen, api_reconstruction = gr.Image(format="png", visible=False), gr.Image(format="png", visible=False)
         api_table = gr.Dataframe(headers=["metric", "value"], visible=False)
 
     def page_language_hint(request: gr.Request = None):
@@ -300,7 +311,7 @@ def build(model_choice: gr.Radio, section: Section) -> None:
     gr.Button(visible=False).click(
         vae_encode,
         [api_image, model_choice],
-        [api_image, api_reconstruction, api_table],
+        [api_seen, api_reconstruction, api_table],
         api_name="vae_encode",
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         **TORCH_QUEUE,

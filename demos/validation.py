@@ -20,6 +20,8 @@ import math
 from numbers import Real
 
 import gradio as gr
+from gradio.components.image_editor import EditorData
+from gradio.data_classes import GradioRootModel, ImageData
 
 from demos import bidi
 from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
@@ -177,3 +179,19 @@ class ValidatedNumber(gr.Number):
 
     def preprocess(self, payload):
         return payload
+
+
+class ImageOrCanvas(gr.Image):
+    """A hidden API input that takes an image file or a canvas (ImageEditor) dict {background, layers, composite}.
+
+    gr.Image's schema would drop a canvas dict's keys before the endpoint sees them (and say nothing); with a union
+    schema both shapes reach the endpoint unprocessed (use with preprocess=False), their files moved into Gradio's
+    cache and checked by Gradio as for any file input. Pydantic's smart union keeps the shape with the most fields.
+    """
+
+    is_template = True  # drawn by gr.Image's front end
+
+    class Data(GradioRootModel):
+        root: ImageData | EditorData
+
+    data_model = Data

@@ -210,3 +210,41 @@ def test_white_on_black_is_read_as_the_same_seven(cases):
         assert reading.prepared.light_on_dark
         assert torch.equal(reading.prepared.binary, cases["clear"][key].prepared.binary)
         assert reading.negative_log_likelihood == cases["clear"][key].negative_log_likelihood
+
+
+# --- the public endpoint ---------------------------------------------------------------------------------------
+
+
+def test_the_endpoint_never_reads_a_server_file_it_was_not_sent():
+    from demos.vae_digit import as_image
+    from demos.validation import Sentence
+
+    with pytest.raises(Sentence, match="not a readable picture"):
+        as_image({"path": str(CASES_DIR / "clear.png")})  # a real image, but not one Gradio received
+
+
+def test_vae_encode_takes_a_file_or_a_canvas_dict_and_answers_bad_images_with_one_sentence(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    clear = handle_file(str(CASES_DIR / "clear.png"))
+    seen, reconstruction, table = client.predict(image=clear, model="kl", api_name="/vae_encode")
+    rows = dict(table["data"])
+    assert list(rows) == [
+        "−ELBO (nats)",
+        "−log p(x) IWAE (nats)",
+        "likelihood percentile among test digits",
+        "classifier digit",
+        "classifier probability",
+        "ink pixels (of 784)",
+    ]
+    assert rows["classifier digit"] == 7 and rows["−log p(x) IWAE (nats)"] < rows["−ELBO (nats)"]
+    assert Image.open(seen).size == Image.open(reconstruction).size == (128, 128)  # 28 px + gaps, ×4
+    canvas = {"background": None, "layers": [], "composite": clear}
+    assert client.predict(image=canvas, model="kl", api_name="/vae_encode")[2]["data"] == table["data"]
+    Image.new("RGB", (300, 300), "white").save(tmp_path / "blank.png")
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    Image.new("L", (4100, 4100), 255).save(tmp_path / "huge.png")
+    for name, sentence in (("blank", "Draw a digit first"), ("broken", "not a readable"), ("huge", "too large")):
+        with pytest.raises(AppError, match=sentence):
+            client.predict(image=handle_file(str(tmp_path / f"{name}.png")), model="cs", api_name="/vae_encode")
