@@ -40,6 +40,7 @@ LATEX_DELIMITERS = [
 
 
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 SECTION_MARKER = re.compile(r"^<!-- section: ([a-z0-9_]+) -->[ \t]*$", re.MULTILINE)
 
 
@@ -48,6 +49,13 @@ def tab_text(tab: str, part: str, lang: str = "en") -> str:
     """The Markdown (with LaTeX) of demos/texts/<tab>/<part>.<lang>.md, read once per process (right to left with
     its left-to-right runs isolated: demos.bidi.in_direction)."""
     return bidi.in_direction((TEXTS_DIR / tab / f"{part}.{lang}.md").read_text(encoding="utf-8").strip(), lang)
+
+
+@functools.cache
+def static_text(name: str) -> str:
+    """A browser file of demos/static/ (JavaScript or CSS), read once per process: code for the browser lives in
+    files of its own language, not in Python strings."""
+    return (STATIC_DIR / name).read_text(encoding="utf-8")
 
 
 def tab_sections(tab: str, part: str, lang: str = "en") -> dict[str, str]:
