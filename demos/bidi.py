@@ -78,11 +78,30 @@ def _wrap(match: re.Match) -> str:
 
 
 def held_together(run: str) -> str:
-    """A formula or number of up to SHORT_RUN characters kept on one line (no-break spaces, word joiners after the
-    characters a line may break after); English words and longer runs may wrap, in order."""
-    if len(run) <= SHORT_RUN and _FORMULA.search(run):
-        return _BREAK_AFTER.sub("\\1\u2060", run.replace(" ", "\u00a0"))
-    return run
+    """A formula or number of up to SHORT_RUN characters kept on one line; English words and longer runs may wrap,
+    in order."""
+    return unbroken(run) if len(run) <= SHORT_RUN and _FORMULA.search(run) else run
+
+
+def unbroken(text: str) -> str:
+    """Text no line break splits: no-break spaces, word joiners after the characters a line may break after."""
+    return _BREAK_AFTER.sub("\\1\u2060", text.replace(" ", "\u00a0"))
+
+
+# Templates with slots, for text whose numbers the page fills in itself during a slider drag
+# (demos/static/live_views.js) exactly as the server does: a slot inside a value (a formula such as "μ = <slot>",
+# already kept left to right and together by `ltr`) takes a number; a slot written as an HTML comment, which the
+# isolation above leaves alone, takes a whole part of a sentence.
+def slot(name: str) -> str:
+    return f"\x00{name}\x00"
+
+
+def fill(template: str, values: dict[str, str], lang: str) -> str:
+    """A template's slots filled: numbers held together as their formula is, in a right-to-left language; parts."""
+    for name, value in values.items():
+        template = template.replace(slot(name), unbroken(value) if is_rtl(lang) else value)
+        template = template.replace(f"<!--{name}-->", value)
+    return template
 
 
 def isolated(text: str) -> str:

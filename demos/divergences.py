@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from demos import BenchCase, bidi, html_table, live_drag, markdown
-from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
 
@@ -241,6 +241,18 @@ def _points(xy) -> str:
     return ("%.1f,%.1f " * (len(flat) // 2) % tuple(flat)).rstrip()
 
 
+def chart_labels(x_label: str, y_label: str, y2_label: str | None, lang: str = DEFAULT_LANGUAGE) -> dict:
+    """A chart's texts as its SVG shows them: the chart itself stays left to right (axes, ticks), a Persian label is
+    isolated right to left. (The page's drag steps draw with the same texts: live_config.)"""
+    return {
+        "aria": say("chart_label", lang, y=y_label, x=x_label),
+        "x": bidi.line(x_label, lang),
+        "y": bidi.line(y_label, lang),
+        "y2": bidi.line(y2_label, lang) if y2_label else None,
+        "direction": ' direction="ltr"' if bidi.is_rtl(lang) else "",
+    }
+
+
 def svg_chart(
     series: list[dict],
     x_range: tuple[float, float],
@@ -259,13 +271,12 @@ def svg_chart(
     box = RIGHT_AXIS_BOX if y2 else BOX
     left, right, top, bottom = box["left"], box["right"], box["top"], box["bottom"]
     x_ticks = _log_ticks(*x_range) if log_x else _nice_ticks(*x_range)
-    chart_label = say("chart_label", lang, y=y_label, x=x_label)
-    x_label, y_label = bidi.line(x_label, lang), bidi.line(y_label, lang)
+    labels = chart_labels(x_label, y_label, y2[1] if y2 else None, lang)
+    x_label, y_label = labels["x"], labels["y"]
     if y2:
-        y2 = (y2[0], bidi.line(y2[1], lang))
-    direction = ' direction="ltr"' if bidi.is_rtl(lang) else ""
+        y2 = (y2[0], labels["y2"])
     parts = [
-        f'<svg viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" role="img" aria-label="{chart_label}"{direction} '
+        f'<svg viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" role="img" aria-label="{labels["aria"]}"{labels["direction"]} '
         'style="width:100%;height:auto;max-height:340px;display:block;overflow:visible" font-size="11">'
     ]
     for tick, at in zip(x_ticks, _scale(x_ticks, *x_range, left, right, log_x).tolist(), strict=True):
@@ -391,23 +402,38 @@ def table_html(result: dv.Comparison, mixture: bool, lang: str = DEFAULT_LANGUAG
     )
 
 
+# The ratio line as templates (demos.bidi.fill): the page's drag steps fill the same ones (live_config).
+def ratio_templates(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """The ratio line's sentences in `lang`, with slots for its numbers and parts (see fill)."""
+    return {
+        "numbers": say(
+            "ratio_numbers",
+            lang,
+            ratio=f"D_CS / min KL = {bidi.slot('ratio')}",
+            cs=f"D_CS = {bidi.slot('cs')}",
+            kl_pq=f"KL(p‖q) = {bidi.slot('kl_pq')}",
+            kl_qp=f"KL(q‖p) = {bidi.slot('kl_qp')}",
+        ),
+        "mixture": tab_string("divergences", "ratio_mixture", lang, numbers="<!--numbers-->", verdict="<!--verdict-->"),
+        "gaussians": tab_string("divergences", "ratio_gaussians", lang, numbers="<!--numbers-->"),
+        "undefined": say("ratio_undefined", lang),
+        "verdict_fails": say("verdict_fails", lang),
+        "verdict_holds": say("verdict_holds", lang),
+    }
+
+
 def ratio_text(result: dv.Comparison, mixture: bool, lang: str = DEFAULT_LANGUAGE) -> str:
     """The homework's inequality D_CS ≤ min KL, live (HTML): the ratio for the current sliders and what is known."""
     values, ratio = result.values, result.cs_over_min_kl
+    templates = ratio_templates(lang)
     if math.isnan(ratio):
-        return say("ratio_undefined", lang)
-    numbers = say(
-        "ratio_numbers",
-        lang,
-        ratio=f"D_CS / min KL = {ratio:.6g}",
-        cs=f"D_CS = {values['D_CS(p,q)']:.6g}",
-        kl_pq=f"KL(p‖q) = {values['KL(p||q)']:.6g}",
-        kl_qp=f"KL(q‖p) = {values['KL(q||p)']:.6g}",
-    )
+        return templates["undefined"]
+    shown = {"ratio": ratio, "cs": values["D_CS(p,q)"], "kl_pq": values["KL(p||q)"], "kl_qp": values["KL(q||p)"]}
+    numbers = bidi.fill(templates["numbers"], {name: f"{value:.6g}" for name, value in shown.items()}, lang)
     if mixture:
-        verdict = say("verdict_fails" if ratio > 1 else "verdict_holds", lang)
-        return tab_string("divergences", "ratio_mixture", lang, numbers=numbers, verdict=verdict)
-    return tab_string("divergences", "ratio_gaussians", lang, numbers=numbers)
+        verdict = templates["verdict_fails" if ratio > 1 else "verdict_holds"]
+        return bidi.fill(templates["mixture"], {"numbers": numbers, "verdict": verdict}, lang)
+    return bidi.fill(templates["gaussians"], {"numbers": numbers}, lang)
 
 
 def _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple[dict, dv.Comparison]:
@@ -515,9 +541,57 @@ VIEW_IDS = ("divergences-chart_a", "divergences-chart_b", "divergences-chart_c",
 
 
 def drag_step(values: dict, request: gr.Request = None) -> dict:
-    """One step of a slider drag (demos/live_drag.py): the page's view as HTML for its blocks."""
+    """The final view of a slider drag (demos/live_drag.py; the page drew the steps itself), as HTML for its blocks."""
     controls = {key: values.get(key, DEFAULTS[key]) for key in PARAMETERS}  # the hidden mixture sliders: defaults
     return {"html": dict(zip(VIEW_IDS, live_view(**controls, request=request), strict=True))}
+
+
+def live_config() -> dict:
+    """What the page needs to compute and draw a drag step itself (demos/static/live_math.js, live_views.js), from
+    the one source: the sliders' ranges and defaults, the model's grids, the charts' geometry and colours, and the
+    texts in every language."""
+    return {
+        "defaults": DEFAULTS,
+        "mu_range": MU_RANGE,
+        "sigma_range": SIGMA_RANGE,
+        "weight_range": WEIGHT_RANGE,
+        "quantities": QUANTITIES,
+        "shifts": SHIFTS.tolist(),
+        "sigma2_sweep": SIGMA2_SWEEP.tolist(),
+        "density_span": dv.DENSITY_SPAN,
+        "curve_half_width": dv.CURVE_HALF_WIDTH,
+        "quad_half_width": dv.HALF_WIDTH,
+        "svg": {"width": SVG_WIDTH, "height": SVG_HEIGHT, "box": BOX, "right_axis_box": RIGHT_AXIS_BOX},
+        "colors": COLORS,
+        "texts": {lang: live_texts(lang) for lang in LANGUAGES},
+    }
+
+
+def live_texts(lang: str) -> dict:
+    """The charts' and the table's texts in `lang`, as density_view, curve_view and table_html write them."""
+    curves = {"legend": [(name, COLORS[name]) for name in QUANTITIES]}
+    return {
+        "rtl": bidi.is_rtl(lang),
+        "direction": _direction(lang),
+        "charts": {
+            "a": {
+                "title": say("title_a", lang),
+                "legend": [("p", COLORS["p"]), ("q", COLORS["q"]), (say("legend_overlap", lang), COLORS["overlap"])],
+                "labels": chart_labels(say("axis_x", lang), say("axis_density", lang), "p·q", lang),
+            },
+            "b": {
+                **curves,
+                "title": say("title_b", lang),
+                "labels": chart_labels(say("axis_shift", lang), say("axis_nats", lang), None, lang),
+            },
+            "c": {
+                **curves,
+                "title": say("title_c", lang),
+                "labels": chart_labels(say("axis_ratio", lang), say("axis_nats", lang), None, lang),
+            },
+        },
+        "ratio": ratio_templates(lang),
+    }
 
 
 def apply_preset(name: str, request: gr.Request = None) -> tuple:
@@ -601,7 +675,7 @@ def build() -> None:
     view = [chart_a, chart_b, chart_c, table_out]
     sliders = dict(zip(PARAMETERS, inputs, strict=True))
     del sliders["mixture"]
-    live_drag.attach(drag_step, sliders, checkboxes={"mixture": mixture})
+    live_drag.attach(drag_step, "divergences", live_config(), sliders, checkboxes={"mixture": mixture})
     with gr.Accordion("Homework questions", open=False):
         gr.Markdown("**Cases to show**")
         with gr.Row():

@@ -18,8 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from demos import LATEX_DELIMITERS, BenchCase, bidi, html_table, live_drag, markdown
-from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
 from demos.validation import Sentence, choice, friendly_errors, integer, number
+from models import estimators as model
 from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
 
 M_RANGE = (-3.0, 3.0)  # scale of f; the gaussian f additionally needs m > 0
@@ -208,17 +209,27 @@ def variance_traces(x_line, exact, x_markers, empirical, lang: str = DEFAULT_LAN
     return traces
 
 
+def title_templates(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """The plots' titles with slots for their numbers (demos.bidi.fill); the page's drag steps fill the same."""
+    return {
+        "by_n": say("title_by_n", lang, mu=f"μ = {bidi.slot('mu')}", n=f"N = {bidi.slot('n')}"),
+        "by_mu": say("title_by_mu", lang, n=f"N = {bidi.slot('n')}"),
+        "by_mu_exact_only": say("title_by_mu_exact_only", lang, n=f"N = {bidi.slot('n')}"),
+        "estimates": say("title_estimates", lang, repeats=bidi.slot("repeats"), eta=f"η = {bidi.slot('eta')}"),
+    }
+
+
 def variance_vs_n_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n, lang)
-    title = say("title_by_n", lang, mu=f"μ = {result.mu:g}", n=f"N = {result.n:,}")
+    title = bidi.fill(title_templates(lang)["by_n"], {"mu": f"{result.mu:g}", "n": f"{result.n:,}"}, lang)
     x_axis = {"title": {"text": say("axis_n", lang)}, "type": "log"}
     return figure(traces, title, x_axis=x_axis, marked_x=result.n, lang=lang)
 
 
 def variance_vs_mu_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu, lang)
-    key = "title_by_mu_exact_only" if result.empirical_by_mu is None else "title_by_mu"
-    title = say(key, lang, n=f"N = {result.n:,}")
+    key = "by_mu_exact_only" if result.empirical_by_mu is None else "by_mu"
+    title = bidi.fill(title_templates(lang)[key], {"n": f"{result.n:,}"}, lang)
     return figure(traces, title, x_axis={"title": {"text": say("axis_mu", lang)}}, marked_x=result.mu, lang=lang)
 
 
@@ -236,7 +247,7 @@ def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> 
         for name in ESTIMATORS
     ]
     eta = result.true_gradient
-    title = say("title_estimates", lang, repeats=f"{result.repeats:,}", eta=f"η = {eta:.4g}")
+    title = bidi.fill(title_templates(lang)["estimates"], {"repeats": f"{result.repeats:,}", "eta": f"{eta:.4g}"}, lang)
     y_axis = {"title": {"text": bidi.line(say("axis_estimate", lang), lang)}}
     true_line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": eta, "y1": eta, "line": {"dash": "dash"}}
     return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False, lang=lang)
@@ -386,25 +397,55 @@ def figures_json(result: EstimatorsResult, names, lang: str = DEFAULT_LANGUAGE) 
 
 
 def drag_step(values: dict, request: gr.Request = None) -> dict:
-    """One step of a slider drag (demos/live_drag.py): the table and the plot the moved slider drives (for log₁₀ N,
-    variance vs μ; else variance vs N); the final step of a drag draws the rest of the view too."""
+    """The final view of a slider drag (demos/live_drag.py; the page drew the steps itself): every plot, the table,
+    and N (from the log₁₀ N slider when that one moved)."""
     lang = request_language(request)
-    moved = values.get("moved")
-    n = n_from_log_slider(values.get("log_n")) if moved == "log_n" else values.get("n")
+    n = n_from_log_slider(values.get("log_n")) if values.get("moved") == "log_n" else values.get("n")
     result = run_experiment(
         *validate(values.get("f"), values.get("m"), values.get("mu"), n, values.get("repeats"), values.get("seed"))
     )
-    live = "by_mu" if moved == "log_n" else "by_n"
-    if not values.get("final"):
-        names, with_table = (live,), True
-    elif values.get("step_drawn"):  # the last step drew the live plot and the table for these values
-        names, with_table = tuple(name for name in PLOTS if name != live), False
-    else:
-        names, with_table = PLOTS, True
     return {
-        "figures": {f"estimators-{name}": json.loads(FIGURE_MAKERS[name](result, lang).to_json()) for name in names},
-        "html": {"estimators-table": table_html(result, lang)} if with_table else {},
+        "figures": {f"estimators-{name}": json.loads(FIGURE_MAKERS[name](result, lang).to_json()) for name in PLOTS},
+        "html": {"estimators-table": table_html(result, lang)},
         "values": {"estimators-n": n},
+    }
+
+
+def live_config() -> dict:
+    """What the page needs to compute and draw a drag step itself (demos/static/live_math.js, live_views.js), from
+    the one source: the validators' ranges, the model's grids and quadrature rules, the colours, and the texts in
+    every language."""
+    return {
+        "m_range": M_RANGE,
+        "mu_range": MU_RANGE,
+        "n_range": N_RANGE,
+        "repeats_range": REPEATS_RANGE,
+        "seed_range": SEED_RANGE,
+        "max_draws": MAX_DRAWS,
+        "n_markers": list(model.N_MARKERS),
+        "n_line": model.N_LINE.tolist(),
+        "mu_line": model.MU_LINE.tolist(),
+        "mu_markers": model.MU_MARKERS.tolist(),
+        "mu_marker_budget": model.MU_MARKER_BUDGET,
+        "quadrature": {
+            "normal_nodes": model.NORMAL_NODES.tolist(),
+            "normal_weights": model.NORMAL_WEIGHTS.tolist(),
+            "rayleigh_nodes": model.RAYLEIGH_NODES.tolist(),
+            "rayleigh_weights": model.RAYLEIGH_WEIGHTS.tolist(),
+        },
+        "colors": COLORS,
+        "texts": {lang: live_texts(lang) for lang in LANGUAGES},
+    }
+
+
+def live_texts(lang: str) -> dict:
+    """The plots' texts in `lang` as the figures above write them."""
+    return {
+        "rtl": bidi.is_rtl(lang),
+        "titles": {key: bidi.line(template, lang) for key, template in title_templates(lang).items()},
+        "names": {name: bidi.line(estimator_name(name, lang), lang) for name in ESTIMATORS},
+        "off_log_axis": {name: line_name(name, np.zeros(1), lang) for name in ESTIMATORS},
+        "empirical": bidi.line(say("empirical", lang), lang),
     }
 
 
@@ -565,6 +606,8 @@ def build() -> None:
     log_n.input(update_view_from_log_slider, log_inputs, [n, *views], js=live_drag.AFTER_DRAG_JS, **live)
     live_drag.attach(
         drag_step,
+        "estimators",
+        live_config(),
         {"m": m, "mu": mu, "log_n": log_n, "repeats": repeats},
         numbers={"n": n, "seed": seed},
         texts={"f": f},

@@ -1,22 +1,22 @@
-"""Slider drags that redraw at the speed of the hand: each step goes straight to the server and straight to the page.
+"""Slider drags that redraw at the speed of the hand, for a whole class at once: the page computes each step itself.
 
-Every Gradio event costs the browser a pass over the loading status of every output component of the whole app
-(Gradio 6.31's frontend updates them all on each status message), so in this four-tab app one event per slider
-step keeps the page busy ~150 ms, and a drag renders 3–4 steps a second where a one-tab app renders 7. During a
-pointer drag of one of a tab's sliders, the browser code below therefore keeps the slider's `input` events from
-Gradio, sends the controls' values to the tab's `step` function through the HTML component's server function
-(one plain POST, no queue and no status messages), and writes what comes back into the page itself: Plotly
-figures through `Plotly.react` on the charts already drawn, HTML (server-drawn SVG charts, tables) into the
-blocks. On pointer-up it draws the final step, then hands the slider's final value to Gradio with one `input`
-event; the tab's event (wrapped by `unless_drawn`) then sends nothing again, and every later Gradio answer is
-marked fresh, so that Gradio never keeps a view the drag drew over. Keys, typing, presets and links use
-Gradio's events as before; the public API is not involved.
+A class of sixty dragging together would send the server ~500 steps a second, several times what one 2-core machine
+serves (docs/live_sliders.md, scripts/class_load.py). So during a pointer drag of one of a tab's sliders, the
+browser code (demos/static/live_drag.js) keeps the slider's `input` events from Gradio, computes the step from the
+controls' values with the tab's maths in JavaScript (demos/static/live_math.js, a mirror of models/ that
+tests/test_live_math.py checks against it) and draws it into the page (demos/static/live_views.js): Plotly figures
+through `Plotly.react` on the charts already drawn, SVG charts and table cells into their blocks. No request is sent
+during the drag. On pointer-up the page asks the tab's `final_view` once, through the HTML component's server
+function (one plain POST, no queue and no status messages; the server's own numbers, seeded draws and quad checks
+replace the page's), draws it, then hands the slider's final value to Gradio with one `input` event; the tab's event
+(wrapped by `unless_drawn`) then sends nothing again, and every later Gradio answer is marked fresh, so that Gradio
+never keeps a view the drag drew over. Keys, typing, presets and links use Gradio's events as before; the public API
+is not involved.
 
-`step(values, request)` receives {parameter: value as read from the page, "moved": parameter} (a control that is not drawn,
-e.g. inside a hidden group, is missing) and returns
+`final_view(values, request)` receives {parameter: value as read from the page, "moved": parameter, "final": true}
+(a control that is not drawn, e.g. inside a hidden group, is missing) and returns
 {"figures": {elem_id: plotly JSON}, "html": {elem_id: HTML}, "values": {elem_id: number for a box}} or
-{"error": sentence}; it validates like the endpoint. The last step of a drag has "final": true (draw the whole
-view) and "step_drawn": whether the step before it drew these very values already (then its part may be left out).
+{"error": sentence}; it validates like the endpoint.
 """
 
 import inspect
@@ -26,94 +26,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
-# Reads the controls, sends a step whenever the previous one has come back (the newest values only), draws it.
-DRIVER_JS = """
-const config = CONFIG;
-const panel = element.closest('[role="tabpanel"]') || document;
-let dragging = null, busy = false, pending = null, generation = 0, last_drawn = null;
-const slider_ids = new Set(Object.values(config.sliders));
-
-function control(id) { return document.getElementById(id); }
-function slider_block(target) {  // the slider's own block (its elem_id), if the target is one of ours
-  for (let node = target; node; node = node.parentElement) if (slider_ids.has(node.id)) return node;
-  return null;
-}
-function read(moved) {  // a control that is not drawn (inside a hidden group) is left out: `step` knows its default
-  const values = {moved};
-  const input = (id, selector) => control(id)?.querySelector(selector);
-  for (const [name, id] of Object.entries(config.sliders)) { const e = input(id, 'input[type=range]'); if (e) values[name] = Number(e.value); }
-  for (const [name, id] of Object.entries(config.numbers)) { const e = input(id, 'input'); if (e) values[name] = Number(e.value); }
-  for (const [name, id] of Object.entries(config.texts)) { const e = input(id, 'input'); if (e) values[name] = e.value; }
-  for (const [name, id] of Object.entries(config.checkboxes)) { const e = input(id, 'input[type=checkbox]'); if (e) values[name] = e.checked; }
-  return values;
-}
-function draw(result) {
-  if (!result || result.error) return;
-  for (const [id, figure] of Object.entries(result.figures || {})) {
-    const chart = document.querySelector(`#${id} .js-plotly-plot`);
-    if (!chart || !window.Plotly) continue;
-    figure.layout.autosize = true;
-    figure.layout.margin = {...figure.layout.margin, autoexpand: true};
-    window.Plotly.react(chart, figure.data, figure.layout, {responsive: true});
-  }
-  for (const [id, html] of Object.entries(result.html || {})) {
-    const block = document.querySelector(`#${id} .prose`) || control(id);
-    if (block) block.innerHTML = html;
-  }
-  for (const [id, value] of Object.entries(result.values || {})) {  // a number box the step computes (N from log N)
-    const box = control(id)?.querySelector('input');
-    if (box) box.value = value;
-  }
-}
-async function pump() {
-  if (busy || !pending) return;
-  const values = pending, mine = generation;
-  pending = null; busy = true;
-  try {
-    const result = await server.step(values);
-    if (mine === generation) { draw(result); last_drawn = JSON.stringify(values); }
-  } catch (error) {
-    console.warn('live drag step failed', error);
-  } finally {
-    busy = false;
-    if (pending) pump();
-  }
-}
-panel.addEventListener('pointerdown', (event) => {
-  if (event.target.matches('input[type=range]') && slider_block(event.target)) dragging = event.target;
-}, true);
-panel.addEventListener('input', (event) => {
-  if (!dragging || event.target !== dragging || !event.isTrusted) return;
-  event.stopImmediatePropagation();  // Gradio hears the final value only, on pointer-up
-  const block = slider_block(dragging);
-  const box = block.querySelector('input[type=number]');
-  if (box) box.value = dragging.value;
-  const moved = Object.keys(config.sliders).find((name) => config.sliders[name] === block.id);
-  pending = read(moved);
-  pump();
-}, true);
-document.addEventListener('pointerup', async () => {
-  if (!dragging) return;
-  const slider = dragging, block = slider_block(slider);
-  dragging = null; pending = null; generation += 1;  // steps still on their way are not drawn
-  await new Promise((resolve) => { const wait = () => (busy ? setTimeout(wait, 5) : resolve()); wait(); });
-  const moved = Object.keys(config.sliders).find((name) => config.sliders[name] === block.id);
-  let drawn = false;
-  try {
-    const values = read(moved);
-    // The final view, straight away; what the last step drew for these very values is not drawn again.
-    const result = await server.step({...values, final: true, step_drawn: JSON.stringify(values) === last_drawn});
-    drawn = Boolean(result && !result.error);
-    draw(result);
-  } catch (error) {
-    console.warn('live drag step failed', error);
-  }
-  // Gradio hears the final value (the slider's state, links); if the final view is drawn, its event sends none.
-  window.gmlDrawnByDrag = drawn;
-  slider.dispatchEvent(new Event('input', {bubbles: true}));
-}, true);
-"""
-
+from demos import static_text
 
 # The tab's control events take one more input, `drawn`, filled by this: whether a drag has just drawn the view.
 AFTER_DRAG_JS = """(...values) => {
@@ -164,16 +77,25 @@ def drawn_flag() -> gr.Checkbox:
     return gr.Checkbox(False, visible=False)
 
 
+# The maths and views first (each defines a window global), then the driver, which reads `config`.
+BROWSER_CODE = "\n".join(
+    [static_text("live_math.js"), static_text("live_views.js"), "const config = CONFIG;", static_text("live_drag.js")]
+)
+
+
 def attach(
-    step: Callable[..., dict],
+    final_view: Callable[..., dict],
+    view: str,
+    live: dict,
     sliders: dict[str, gr.Slider],
     numbers: dict[str, gr.components.Component] | None = None,
     texts: dict[str, gr.components.Component] | None = None,
     checkboxes: dict[str, gr.Checkbox] | None = None,
 ) -> gr.HTML:
-    """Inside a tab: an invisible HTML block whose browser code drives live drags of `sliders` through `step`.
+    """Inside a tab: an invisible HTML block whose browser code drives live drags of `sliders`: each step drawn by
+    window.gmlLiveViews[view](live, values) in the page, the final one by `final_view` on the server.
 
-    Every control must have an elem_id; the dicts map the names `step` receives to the controls."""
+    Every control must have an elem_id; the dicts map the names the views receive to the controls."""
     groups = {"sliders": sliders, "numbers": numbers or {}, "texts": texts or {}, "checkboxes": checkboxes or {}}
     config = {
         group: {name: component.elem_id for name, component in controls.items()} for group, controls in groups.items()
@@ -182,18 +104,20 @@ def attach(
     if missing:
         raise ValueError(f"Controls without an elem_id cannot be read by the live drag: {missing}")
 
+    config |= {"view": view, "live": live}
+
     def server_step(values, request: gr.Request = None):
-        """The browser's call: one drag step, as JSON-ready data (validation errors become {"error": ...}), in the
-        language of the page (`step` takes the request)."""
+        """The browser's call on release: the final view, as JSON-ready data (validation errors become
+        {"error": ...}), in the language of the page (`final_view` takes the request)."""
         try:
-            return step(values if isinstance(values, dict) else {}, request=request)
+            return final_view(values if isinstance(values, dict) else {}, request=request)
         except gr.Error as error:
             return {"error": error.message}
 
     server_step.__name__ = "step"
     return gr.HTML(
         "",
-        js_on_load=DRIVER_JS.replace("CONFIG", json.dumps(config)),
+        js_on_load=BROWSER_CODE.replace("const config = CONFIG;", f"const config = {json.dumps(config)};"),
         server_functions=[server_step],
         elem_classes="gml-live-drag",
         padding=False,

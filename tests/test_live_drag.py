@@ -32,7 +32,7 @@ def test_a_step_refused_by_its_validators_answers_with_their_sentence():
 
     with gr.Blocks():
         sliders = {"mu": gr.Slider(elem_id="test-mu")}
-        block = live_drag.attach(estimators.drag_step, sliders)
+        block = live_drag.attach(estimators.drag_step, "estimators", estimators.live_config(), sliders)
     answer = block.step({**estimators.DEFAULTS, "log_n": 1.0, "repeats": -1, "moved": "repeats"})
     assert set(answer) == {"error"} and "repeats" in answer["error"]
     assert "error" in block.step("not a dict")  # anything else is no step: the validators say what is missing
