@@ -28,9 +28,11 @@ from demos import (  # noqa: E402
     classroom,
     divergences,
     estimators,
+    gradio_seam,
     language,  # noqa: E402
     live_drag,
     pix2pix,
+    static_text,
     translated_text,
     vae,
 )
@@ -71,14 +73,7 @@ DEFAULT_CONCURRENCY_LIMIT = 2
 torch.set_num_threads(int(os.environ.get("GML_TORCH_THREADS", "1")))
 
 THEME = gr.themes.Default()  # its fonts ship inside the gradio package: nothing is fetched
-CSS = (
-    """
-.gml-footer { font-size: 0.85em; opacity: 0.8; text-align: center; }
-.gml-link-notice { border-left: 4px solid #f59e0b; padding-left: 8px; }
-"""
-    + classroom.LECTURE_CSS
-    + live_drag.CSS
-)
+CSS = static_text("app.css") + classroom.LECTURE_CSS + live_drag.CSS
 
 
 def build_app() -> gr.Blocks:
@@ -109,12 +104,12 @@ def build_app() -> gr.Blocks:
             f"Generative Models Lab v{__version__} · {device_label(select_device())} · [API](?view=api)",
             elem_classes="gml-footer",
         )
-        footer.gml_untranslated = True  # a version, a device name and a link: the same in every language
+        gradio_seam.tag(footer, "untranslated")  # a version, a device name and a link: the same in every language
         lecture.change(None, lecture, None, js=classroom.LECTURE_JS, api_visibility="private")
         switch.input(None, switch, None, js=SWITCH_JS, api_visibility="private")
-        texts = [block for block in demo.blocks.values() if hasattr(block, "gml_text")]
+        texts = gradio_seam.tagged(gradio_seam.blocks(demo), "text")  # demos.markdown(...) blocks
         short_texts = language.localize(demo)
-        tab_blocks = [block for block in demo.blocks.values() if isinstance(block, gr.Tab) and block.id in linked]
+        tab_blocks = [block for block in gradio_seam.blocks(demo) if isinstance(block, gr.Tab) and block.id in linked]
 
         def show_language(request: gr.Request):
             """Persian texts, and the tab titles (Gradio's tab bar keeps labels it drew before the locale switch)."""

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import gradio as gr
 
-from demos import bidi
+from demos import bidi, gradio_seam
 
 
 class BenchCase(NamedTuple):
@@ -77,8 +77,7 @@ def markdown(tab: str, part: str, section: str | None = None, values: dict | Non
     not with a plain gr.Markdown."""
     source = (tab, part, section, values)
     block = gr.Markdown(text_in(source, "en"), latex_delimiters=LATEX_DELIMITERS, **kwargs)
-    block.gml_text = source
-    return block
+    return gradio_seam.tag(block, "text", source)
 
 
 def text_in(source: tuple, lang: str) -> str:
@@ -88,7 +87,7 @@ def text_in(source: tuple, lang: str) -> str:
 
 def translated_text(block: gr.Markdown, lang: str) -> str:
     """The text of a `markdown(...)` block in a language."""
-    return text_in(block.gml_text, lang)
+    return text_in(gradio_seam.tag_of(block, "text"), lang)
 
 
 def html_table(headers: list[str], rows: list[list]) -> str:

@@ -1,11 +1,12 @@
 """Write Gradio's cached output images atomically.
 
-Gradio stores each output image under a name derived from its bytes, rewriting the file in place
-(`processing_utils.save_pil_to_cache`). When a class asks for the same image at once (the default sample grid,
-the same example sketch), one request truncates and rewrites the file while another request's client is
-downloading it, and that download fails ("peer closed connection", seen in scripts/load_test.py at 30 clients).
-Gradio already writes cached *files* atomically (`save_file_to_cache`); this does the same for images: an existing
-file (same name, so same bytes) is reused, a new one is written under a temporary name and renamed into place.
+Gradio stores each output image under a name derived from its bytes, rewriting the file in place (its
+`save_pil_to_cache`, which `install` replaces through demos.gradio_seam). When a class asks for the same image at
+once (the default sample grid, the same example sketch), one request truncates and rewrites the file while another
+request's client is downloading it, and that download fails ("peer closed connection", seen in
+scripts/load_test.py at 30 clients). Gradio already writes cached *files* atomically (`save_file_to_cache`); this
+does the same for images: an existing file (same name, so same bytes) is reused, a new one is written under a
+temporary name and renamed into place.
 
 Reusing a file renews its age, so that the sweep that keeps the cache bounded on a long-running classroom server
 (app.IMAGE_CACHE_SWEEP, Gradio's `delete_cache`) removes images nobody has asked for lately, never one just served.
@@ -20,10 +21,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from gradio import processing_utils
-
-GRADIO_SAVE_PIL_TO_CACHE = processing_utils.save_pil_to_cache  # Gradio's own in-place writer, before install()
-
+from demos import gradio_seam
 
 PNG_COMPRESS_LEVEL = 1
 
@@ -31,15 +29,16 @@ PNG_COMPRESS_LEVEL = 1
 def encode(img, format: str) -> bytes:
     """Gradio's encoder (its metadata included), with fast zlib compression for PNG."""
     if format.lower() != "png":
-        return processing_utils.encode_pil_to_bytes(img, format)
+        return gradio_seam.encode_image(img, format)
     with io.BytesIO() as output:
-        img.save(output, "png", pnginfo=processing_utils.get_pil_metadata(img), compress_level=PNG_COMPRESS_LEVEL)
+        img.save(output, "png", pnginfo=gradio_seam.png_metadata(img), compress_level=PNG_COMPRESS_LEVEL)
         return output.getvalue()
 
 
 def save_pil_to_cache_atomically(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+    """Gradio's image writer, atomic: the path of the image in Gradio's cache, written there if it was not."""
     data = encode(img, format)
-    directory = Path(cache_dir) / processing_utils.hash_bytes(data)
+    directory = Path(cache_dir) / gradio_seam.cache_name(data)
     directory.mkdir(exist_ok=True, parents=True)
     path = (directory / f"{name}.{format}").resolve()
     try:
@@ -62,4 +61,4 @@ def renew(path: Path) -> None:
 
 def install() -> None:
     """Route every image output through the atomic writer (idempotent)."""
-    processing_utils.save_pil_to_cache = save_pil_to_cache_atomically
+    gradio_seam.replace_image_writer(save_pil_to_cache_atomically)

@@ -18,11 +18,9 @@ import math
 from typing import NamedTuple
 
 import gradio as gr
-from gradio import utils as gradio_utils
-from gradio.helpers import special_args
 from gradio.i18n import I18nData
 
-from demos import bidi, live_drag
+from demos import bidi, gradio_seam, live_drag, static_text
 from demos.language import DEFAULT_LANGUAGE, UI, request_language, t, tab_string
 from demos.validation import said_in
 
@@ -39,64 +37,66 @@ class LinkedControl(NamedTuple):
 class LinkedTab(NamedTuple):
     name: str
     controls: list[LinkedControl]
-    endpoints: list  # the tab's public BlockFunctions, run after a link set their inputs
+    endpoints: list[gradio_seam.Event]  # the tab's public endpoints, run after a link set their inputs
 
 
 def _tab_name(block) -> str | None:
-    while block is not None and not isinstance(block, gr.Tab):
-        block = getattr(block, "parent", None)
-    return block.id if block is not None else None
+    tab = next((parent for parent in gradio_seam.parents(block) if isinstance(parent, gr.Tab)), None)
+    return tab.id if tab is not None else None
 
 
-def _parameter_names(block_fn) -> list[str]:
+def _parameter_names(event: gradio_seam.Event) -> list[str]:
     names = [
         name
-        for name, parameter in inspect.signature(block_fn.fn).parameters.items()
+        for name, parameter in inspect.signature(event.fn).parameters.items()
         if parameter.annotation is not gr.Request
     ]
-    return names[: len(block_fn.inputs)]
+    return names[: len(event.inputs)]
 
 
 VIEW_EVENTS = {"input", "change", "release"}
 
 
-def _view_events(demo: gr.Blocks, tab: "LinkedTab") -> list:
+def _view_events(demo: gr.Blocks, tab: "LinkedTab") -> list[gradio_seam.Event]:
     """What a student's own move of the tab's controls runs to draw the page (the fullest such event: most outputs),
     as opposed to API-only endpoints whose outputs the page may never show; the public endpoints where none."""
     # (a control that opens a named case, not an API parameter, only loads that case: it draws no view itself)
-    controls = {control.component._id for control in tab.controls if not hasattr(control.component, "gml_link_key")}
-    events = [
-        block_fn
-        for block_fn in demo.fns.values()
-        if block_fn.fn is not None
-        and (not block_fn.js or block_fn.js == live_drag.AFTER_DRAG_JS)  # (that one only adds the `drawn` flag)
-        and any(target[0] in controls and target[1] in VIEW_EVENTS for target in block_fn.targets)
+    controls = {
+        id(control.component) for control in tab.controls if gradio_seam.tag_of(control.component, "link_key") is None
+    }
+    views = [
+        event
+        for event in gradio_seam.events(demo)
+        if event.fn is not None
+        and (not event.js or event.js == live_drag.AFTER_DRAG_JS)  # (that one only adds the `drawn` flag)
+        and any(id(block) in controls and name in VIEW_EVENTS for block, name in event.targets)
     ]
-    return [max(events, key=lambda block_fn: len(block_fn.outputs))] if events else tab.endpoints
+    return [max(views, key=lambda event: len(event.outputs))] if views else tab.endpoints
 
 
 def linked_tabs(demo: gr.Blocks, tab_names: list[str]) -> dict[str, LinkedTab]:
-    """Each tab's linkable controls, found from its public endpoints' inputs and parameter names."""
+    """Each tab's linkable controls, found from its public endpoints' inputs and parameter names, and the controls
+    tagged with a query key of their own (gradio_seam.tag(control, "link_key", key))."""
     tabs = {name: LinkedTab(name, [], []) for name in tab_names}
-    for block_fn in demo.fns.values():
-        if not block_fn.api_name or block_fn.api_visibility != "public" or not block_fn.inputs:
+    for event in gradio_seam.events(demo):
+        if not event.api_name or event.api_visibility != "public" or not event.inputs:
             continue
-        tab = tabs.get(_tab_name(block_fn.inputs[0]))
+        tab = tabs.get(_tab_name(event.inputs[0]))
         if tab is None:
             continue
-        tab.endpoints.append(block_fn)
+        tab.endpoints.append(event)
         taken = {control.key for control in tab.controls}
         known = {id(control.component) for control in tab.controls}
-        for name, component in zip(_parameter_names(block_fn), block_fn.inputs, strict=False):
+        for name, component in zip(_parameter_names(event), event.inputs, strict=False):
             if not isinstance(component, LINKABLE) or id(component) in known:
                 continue
-            key = name if name not in taken else f"{block_fn.api_name}.{name}"
+            key = name if name not in taken else f"{event.api_name}.{name}"
             tab.controls.append(LinkedControl(key, component))
             taken.add(key)
-    for block in demo.blocks.values():  # controls that open a named case (e.g. ?tab=vae&drawing=letter)
-        tab = tabs.get(_tab_name(block)) if hasattr(block, "gml_link_key") else None
+    for block in gradio_seam.tagged(gradio_seam.blocks(demo), "link_key"):  # e.g. ?tab=vae&drawing=letter
+        tab = tabs.get(_tab_name(block))
         if tab is not None:
-            tab.controls.append(LinkedControl(block.gml_link_key, block))
+            tab.controls.append(LinkedControl(gradio_seam.tag_of(block, "link_key"), block))
     return tabs
 
 
@@ -180,42 +180,14 @@ def parse_link(query: dict[str, str], tabs: dict[str, LinkedTab], lang: str = DE
 
 
 def copy_link_js(tab: LinkedTab) -> str:
-    """Browser code for "Copy link to this view": the tab's current values as query parameters."""
+    """Browser code for "Copy link to this view": the tab's current values as query parameters (demos/static/
+    copy_link.js, given the tab's name, its keys and the page-wide keys a link keeps)."""
     keys = json.dumps([control.key for control in tab.controls])
-    return f"""(...values) => {{
-        const params = new URLSearchParams({{tab: {json.dumps(tab.name)}}});
-        {keys}.forEach((key, i) => {{ if (values[i] !== null && values[i] !== undefined) params.set(key, values[i]); }});
-        const current = new URLSearchParams(window.location.search);
-        for (const key of {json.dumps(RESERVED_KEYS[1:])}) if (current.get(key)) params.set(key, current.get(key));
-        const url = window.location.origin + window.location.pathname + "?" + params.toString();
-        window.history.replaceState(null, "", url);
-        if (navigator.clipboard) navigator.clipboard.writeText(url).catch(() => {{}});
-        return url;
-    }}"""
+    return f"({static_text('copy_link.js')})({json.dumps(tab.name)}, {keys}, {json.dumps(RESERVED_KEYS[1:])})"
 
 
-LECTURE_JS = """(on) => {
-    document.body.classList.toggle("gml-lecture", Boolean(on));
-    const params = new URLSearchParams(window.location.search);
-    if (on) params.set("lecture", "1"); else params.delete("lecture");
-    window.history.replaceState(null, "", window.location.pathname + (params.size ? "?" + params : ""));
-}"""
-
-# Projector text: Gradio's type scale and Plotly's SVG text, each about 1.35× (Plotly writes sizes inline, so only
-# !important reaches them); no element may push the page wider than the screen.
-LECTURE_CSS = """
-body.gml-lecture gradio-app { --text-xxs: 13px; --text-xs: 14px; --text-sm: 17px; --text-md: 19px; --text-lg: 22px;
-  --text-xl: 29px; --text-xxl: 35px; --block-label-text-size: 17px; --block-info-text-size: 17px;
-  --input-text-size: 19px; --section-header-text-size: 19px; --button-large-text-size: 22px;
-  --button-small-text-size: 17px; --prose-text-size: 19px; }
-body.gml-lecture .prose, body.gml-lecture .md { font-size: 19px; }
-body.gml-lecture .js-plotly-plot .gtitle { font-size: 23px !important; }
-body.gml-lecture .js-plotly-plot .xtick text, body.gml-lecture .js-plotly-plot .ytick text,
-body.gml-lecture .js-plotly-plot .legendtext, body.gml-lecture .js-plotly-plot .annotation-text { font-size: 16px !important; }
-body.gml-lecture .js-plotly-plot .g-xtitle text, body.gml-lecture .js-plotly-plot .g-ytitle text { font-size: 18px !important; }
-body.gml-lecture .gml-explanation { display: none; }
-body.gml-lecture, body.gml-lecture gradio-app { overflow-x: hidden; }
-"""
+LECTURE_JS = static_text("lecture.js")  # the lecture-mode checkbox: the projector styles on or off
+LECTURE_CSS = static_text("lecture.css")  # projector text, about 1.35× larger
 
 
 def add_link_controls(tab: LinkedTab) -> None:
@@ -250,29 +222,22 @@ def wire_links(demo: gr.Blocks, tabs_block: gr.Tabs, tabs: dict[str, LinkedTab],
         apply, None, [tabs_block, notice, lecture, state, *components], api_visibility="private", show_progress="hidden"
     )
     for tab in tabs.values():
-        for block_fn in _view_events(demo, tab):
+        for event in _view_events(demo, tab):
             loaded.then(
-                _rerun_if_linked(block_fn, tab.name),
-                [state, *block_fn.inputs],
-                [notice, *block_fn.outputs],
+                _rerun_if_linked(event, tab.name),
+                [state, *event.inputs],
+                [notice, *event.outputs],
                 api_visibility="private",
                 show_progress="hidden",
-                preprocess=block_fn.preprocess,
+                preprocess=event.preprocess,
             )
 
 
-def _takes_request(fn) -> bool:
-    """Whether Gradio passes fn the request: a parameter annotated gr.Request, its hint read as Gradio reads it (not
-    through a functools.partial, for instance)."""
-    hints = gradio_utils.get_type_hints(fn)
-    return any(hints.get(name) in (gr.Request, gr.Request | None) for name in inspect.signature(fn).parameters)
-
-
-def _rerun_if_linked(block_fn, tab_name: str):
+def _rerun_if_linked(event: gradio_seam.Event, tab_name: str):
     """The tab's view, run once on load after a link for its tab, or on a page in another language than the
     app's English (when the view speaks the page's language); a value the view refuses becomes the notice."""
-    skip_all = (gr.skip(),) * (1 + len(block_fn.outputs))
-    takes_request = _takes_request(block_fn.fn)
+    skip_all = (gr.skip(),) * (1 + len(event.outputs))
+    takes_request = gradio_seam.takes_request(event.fn)  # (Gradio reads the hint on a plain function only)
 
     def rerun(request: gr.Request, state, *values):
         linked = bool(state) and state.get("tab") == tab_name
@@ -281,9 +246,9 @@ def _rerun_if_linked(block_fn, tab_name: str):
             return skip_all
         arguments = list(values)
         if takes_request:  # the request where Gradio itself would put it (defaults filled before it)
-            arguments, *_ = special_args(block_fn.fn, arguments, request)
+            arguments = gradio_seam.with_request(event.fn, arguments, request)
         try:
-            result = block_fn.fn(*arguments)
+            result = event.fn(*arguments)
         except gr.Error as error:
             lang = request_language(request)
             sentence = said_in(error, lang).message  # (a view under friendly_errors has said it in `lang` already)

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlparse
 
 import gradio as gr
 
-from demos import bidi
+from demos import bidi, filled, gradio_seam, static_text
 
 LANGUAGES = {"en": "English", "fa": "فارسی"}
 DEFAULT_LANGUAGE = "en"
@@ -80,8 +80,8 @@ def component_strings(demo: gr.Blocks) -> list[tuple[object, str | int, str]]:
     choice (attribute: its index) and short Markdown of the app: what the catalogue must translate. (Markdown that
     events rewrite is made in the page's language by its tab instead.)"""
     found = []
-    computed = {id(output) for block_fn in demo.fns.values() for output in block_fn.outputs}
-    for block in demo.blocks.values():
+    computed = {id(output) for event in gradio_seam.events(demo) for output in event.outputs}
+    for block in gradio_seam.blocks(demo):
         props = TRANSLATED_PROPS + (("value",) if isinstance(block, gr.Button) else ())
         for prop in props:
             text = getattr(block, prop, None)
@@ -90,8 +90,12 @@ def component_strings(demo: gr.Blocks) -> list[tuple[object, str | int, str]]:
         found += [(block, index, label) for index, label in labelled_choices(block)]
         text = getattr(block, "value", None) if isinstance(block, gr.Markdown) else None
         # (the language switch's own load event rewrites the catalogued ones: they stay catalogue strings)
-        computed_here = id(block) in computed and not getattr(block, "gml_catalogued", False)
-        skip = hasattr(block, "gml_text") or getattr(block, "gml_untranslated", False) or computed_here
+        computed_here = id(block) in computed and not gradio_seam.tag_of(block, "catalogued", False)
+        skip = (
+            gradio_seam.tag_of(block, "text") is not None
+            or gradio_seam.tag_of(block, "untranslated", False)
+            or computed_here
+        )
         if isinstance(text, str) and text.strip() and not text.startswith("__i18n__") and not skip:
             found.append((block, "value", text))
     return found
@@ -106,12 +110,13 @@ def localize(demo: gr.Blocks) -> list[gr.Markdown]:
         if key not in CATALOGUES[DEFAULT_LANGUAGE]:
             continue
         if isinstance(block, gr.Markdown):
-            block.gml_catalogued = True
-            markdowns.append(block)
+            markdowns.append(gradio_seam.tag(block, "catalogued"))
         elif isinstance(prop, int):  # a choice's label (Gradio translates I18n labels of choices, not their values)
-            block.choices[prop] = (UI(key), block.choices[prop][1])
+            choices = list(block.choices)
+            choices[prop] = (UI(key), choices[prop][1])
+            gradio_seam.set_property(block, "choices", choices)
         else:
-            setattr(block, prop, UI(key))
+            gradio_seam.set_property(block, prop, UI(key))
     return markdowns
 
 
@@ -138,44 +143,15 @@ def request_language(request: gr.Request | None) -> str:
     return language_of(query)
 
 
-# Gradio injects this after its frontend chose a catalogue from navigator.language, so the script switches the
-# frontend's locale store itself (changeLocale of Gradio's own core module, found among the loaded scripts), and
-# marks the page for the right-to-left rules.
-HEAD = """<script>
-(() => {
-  const lang = new URLSearchParams(window.location.search).get("lang");
-  document.body.classList.toggle("gml-fa", lang === "fa");
-  if (lang !== "fa" && lang !== "en") return;
-  const core = performance.getEntriesByType("resource").map((entry) => entry.name)
-    .find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));
-  if (core) import(core).then((module) => module.changeLocale && module.changeLocale(lang));
-})();
-</script>"""
-
-SWITCH_JS = """(lang) => {
-    const params = new URLSearchParams(window.location.search);
-    if (params.get("lang") === lang || (!params.get("lang") && lang === "en")) return;
-    params.set("lang", lang);
-    window.location.search = params.toString();
-}"""
+# Gradio injects this after its frontend chose a catalogue from navigator.language: the script (demos/static/
+# language_head.js) marks the page for the right-to-left rules and switches the frontend's locale itself.
+HEAD = f"<script>\n({static_text('language_head.js')})({gradio_seam.locale_js()});\n</script>"
+SWITCH_JS = static_text("language_switch.js")
 
 
 def css() -> str:
-    """The bundled Persian font (served by the app itself) and the right-to-left rules."""
-    return f"""
-@font-face {{ font-family: "Vazirmatn"; src: url("/gradio_api/file={FONT_PATH}") format("woff2");
-  font-weight: 100 900; font-display: swap; unicode-range: U+0600-06FF, U+0750-077F, U+200C-200F, U+FB50-FDFF, U+FE70-FEFF; }}
-body.gml-fa gradio-app {{ --font: "Vazirmatn", "Source Sans Pro", ui-sans-serif, system-ui, sans-serif;
-  --font-mono: "IBM Plex Mono", "Vazirmatn", ui-monospace, monospace; }}  /* table cells: Persian glyphs too */
-body.gml-fa .prose, body.gml-fa .md, body.gml-fa label, body.gml-fa .block-info, body.gml-fa [role="tablist"] {{
-  direction: rtl; text-align: right; font-family: var(--font); }}
-body.gml-fa .katex, body.gml-fa code, body.gml-fa pre, body.gml-fa table, body.gml-fa .js-plotly-plot, body.gml-fa svg,
-body.gml-fa input[type="number"] {{ direction: ltr; unicode-bidi: isolate; }}
-body.gml-fa .katex-display {{ direction: ltr; text-align: center; }}
-body.gml-fa td, body.gml-fa th {{ unicode-bidi: plaintext; overflow-wrap: normal; word-break: normal; }}
-body.gml-fa .prose table {{ display: block; overflow-x: auto; }}  /* a wide table scrolls; its numbers stay whole */
-body.gml-fa pre {{ text-align: left; }}
-"""
+    """The bundled Persian font (served by the app itself) and the right-to-left rules (demos/static/language.css)."""
+    return filled(static_text("language.css"), {"font_url": f"/gradio_api/file={FONT_PATH}"})
 
 
 def static_paths() -> list[Path]:

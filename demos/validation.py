@@ -20,10 +20,13 @@ import math
 from numbers import Real
 
 import gradio as gr
-from gradio.components.image_editor import EditorData
-from gradio.data_classes import GradioRootModel, ImageData
 
 from demos import bidi
+
+# Inputs that reach their endpoint's validator unprocessed: subclasses of Gradio's components, so they are defined in
+# the seam (demos/gradio_seam.py) and re-exported here, where the endpoints take their validation from.
+from demos.gradio_seam import ImageOrCanvas as ImageOrCanvas
+from demos.gradio_seam import ValidatedNumber as ValidatedNumber
 from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
 
 log = logging.getLogger("gml")
@@ -165,33 +168,3 @@ def friendly_errors(fn):
             raise said from None
 
     return wrapper
-
-
-class ValidatedNumber(gr.Number):
-    """A gr.Number whose value reaches the endpoint exactly as sent.
-
-    gr.Number's own preprocessing fails on a list or a string without a message; with this component the
-    endpoint's validator (above) answers every bad value with its sentence. Use it where an event cannot take
-    `preprocess=False` because another of its inputs (an image) needs preprocessing.
-    """
-
-    is_template = True  # drawn by gr.Number's front end
-
-    def preprocess(self, payload):
-        return payload
-
-
-class ImageOrCanvas(gr.Image):
-    """A hidden API input that takes an image file or a canvas (ImageEditor) dict {background, layers, composite}.
-
-    gr.Image's schema would drop a canvas dict's keys before the endpoint sees them (and say nothing); with a union
-    schema both shapes reach the endpoint unprocessed (use with preprocess=False), their files moved into Gradio's
-    cache and checked by Gradio as for any file input. Pydantic's smart union keeps the shape with the most fields.
-    """
-
-    is_template = True  # drawn by gr.Image's front end
-
-    class Data(GradioRootModel):
-        root: ImageData | EditorData
-
-    data_model = Data

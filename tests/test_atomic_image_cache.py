@@ -3,14 +3,13 @@
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from gradio import processing_utils, route_utils
 from PIL import Image
 
-from demos.atomic_image_cache import GRADIO_SAVE_PIL_TO_CACHE, encode, install, save_pil_to_cache_atomically
+from demos import gradio_seam
+from demos.atomic_image_cache import encode, install, save_pil_to_cache_atomically
 
 
 def test_same_image_reuses_the_file_untouched(tmp_path):
@@ -28,13 +27,11 @@ def test_same_image_reuses_the_file_untouched(tmp_path):
 
 def test_a_served_image_is_renewed_so_that_gradios_sweep_keeps_it(tmp_path):
     images = [Image.fromarray(np.full((8, 8, 3), value, dtype=np.uint8)) for value in (0, 255)]
-    blocks = SimpleNamespace(blocks={}, temp_file_sets=[set()])  # what Gradio's sweep reads of an app
     old, served = (save_pil_to_cache_atomically(image, str(tmp_path), format="png") for image in images)
-    blocks.temp_file_sets[0].update({old, served})
     time.sleep(1.2)
     mtime = Path(served).stat().st_mtime_ns
     assert save_pil_to_cache_atomically(images[1], str(tmp_path), format="png") == served  # served again
-    route_utils.delete_files_created_by_app(blocks, age=1)
+    gradio_seam.sweep_cache({old, served}, age=1)  # Gradio's sweep of the files an app served
     assert not Path(old).exists() and Path(served).exists()
     assert Path(served).stat().st_mtime_ns == mtime  # renewed for the sweep, the file itself untouched
 
@@ -47,7 +44,7 @@ def torn_reads_while_writers_race(writer, encoder, tmp_path, trials: int = 10) -
     torn = []
     for trial in range(trials):
         cache = tmp_path / f"trial{trial}"
-        path = (cache / processing_utils.hash_bytes(expected) / "image.png").resolve()
+        path = (cache / gradio_seam.cache_name(expected) / "image.png").resolve()
         stop = threading.Event()
 
         def write(cache=cache):
@@ -87,7 +84,7 @@ def test_the_race_tears_gradios_own_writer(tmp_path):
     """The same race against Gradio's in-place writer does see partial files, so the test above can fail."""
     assert (
         torn_reads_while_writers_race(
-            GRADIO_SAVE_PIL_TO_CACHE, processing_utils.encode_pil_to_bytes, tmp_path / "gradio", trials=3
+            gradio_seam.GRADIO_SAVE_PIL_TO_CACHE, gradio_seam.encode_image, tmp_path / "gradio", trials=3
         )
         > 0
     )
@@ -95,7 +92,7 @@ def test_the_race_tears_gradios_own_writer(tmp_path):
 
 def test_install_routes_gradio_image_outputs_through_it():
     install()
-    assert processing_utils.save_pil_to_cache is save_pil_to_cache_atomically
+    assert gradio_seam.image_writer() is save_pil_to_cache_atomically
 
 
 def test_png_is_written_fast_and_decodes_to_the_same_pixels(tmp_path):

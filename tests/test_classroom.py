@@ -11,7 +11,7 @@ import gradio as gr
 import pytest
 
 import app
-from demos import TEXTS_DIR, bidi, classroom
+from demos import TEXTS_DIR, bidi, classroom, gradio_seam
 from demos.language import CATALOGUES, component_strings, request_language, tab_string, translate, ui_key
 
 ENGLISH_TEXT_FILES = sorted(TEXTS_DIR.glob("*/*.en.md"))
@@ -331,7 +331,7 @@ def small_linked_app():
         notice, lecture = gr.Markdown(visible=False), gr.Checkbox()
         tabs = classroom.linked_tabs(demo, ["t"])
         classroom.wire_links(demo, tabs_block, tabs, notice, lecture)
-    functions = {block_fn.fn.__name__: block_fn.fn for block_fn in demo.fns.values() if block_fn.fn is not None}
+    functions = {event.fn.__name__: event.fn for event in gradio_seam.events(demo) if event.fn is not None}
     return functions["apply"], functions["rerun"]
 
 
@@ -397,7 +397,7 @@ def test_a_persian_page_opens_with_persian_plots_tables_and_error_sentences(brow
 
 def test_link_keys_are_unique_within_a_tab_and_a_named_case_control_is_linked():
     """Two endpoints of one tab sharing a parameter name: the second is reached as `<endpoint>.<name>`; a control
-    marked with gml_link_key (a named case, not an API parameter) is linked under that key. (Fast: a tiny app.)"""
+    tagged with a link key (a named case, not an API parameter) is linked under that key. (Fast: a tiny app.)"""
 
     def first(n, seed):
         return n
@@ -408,7 +408,7 @@ def test_link_keys_are_unique_within_a_tab_and_a_named_case_control_is_linked():
     with gr.Blocks() as demo, gr.Tabs(), gr.Tab("T", id="t"):
         n1, seed, n2 = gr.Number(1), gr.Number(0), gr.Slider(1, 10)
         model, case = gr.Radio(["a", "b"]), gr.Radio(["x", "y"])
-        case.gml_link_key = "drawing"
+        gradio_seam.tag(case, "link_key", "drawing")
         out = gr.Number()
         gr.Button().click(first, [n1, seed], out, api_name="first")
         gr.Button().click(second, [n2, model], out, api_name="second")

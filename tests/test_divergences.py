@@ -788,20 +788,19 @@ def test_every_event_of_the_tab_that_draws_text_gets_the_request_from_gradio():
     functools.partial): every event that draws the view must receive the request where its parameter is."""
     import inspect
 
-    from gradio.helpers import special_args
-
     from demos import divergences as tab
+    from demos.gradio_seam import events, with_request
 
     with gr.Blocks() as demo:
         tab.build()
     marker, drawing = object(), 0
-    for block_fn in demo.fns.values():
+    for block_fn in events(demo):
         if block_fn.fn is None or block_fn.api_visibility == "public":
             continue
         if "request" not in inspect.signature(block_fn.fn).parameters:
             assert len(block_fn.outputs) <= 1, f"{block_fn.fn} draws the view without knowing the page's language"
             continue
-        arguments, *_ = special_args(block_fn.fn, [None] * len(block_fn.inputs), request=marker)
+        arguments = with_request(block_fn.fn, [None] * len(block_fn.inputs), marker)
         assert inspect.signature(block_fn.fn).bind(*arguments).arguments["request"] is marker, block_fn.fn
         drawing += 1
     assert drawing == 1 + len(tab.PRESETS) + len(tab.QUESTIONS)

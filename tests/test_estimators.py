@@ -662,17 +662,17 @@ def test_case_button_sets_the_controls_and_draws_the_view_in_one_request(name):
 
 
 def test_case_buttons_are_on_the_page_outside_the_homework_panel_and_private():
+    from demos.gradio_seam import blocks, events, parents
+
     with gr.Blocks() as demo:
         tab.build()
-    buttons = {block.value: block for block in demo.blocks.values() if isinstance(block, gr.Button)}
+    buttons = {block.value: block for block in blocks(demo) if isinstance(block, gr.Button)}
     assert set(tab.PRESETS) <= set(buttons)
     for name in tab.PRESETS:
-        parent = buttons[name].parent
-        while parent is not None:
+        for parent in parents(buttons[name]):
             assert not isinstance(parent, gr.Accordion), name  # shown without opening a panel
-            parent = getattr(parent, "parent", None)
-    case_ids = {buttons[name]._id for name in tab.PRESETS}
-    clicks = [block_fn for block_fn in demo.fns.values() if any(t[0] in case_ids for t in block_fn.targets)]
+    case_ids = {id(buttons[name]) for name in tab.PRESETS}
+    clicks = [block_fn for block_fn in events(demo) if any(id(t[0]) in case_ids for t in block_fn.targets)]
     assert len(clicks) == len(tab.PRESETS)
     for block_fn in clicks:
         assert block_fn.api_visibility == "private"
@@ -836,20 +836,20 @@ def test_a_persian_page_gets_persian_error_sentences_the_api_english_ones(change
 def test_every_event_of_the_tab_that_draws_text_gets_the_request_from_gradio():
     """Gradio passes gr.Request by position and reads its type hint only on a plain function (not through a
     functools.partial): every event that draws text must receive the request where its `request` parameter is."""
-    from gradio.helpers import special_args
+    from demos.gradio_seam import events, with_request
 
     with gr.Blocks() as demo:
         tab.build()
     marker = object()
     drawing = 0
-    for block_fn in demo.fns.values():
+    for block_fn in events(demo):
         if block_fn.fn is None or block_fn.api_visibility == "public":
             continue
         parameters = inspect.signature(block_fn.fn).parameters
         if "request" not in parameters:
             assert len(block_fn.outputs) <= 1, f"{block_fn.fn} draws the view without knowing the page's language"
             continue
-        arguments, *_ = special_args(block_fn.fn, [None] * len(block_fn.inputs), request=marker)
+        arguments = with_request(block_fn.fn, [None] * len(block_fn.inputs), marker)
         bound = inspect.signature(block_fn.fn).bind(*arguments)
         assert bound.arguments["request"] is marker, block_fn.fn
         drawing += 1

@@ -99,9 +99,11 @@ def test_error_sentences_are_persian_on_a_persian_page_and_english_for_the_api(s
 
 
 def test_the_model_choices_follow_the_page_on_load():
+    from demos.gradio_seam import events
+
     with gr.Blocks() as demo:
         tab.build()
-    event = next(block_fn for block_fn in demo.fns.values() if block_fn.name == "page_language_choices")
+    event = next(block_fn for block_fn in events(demo) if block_fn.name == "page_language_choices")
     assert [target[1] for target in event.targets] == ["load"]
     assert event.fn(None) == event.fn(EN) == gr.skip()
     radio = event.fn(FA)

@@ -240,9 +240,11 @@ def test_live_error_sentences_are_persian_on_a_persian_page():
 
 def load_event(demo: gr.Blocks, outputs: int):
     """The tab's own load event that redraws what it built in the page's language (known by its outputs)."""
+    from demos.gradio_seam import events
+
     return next(
         block_fn
-        for block_fn in demo.fns.values()
+        for block_fn in events(demo)
         if block_fn.name == "page_language_views"
         and len(block_fn.outputs) == outputs
         and [target[1] for target in block_fn.targets] == ["load"]
