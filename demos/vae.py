@@ -39,6 +39,7 @@ from demos import (
     vae_digit,
     vae_live,
 )
+from demos.gradio_seam import tag
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
 from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
@@ -688,8 +689,7 @@ def homework_kl(request: gr.Request = None):
 def numbers_markdown(text: str) -> gr.Markdown:
     """Tables and formulas computed from the models and their records: numbers, not prose for the catalogue."""
     block = gr.Markdown(text, latex_delimiters=LATEX_DELIMITERS)
-    block.gml_untranslated = True
-    return block
+    return tag(block, "untranslated")
 
 
 class HomeworkViews(NamedTuple):
@@ -744,29 +744,68 @@ def build_homework(controls: Controls, values: dict[str, str]) -> HomeworkViews:
 
 
 # ---------------------------------------------------------------------------------------------------
-# UI
+# UI: one builder per panel, in page order, each laying out its controls and its views (drawn from the tab's
+# defaults) and returning them; then the `wire_` functions, which join them to the endpoints.
 
 
-def build() -> None:
-    try:
-        state = loaded()
-    except (CheckpointError, MnistDataError) as exc:
-        show_unavailable(str(exc))
-        return
-    values = facts(state.records, sanity_record())
+class SamplesPanel(NamedTuple):
+    cases: dict[str, gr.Button]  # "Cases to show": preset name → its button
+    n: gr.Slider
+    temperature: gr.Slider
+    seed: gr.Number
+    sample: gr.Button
+    regenerate: gr.Button
+    image: gr.Image
 
-    markdown("vae", "explanation", "intro", values)
-    index_input = functools.partial(gr.Number, precision=0, minimum=0, maximum=len(state.test_images) - 1)
+
+class TraversalPanel(NamedTuple):
+    digit_index: gr.Number
+    random_digit: gr.Button
+    span: gr.Slider
+    traverse: gr.Button
+    digit_image: gr.Image
+    image: gr.Image
+
+
+class InterpolationPanel(NamedTuple):
+    first_index: gr.Number
+    second_index: gr.Number
+    image: gr.Image
+
+
+class ReconstructionsPanel(NamedTuple):
+    seed: gr.Number
+    new_digits: gr.Button
+    image: gr.Image
+
+
+class QualityPanel(NamedTuple):
+    n: gr.Slider
+    seed: gr.Number
+    compute: gr.Button
+    table: gr.Dataframe
+    prd_plot: gr.Plot
+
+
+def index_input(state: Loaded, value: int, label: str) -> gr.Number:
+    """A box for the index of a test digit."""
+    return gr.Number(value, precision=0, minimum=0, maximum=len(state.test_images) - 1, label=label)
+
+
+def build_model_choice() -> tuple[gr.Radio, gr.Radio]:
+    """The model and the prior every panel below reads."""
     with gr.Row():
         model = gr.Radio([(label, key) for key, (label, _) in MODELS.items()], value=DEFAULTS["model"], label="Model")
         prior = gr.Radio(
             [(label, key) for key, label in PRIORS.items()], value=DEFAULTS["prior"], label="Prior p(z) of the samples"
         )
-    vae_digit.build(model, vae_digit.Section(loaded, tile, digit_map_figure))
+    return model, prior
+
+
+def build_samples(values: dict[str, str]) -> SamplesPanel:
     gr.Markdown("**Cases to show**")
     with gr.Row():
-        case_buttons = {name: gr.Button(name, size="sm", min_width=200) for name in SAMPLE_PRESETS}
-
+        cases = {name: gr.Button(name, size="sm", min_width=200) for name in SAMPLE_PRESETS}
     with gr.Row():
         with gr.Column(scale=1):
             gr.Markdown("### Prior samples")
@@ -776,169 +815,252 @@ def build() -> None:
             )
             seed = gr.Number(DEFAULTS["seed"], precision=0, minimum=0, maximum=MAX_SEED, label="seed")
             with gr.Row():
-                sample_button = gr.Button("Sample", variant="primary")
+                sample = gr.Button("Sample", variant="primary")
                 regenerate = gr.Button("Regenerate (new seed)")
         first_samples = vae_sample(*(DEFAULTS[key] for key in ("model", "n", "temperature", "seed", "prior")))
-        sample_image = gr.Image(first_samples, label="Samples", format="png", scale=2)
+        image = gr.Image(first_samples, label="Samples", format="png", scale=2)
     markdown("vae", "explanation", "prior", values)
+    return SamplesPanel(cases, n, temperature, seed, sample, regenerate, image)
 
+
+def build_traversal(state: Loaded, values: dict[str, str]) -> TraversalPanel:
     markdown("vae", "explanation", "traversal", values)
     traversal, digit = vae_traverse(DEFAULTS["model"], DEFAULTS["digit_index"], DEFAULTS["span"])
     with gr.Row():
         with gr.Column(scale=1):
-            digit_index = index_input(DEFAULTS["digit_index"], label="test digit index")
+            digit_index = index_input(state, DEFAULTS["digit_index"], "test digit index")
             random_digit = gr.Button("Random digit")
             span = gr.Slider(*SPANS, value=DEFAULTS["span"], step=0.5, label="span")
             traverse_button = gr.Button("Traverse", variant="primary")
             digit_image = gr.Image(digit, label="Test digit (binarized)", format="png")
-        traverse_image = gr.Image(traversal, label="Traversal", format="png", scale=3)
+        image = gr.Image(traversal, label="Traversal", format="png", scale=3)
+    return TraversalPanel(digit_index, random_digit, span, traverse_button, digit_image, image)
 
+
+def build_interpolation(state: Loaded, values: dict[str, str]) -> InterpolationPanel:
     markdown("vae", "explanation", "interpolation", values)
     other_class = int((state.test_labels != state.test_labels[0]).nonzero()[0])  # open on two different digits
     with gr.Row():
-        first_index = index_input(0, label="first digit index")
-        second_index = index_input(other_class, label="second digit index")
-    interpolation_image = gr.Image(interpolation("kl", 0, other_class), label="Interpolation", format="png")
+        first_index = index_input(state, 0, "first digit index")
+        second_index = index_input(state, other_class, "second digit index")
+    image = gr.Image(interpolation("kl", 0, other_class), label="Interpolation", format="png")
+    return InterpolationPanel(first_index, second_index, image)
 
+
+def build_reconstructions(values: dict[str, str]) -> ReconstructionsPanel:
     markdown("vae", "explanation", "reconstructions", values)
     with gr.Row():
-        reconstruction_seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="seed")
+        seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="seed")
         new_digits = gr.Button("New digits")
-    reconstruction_image = gr.Image(reconstructions("kl", 0), label="Originals and reconstructions", format="png")
+    image = gr.Image(reconstructions("kl", 0), label="Originals and reconstructions", format="png")
+    return ReconstructionsPanel(seed, new_digits, image)
 
+
+def build_latent_map(state: Loaded, values: dict[str, str]) -> gr.Plot:
+    """The 2-D model's decoded manifold beside its map of the test digits (the plot, redrawn in the page's language)."""
     markdown("vae", "explanation", "latent_map", values)
     with gr.Row():
         gr.Image(tile(state.latent_map.manifold, MAP_STEPS, scale=2), label="Decoded manifold", format="png")
-        latent_plot = gr.Plot(latent_map_figure(state.latent_map), label="Test encodings")
+        return gr.Plot(latent_map_figure(state.latent_map), label="Test encodings")
 
+
+def build_likelihood(state: Loaded, values: dict[str, str]) -> gr.Markdown:
     markdown("vae", "explanation", "likelihood", values)
-    likelihood = numbers_markdown(likelihood_markdown(state.records))
+    return numbers_markdown(likelihood_markdown(state.records))
 
+
+def build_quality(values: dict[str, str]) -> QualityPanel:
+    """The sample-quality metrics, opening on the KL-VAE's recorded report (no computation)."""
     markdown("vae", "explanation", "quality", values)
     with gr.Row():
         with gr.Column(scale=1):
-            metrics_n = gr.Slider(*METRICS_SAMPLES, value=QUALITY_SAMPLES, step=100, label="n (prior samples)")
-            metrics_seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="seed")
-            metrics_button = gr.Button("Compute metrics", variant="primary")
-            metrics_table = gr.Dataframe(
+            n = gr.Slider(*METRICS_SAMPLES, value=QUALITY_SAMPLES, step=100, label="n (prior samples)")
+            seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="seed")
+            compute = gr.Button("Compute metrics", variant="primary")
+            table = gr.Dataframe(
                 vae_metrics("kl", QUALITY_SAMPLES, 0), headers=["metric", "value"], label="Metrics", interactive=False
             )
         with gr.Column(scale=1):
             prd_plot = gr.Plot(metrics_plot("kl", QUALITY_SAMPLES, 0), label="PRD curve")
     markdown("vae", "explanation", "metrics_note", values)
+    return QualityPanel(n, seed, compute, table, prd_plot)
 
+
+def build_math(state: Loaded, values: dict[str, str]) -> tuple[gr.Markdown, gr.Markdown]:
+    """The math, with the encoder's layers and the transposed-convolution arithmetic read from the KL-VAE."""
     with gr.Accordion("The math: ELBO, KL, Cauchy–Schwarz, transposed convolutions", open=False):
         markdown("vae", "explanation", "math", values)
         encoder = numbers_markdown(encoder_markdown(state.models["kl"]))
         transposed = numbers_markdown(transposed_conv_markdown(state.models["kl"]))
+    return encoder, transposed
 
+
+def build() -> None:
+    """The tab, panel by panel in page order, then its events; "Your own digit" and "Train live" are sections of
+    their own (demos/vae_digit.py, demos/vae_live.py)."""
+    try:
+        state = loaded()
+    except (CheckpointError, MnistDataError) as exc:
+        show_unavailable(str(exc))
+        return
+    values = facts(state.records, sanity_record())
+    markdown("vae", "explanation", "intro", values)
+    model, prior = build_model_choice()
+    vae_digit.build(model, vae_digit.Section(loaded, tile, digit_map_figure))
+    samples = build_samples(values)
+    traversal = build_traversal(state, values)
+    interpolation_panel = build_interpolation(state, values)
+    reconstructions_panel = build_reconstructions(values)
+    latent_plot = build_latent_map(state, values)
+    likelihood = build_likelihood(state, values)
+    quality_panel = build_quality(values)
+    encoder, transposed = build_math(state, values)
     homework = build_homework(
-        Controls(model, prior, digit_index, metrics_n, metrics_seed, metrics_table, prd_plot), values
+        Controls(
+            model,
+            prior,
+            traversal.digit_index,
+            quality_panel.n,
+            quality_panel.seed,
+            quality_panel.table,
+            quality_panel.prd_plot,
+        ),
+        values,
     )
+    redrawn = [latent_plot, quality_panel.table, quality_panel.prd_plot, likelihood, encoder, transposed]
+    wire_page_language([*redrawn, *homework.overlaps, homework.terms_table])
+    wire_samples_and_traversal(model, prior, samples, traversal)
+    wire_digit_rows(model, interpolation_panel, reconstructions_panel)
+    wire_quality(model, prior, quality_panel)
+    vae_live.build()
 
-    def page_language_views(request: gr.Request = None):
-        """On a page in another language than English, the views drawn at build time redrawn in it: the same
-        numbers, the page's words (the controls' events draw in the page's language from then on)."""
-        lang = request_language(request)
-        if lang == DEFAULT_LANGUAGE:
-            return [gr.skip()] * 9
-        # what the page opens on: no computation
-        report = report_from_record(state.records[record_name("kl", DEFAULT_PRIOR)])
-        query = dict(getattr(request, "query_params", {}) or {})
-        # A link to another model or prior redraws the metrics itself (its change event), in the page's language.
-        linked_model = query.get("tab") == "vae" and (
-            query.get("model", "kl") != "kl" or query.get("prior", DEFAULT_PRIOR) != DEFAULT_PRIOR
-        )
-        return [
-            latent_map_figure(state.latent_map, lang),
-            gr.skip() if linked_model else metrics_view(report, lang),
-            gr.skip() if linked_model else prd_figure(MODELS["kl"][0], report, lang),
-            likelihood_markdown(state.records, lang),
-            encoder_markdown(state.models["kl"], lang),
-            transposed_conv_markdown(state.models["kl"], lang),
-            *(overlap_markdown(*case, lang) for case in OVERLAPS),
-            localized_table([], TERMS_HEADERS, lang),
-        ]
 
+def page_language_views(request: gr.Request = None):
+    """On a page in another language than English, the views drawn at build time redrawn in it: the same
+    numbers, the page's words (the controls' events draw in the page's language from then on)."""
+    lang = request_language(request)
+    if lang == DEFAULT_LANGUAGE:
+        return [gr.skip()] * 9
+    state = loaded()
+    # what the page opens on: no computation
+    report = report_from_record(state.records[record_name("kl", DEFAULT_PRIOR)])
+    query = dict(getattr(request, "query_params", {}) or {})
+    # A link to another model or prior redraws the metrics itself (its change event), in the page's language.
+    linked_model = query.get("tab") == "vae" and (
+        query.get("model", "kl") != "kl" or query.get("prior", DEFAULT_PRIOR) != DEFAULT_PRIOR
+    )
+    return [
+        latent_map_figure(state.latent_map, lang),
+        gr.skip() if linked_model else metrics_view(report, lang),
+        gr.skip() if linked_model else prd_figure(MODELS["kl"][0], report, lang),
+        likelihood_markdown(state.records, lang),
+        encoder_markdown(state.models["kl"], lang),
+        transposed_conv_markdown(state.models["kl"], lang),
+        *(overlap_markdown(*case, lang) for case in OVERLAPS),
+        localized_table([], TERMS_HEADERS, lang),
+    ]
+
+
+def wire_page_language(outputs: list) -> None:
+    """On page load: page_language_views into the views it redraws, in its order."""
     gr.on(  # no trigger and no input: on page load
         None,
         page_language_views,
         None,
-        [
-            latent_plot,
-            metrics_table,
-            prd_plot,
-            likelihood,
-            encoder,
-            transposed,
-            *homework.overlaps,
-            homework.terms_table,
-        ],
+        outputs,
         api_visibility="private",
         show_progress="hidden",
     )
 
+
+def wire_samples_and_traversal(
+    model: gr.Radio, prior: gr.Radio, samples: SamplesPanel, traversal: TraversalPanel
+) -> None:
+    """/vae_sample and /vae_traverse, with the buttons that set their inputs (cases, new seed, random digit)."""
+    sample_inputs = [model, samples.n, samples.temperature, samples.seed, prior]
+    traverse_inputs = [model, traversal.digit_index, traversal.span]
+    traverse_outputs = [traversal.image, traversal.digit_image]
     gr.on(
-        [sample_button.click, model.change, prior.change, n.release, temperature.release, seed.submit],
+        [
+            samples.sample.click,
+            model.change,
+            prior.change,
+            samples.n.release,
+            samples.temperature.release,
+            samples.seed.submit,
+        ],
         vae_sample,
-        [model, n, temperature, seed, prior],
-        sample_image,
+        sample_inputs,
+        samples.image,
         api_name="vae_sample",
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         **TORCH_QUEUE,
     )
-    regenerate.click(random_seed, None, seed, api_visibility="private").then(
-        vae_sample, [model, n, temperature, seed, prior], sample_image, api_visibility="private", **TORCH_QUEUE
+    samples.regenerate.click(random_seed, None, samples.seed, api_visibility="private").then(
+        vae_sample, sample_inputs, samples.image, api_visibility="private", **TORCH_QUEUE
     )
     gr.on(
-        [traverse_button.click, model.change, digit_index.submit, span.release],
+        [traversal.traverse.click, model.change, traversal.digit_index.submit, traversal.span.release],
         vae_traverse,
-        [model, digit_index, span],
-        [traverse_image, digit_image],
+        traverse_inputs,
+        traverse_outputs,
         api_name="vae_traverse",
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         **TORCH_QUEUE,
     )
-    for name, button in case_buttons.items():
+    # SAMPLE_CONTROLS, then the views they give
+    controls = [model, prior, samples.n, samples.temperature, samples.seed, traversal.digit_index, traversal.span]
+    for name, button in samples.cases.items():
         button.click(
             case_button(name),
             None,
-            [model, prior, n, temperature, seed, digit_index, span, sample_image, traverse_image, digit_image],
+            [*controls, samples.image, *traverse_outputs],
             api_visibility="private",
             **TORCH_QUEUE,
         )
-    random_digit.click(random_index, None, digit_index, api_visibility="private").then(
-        vae_traverse, [model, digit_index, span], [traverse_image, digit_image], api_visibility="private", **TORCH_QUEUE
+    traversal.random_digit.click(random_index, None, traversal.digit_index, api_visibility="private").then(
+        vae_traverse, traverse_inputs, traverse_outputs, api_visibility="private", **TORCH_QUEUE
     )
+
+
+def wire_digit_rows(
+    model: gr.Radio, interpolation_panel: InterpolationPanel, reconstructions_panel: ReconstructionsPanel
+) -> None:
+    """The interpolation and the reconstructions, redrawn for a new model or new digits."""
     gr.on(
-        [model.change, first_index.submit, second_index.submit],
+        [model.change, interpolation_panel.first_index.submit, interpolation_panel.second_index.submit],
         interpolation,
-        [model, first_index, second_index],
-        interpolation_image,
+        [model, interpolation_panel.first_index, interpolation_panel.second_index],
+        interpolation_panel.image,
         api_visibility="private",
         **TORCH_QUEUE,
     )
+    reconstruction_inputs = [model, reconstructions_panel.seed]
     gr.on(
-        [model.change, reconstruction_seed.submit],
+        [model.change, reconstructions_panel.seed.submit],
         reconstructions,
-        [model, reconstruction_seed],
-        reconstruction_image,
+        reconstruction_inputs,
+        reconstructions_panel.image,
         api_visibility="private",
         **TORCH_QUEUE,
     )
-    new_digits.click(random_seed, None, reconstruction_seed, api_visibility="private").then(
-        reconstructions, [model, reconstruction_seed], reconstruction_image, api_visibility="private", **TORCH_QUEUE
-    )
+    reconstructions_panel.new_digits.click(
+        random_seed, None, reconstructions_panel.seed, api_visibility="private"
+    ).then(reconstructions, reconstruction_inputs, reconstructions_panel.image, api_visibility="private", **TORCH_QUEUE)
+
+
+def wire_quality(model: gr.Radio, prior: gr.Radio, quality_panel: QualityPanel) -> None:
+    """/vae_metrics, then the PRD curve of the same report (from the cache)."""
+    inputs = [model, quality_panel.n, quality_panel.seed, prior]
     gr.on(
-        [metrics_button.click, model.change, prior.change],
+        [quality_panel.compute.click, model.change, prior.change],
         vae_metrics,
-        [model, metrics_n, metrics_seed, prior],
-        metrics_table,
+        inputs,
+        quality_panel.table,
         api_name="vae_metrics",
         preprocess=False,
         **METRICS_QUEUE,
-    ).then(metrics_plot, [model, metrics_n, metrics_seed, prior], prd_plot, api_visibility="private", **METRICS_QUEUE)
-    vae_live.build()
+    ).then(metrics_plot, inputs, quality_panel.prd_plot, api_visibility="private", **METRICS_QUEUE)
 
 
 BENCH_CASES = (

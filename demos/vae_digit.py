@@ -18,10 +18,10 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 import torch
-from gradio.utils import get_upload_folder
 from PIL import Image
 
 from demos import TORCH_QUEUE, BenchCase, bidi, html_table, markdown, tab_sections
+from demos.gradio_seam import tag, upload_folder
 from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
 from demos.validation import ImageOrCanvas, Sentence, choice, friendly_errors
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
@@ -94,7 +94,7 @@ def as_image(value) -> Image.Image | None:
             return None
         # Only files Gradio received: a caller may not make the server read its own files.
         path = Path(value["path"]).resolve()
-        if not path.is_relative_to(Path(get_upload_folder()).resolve()):
+        if not path.is_relative_to(upload_folder()):
             raise Sentence(CATALOGUE, "not_readable")
         return as_image(path)
     if isinstance(value, dict):
@@ -239,47 +239,51 @@ def case_note(case: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
     return tab_sections(CATALOGUE, "intro", lang)[f"case_{case}"] if case in CASES else ""
 
 
+class DrawingColumn(NamedTuple):
+    canvas: gr.Sketchpad
+    new_page: gr.Button
+    upload: gr.UploadButton
+    drawing: gr.Radio  # the named drawings
+    case_text: gr.Markdown  # the named drawing's note
+
+
+class ReadingViews(NamedTuple):
+    """What the page shows of a drawing, in page_view's order."""
+
+    seen: gr.Image
+    reconstruction: gr.Image
+    table: gr.HTML
+    nearest: gr.Image
+    note: gr.Markdown
+    histogram: gr.Plot
+    digit_map: gr.Plot
+
+
+def reference_error() -> str | None:
+    """Why the section is unavailable (its reference is missing or broken), or None. Cheap: a 1 MB file and two
+    checksums, so a broken reference disables this section at start, not the tab."""
+    try:
+        for checkpoint in CHECKPOINTS.values():
+            read_reference(checkpoint)
+    except CheckpointError as exc:
+        return f"⚠️ **Your own digit is unavailable.** {exc} Rebuild it with `{RETRAIN_COMMANDS[REFERENCE_NAME]}`."
+    return None
+
+
 def build(model_choice: gr.Radio, section: Section) -> None:
     """The section; call it inside the VAE tab's build, with the tab's model choice (for the API) and helpers."""
     global _section
     _section = section
-    try:  # cheap (a 1 MB file and two checksums): a broken reference disables this section, not the tab
-        for checkpoint in CHECKPOINTS.values():
-            read_reference(checkpoint)
-    except CheckpointError as exc:
-        gr.Markdown(
-            f"⚠️ **Your own digit is unavailable.** {exc} Rebuild it with `{RETRAIN_COMMANDS[REFERENCE_NAME]}`.",
-            elem_classes="gml-unavailable",
-        )
+    unavailable = reference_error()
+    if unavailable:
+        gr.Markdown(unavailable, elem_classes="gml-unavailable")
         return
     with gr.Accordion(
         "Your own digit: draw one and see what the VAEs make of it", open=True, elem_id="vae-digit-section"
     ):
         markdown(CATALOGUE, "intro", "intro")
         with gr.Row():
-            with gr.Column(scale=1):
-                canvas = gr.Sketchpad(
-                    value=blank_value(),
-                    label="Draw a digit",
-                    type="pil",
-                    image_mode="RGBA",
-                    canvas_size=CANVAS_SIZE,
-                    brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=BRUSH),
-                    layers=False,
-                    transforms=(),
-                    elem_id="vae-digit-canvas",
-                )
-                with gr.Row():
-                    new_page = gr.Button("New page (pen ready)", size="sm")
-                    upload = gr.UploadButton("Upload an image", file_types=["image"], size="sm")
-                drawing = gr.Radio(
-                    [(label, case) for case, label in CASES.items()],
-                    value=None,
-                    label="Named drawings",
-                    elem_id="vae-digit-cases",
-                )
-                drawing.gml_link_key = "drawing"  # a link opens a named case: ?tab=vae&drawing=letter
-                case_text = gr.Markdown()
+            drawing = build_drawing_column()
             with gr.Column(scale=2):
                 with gr.Row():
                     seen = gr.Image(label="What the models see (28×28, binarized)", format="png", height=140)
@@ -290,23 +294,12 @@ def build(model_choice: gr.Radio, section: Section) -> None:
             histogram = gr.Plot(label="Likelihood among the test digits", show_label=False)
             digit_map = gr.Plot(label="On the 2-D latent map", show_label=False)
         nearest = gr.Image(label="Nearest training digits in latent space (top: KL-VAE, bottom: CS-VAE)", format="png")
+        views = ReadingViews(seen, reconstruction, table, nearest, note, histogram, digit_map)
         api_image = ImageOrCanvas(type="filepath", visible=False)  # a file, or a canvas dict like /sketch2image's
         api_seen, api_reconstruction = gr.Image(format="png", visible=False), gr.Image(format="png", visible=False)
         api_table = gr.Dataframe(headers=["metric", "value"], visible=False)
-
-    def page_language_hint(request: gr.Request = None):
-        """The hint in the page's language (a link to a named drawing writes its reading there instead)."""
-        lang = request_language(request)
-        linked = "drawing" in dict(getattr(request, "query_params", {}) or {})
-        return gr.skip() if lang == DEFAULT_LANGUAGE or linked else text("hint", lang)
-
     gr.on(None, page_language_hint, None, note, api_visibility="private", show_progress="hidden")  # on load
-    outputs = [seen, reconstruction, table, nearest, note, histogram, digit_map]
-    view = {"fn": page_view, "outputs": outputs, "api_visibility": "private", **TORCH_QUEUE}
-    canvas.change(inputs=canvas, show_progress="hidden", trigger_mode="always_last", **view)
-    new_page.click(blank_value, None, canvas, api_visibility="private").then(inputs=canvas, **view)
-    upload.upload(uploaded, upload, [canvas, case_text], api_visibility="private").then(inputs=canvas, **view)
-    drawing.change(opened_case, drawing, [canvas, case_text], api_visibility="private").then(inputs=canvas, **view)
+    wire_page(drawing, views)
     # The public endpoint: one model, the image only. Its trigger is hidden; API clients call it by name.
     gr.Button(visible=False).click(
         vae_encode,
@@ -316,6 +309,51 @@ def build(model_choice: gr.Radio, section: Section) -> None:
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         **TORCH_QUEUE,
     )
+
+
+def build_drawing_column() -> DrawingColumn:
+    """The canvas, with its new page, upload and named drawings."""
+    with gr.Column(scale=1):
+        canvas = gr.Sketchpad(
+            value=blank_value(),
+            label="Draw a digit",
+            type="pil",
+            image_mode="RGBA",
+            canvas_size=CANVAS_SIZE,
+            brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=BRUSH),
+            layers=False,
+            transforms=(),
+            elem_id="vae-digit-canvas",
+        )
+        with gr.Row():
+            new_page = gr.Button("New page (pen ready)", size="sm")
+            upload = gr.UploadButton("Upload an image", file_types=["image"], size="sm")
+        drawing = gr.Radio(
+            [(label, case) for case, label in CASES.items()],
+            value=None,
+            label="Named drawings",
+            elem_id="vae-digit-cases",
+        )
+        tag(drawing, "link_key", "drawing")  # a link opens a named case: ?tab=vae&drawing=letter
+        case_text = gr.Markdown()
+    return DrawingColumn(canvas, new_page, upload, drawing, case_text)
+
+
+def page_language_hint(request: gr.Request = None):
+    """The hint in the page's language (a link to a named drawing writes its reading there instead)."""
+    lang = request_language(request)
+    linked = "drawing" in dict(getattr(request, "query_params", {}) or {})
+    return gr.skip() if lang == DEFAULT_LANGUAGE or linked else text("hint", lang)
+
+
+def wire_page(drawing: DrawingColumn, views: ReadingViews) -> None:
+    """Every change of the canvas (a stroke, a new page, an upload, a named drawing) read by page_view."""
+    view = {"fn": page_view, "outputs": list(views), "api_visibility": "private", **TORCH_QUEUE}
+    canvas, page = drawing.canvas, [drawing.canvas, drawing.case_text]
+    canvas.change(inputs=canvas, show_progress="hidden", trigger_mode="always_last", **view)
+    drawing.new_page.click(blank_value, None, canvas, api_visibility="private").then(inputs=canvas, **view)
+    drawing.upload.upload(uploaded, drawing.upload, page, api_visibility="private").then(inputs=canvas, **view)
+    drawing.drawing.change(opened_case, drawing.drawing, page, api_visibility="private").then(inputs=canvas, **view)
 
 
 @friendly_errors

@@ -1,6 +1,9 @@
 """Tab `vae`, section "Train live": a small VAE with a 2-D latent trains from scratch in the student's session.
 
 `build()` is called at the end of the VAE tab's build; the model and its trainer live in models/vae_live.py.
+It lays the section out and nothing more: the page opens on the untrained model of seed 0 (`initial_snapshot`, no
+trainer and no optimizer); a student's session, with its trainer, is made by their first Play, Step or Reset (an
+API call makes its own).
 After every UPDATE_SECONDS of training the section redraws the loss curves, the encoder's map of 1,000 test
 digits and the decoder on a grid of the latent plane; during Play the next update trains while the current one
 is drawn and sent.
@@ -25,6 +28,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
@@ -34,7 +38,7 @@ from demos import BenchCase, bidi, markdown
 from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
 from demos.validation import choice, friendly_errors, integer, log, number
 from models.mnist import MnistDataError, load_mnist
-from models.vae_live import REGULARIZERS, LiveTrainer, Snapshot, map_subset
+from models.vae_live import REGULARIZERS, LiveTrainer, Snapshot, map_subset, untrained_snapshot
 
 MAX_LIVE_TRAININGS = 2
 LIVE_QUEUE = {"concurrency_id": "vae_live", "concurrency_limit": MAX_LIVE_TRAININGS}
@@ -88,10 +92,24 @@ TRAINING_THREADS = ThreadPoolExecutor(MAX_LIVE_TRAININGS, thread_name_prefix="va
 
 
 @functools.cache
-def live_data():
-    """Training digits, and the map's test digits (binarized once) with their labels; loaded once per process."""
-    train_images, _ = load_mnist("train")
-    return (train_images, *map_subset(*load_mnist("test"), MAP_DIGITS))
+def training_digits():
+    """The 8,000 training digits, loaded by the process's first session."""
+    return load_mnist("train")[0]
+
+
+@functools.cache
+def map_digits():
+    """The map's test digits (binarized once) and their labels, loaded once per process."""
+    return map_subset(*load_mnist("test"), MAP_DIGITS)
+
+
+@functools.cache
+def initial_snapshot() -> Snapshot:
+    """What the section opens on: the model of seed 0 before its first step, as a fresh session of seed 0 (Reset,
+    or the first Play) shows it; drawn once per process, with no session and no optimizer."""
+    return untrained_snapshot(
+        *map_digits(), regularizer="kl", lam=1.0, seed=0, grid_steps=GRID_STEPS, grid_extent=GRID_EXTENT
+    )
 
 
 class LiveSession:
@@ -99,11 +117,9 @@ class LiveSession:
     Play may still be finishing its last chunk when the next Play or Step starts."""
 
     def __init__(self, regularizer: str, lam: float, seed: int):
-        train_images, map_images, map_labels = live_data()
         self.trainer = LiveTrainer(
-            train_images,
-            map_images,
-            map_labels,
+            training_digits(),
+            *map_digits(),
             regularizer=regularizer,
             lam=lam,
             seed=seed,
@@ -352,74 +368,125 @@ def regularizer_choices(lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
     return [(text(f"regularizer_{key}", lang), key) for key in REGULARIZER_NAMES]
 
 
+class LiveBlocks(NamedTuple):
+    """The section's components, as `layout` makes them."""
+
+    regularizer: gr.Radio
+    lam: gr.Slider
+    seed: gr.Number
+    play: gr.Button
+    pause: gr.Button
+    step: gr.Button
+    reset: gr.Button
+    status: gr.Markdown
+    loss_plot: gr.Plot
+    map_plot: gr.Plot
+    grid: gr.Image
+    table: gr.Dataframe  # hidden: only the public endpoint fills it (API callers get the loss values as a table)
+    epochs: gr.Number  # hidden: the public endpoint's input
+    session: gr.State  # the student's LiveSession: None until their first Play, Step or Reset
+
+
 def build() -> None:
     """The "Train live" section; call it inside the VAE tab's build, after its other sections."""
     with gr.Accordion("Train a VAE live", open=True):
         try:
-            initial = LiveSession("kl", 1.0, 0).snapshot()
+            initial = initial_snapshot()
         except MnistDataError as exc:
             gr.Markdown(f"⚠️ **Live training is unavailable.** {exc}")
             return
-        markdown("vae_live", "intro")
-        with gr.Row():
-            regularizer = gr.Radio(regularizer_choices(), value="kl", label="Regularizer")
-            lam = gr.Slider(*LAMBDAS, value=1.0, step=0.1, label="λ (weight of the regularizer)")
-            seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed (used by Reset)")
-        with gr.Row():
-            play_button = gr.Button("▶ Play", variant="primary")
-            pause_button = gr.Button("⏸ Pause")
-            step_button = gr.Button("Step one epoch")
-            reset_button = gr.Button("Reset")
-        status = gr.Markdown(status_markdown(initial, text("untrained")))
-        with gr.Row():
-            # The figures carry their own titles (with a label shown, Gradio widens their top margin to 100 px).
-            loss_plot = gr.Plot(loss_figure(initial), label="Loss curves", show_label=False)
-            map_plot = gr.Plot(map_figure(initial), label="Latent map", show_label=False)
-            grid = gr.Image(grid_image(initial), label="Decoded latent plane", format="png", image_mode="L", height=400)
-        # Only the public endpoint fills these two: API callers get the loss values as a table.
-        table = gr.Dataframe(headers=TABLE_HEADERS, label="Loss table", visible=False)
-        epochs = gr.Number(1, precision=0, visible=False)
-        session = gr.State(None, time_to_live=SESSION_TTL_S)
-
-    def page_language_views(request: gr.Request = None):
-        """On a page in another language than English, the untrained views drawn at build time, in it."""
-        lang = request_language(request)
-        if lang == DEFAULT_LANGUAGE:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return (
-            gr.Radio(choices=regularizer_choices(lang)),
-            loss_figure(initial, lang),
-            map_figure(initial, lang),
-            status_markdown(initial, text("untrained", lang), lang),
-        )
-
+        blocks = layout(initial)
     gr.on(  # no trigger and no input: on page load
         None,
         page_language_views,
         None,
-        [regularizer, loss_plot, map_plot, status],
+        [blocks.regularizer, blocks.loss_plot, blocks.map_plot, blocks.status],
         api_visibility="private",
         show_progress="hidden",
     )
-    views = [session, loss_plot, map_plot, grid, status]
-    training = {"show_progress_on": status, "api_visibility": "private", **LIVE_QUEUE}
-    play_event = play_button.click(play, [session, regularizer, lam, seed], views, **training)
-    step_event = step_button.click(step_epoch, [session, regularizer, lam, seed], views, **training)
-    running = [play_event, step_event]
-    pause_button.click(paused, session, status, cancels=running, api_visibility="private")
-    reset_button.click(reset, [regularizer, lam, seed], views, cancels=running, api_visibility="private")
-    gr.on(
-        [regularizer.change, lam.release],
-        change_objective,
-        [session, regularizer, lam],
+    wire_training(blocks)
+    wire_api(blocks)
+
+
+def layout(initial: Snapshot) -> LiveBlocks:
+    """The section's explanation, controls and views, these showing `initial`."""
+    markdown("vae_live", "intro")
+    with gr.Row():
+        regularizer = gr.Radio(regularizer_choices(), value="kl", label="Regularizer")
+        lam = gr.Slider(*LAMBDAS, value=1.0, step=0.1, label="λ (weight of the regularizer)")
+        seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed (used by Reset)")
+    with gr.Row():
+        play_button = gr.Button("▶ Play", variant="primary")
+        pause_button = gr.Button("⏸ Pause")
+        step_button = gr.Button("Step one epoch")
+        reset_button = gr.Button("Reset")
+    status = gr.Markdown(status_markdown(initial, text("untrained")))
+    with gr.Row():
+        # The figures carry their own titles (with a label shown, Gradio widens their top margin to 100 px).
+        loss_plot = gr.Plot(loss_figure(initial), label="Loss curves", show_label=False)
+        map_plot = gr.Plot(map_figure(initial), label="Latent map", show_label=False)
+        grid = gr.Image(grid_image(initial), label="Decoded latent plane", format="png", image_mode="L", height=400)
+    table = gr.Dataframe(headers=TABLE_HEADERS, label="Loss table", visible=False)
+    epochs = gr.Number(1, precision=0, visible=False)
+    session = gr.State(None, time_to_live=SESSION_TTL_S)
+    return LiveBlocks(
+        regularizer,
+        lam,
+        seed,
+        play_button,
+        pause_button,
+        step_button,
+        reset_button,
         status,
+        loss_plot,
+        map_plot,
+        grid,
+        table,
+        epochs,
+        session,
+    )
+
+
+def page_language_views(request: gr.Request = None):
+    """On a page in another language than English, the untrained views drawn at build time, in it."""
+    lang = request_language(request)
+    if lang == DEFAULT_LANGUAGE:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    initial = initial_snapshot()
+    return (
+        gr.Radio(choices=regularizer_choices(lang)),
+        loss_figure(initial, lang),
+        map_figure(initial, lang),
+        status_markdown(initial, text("untrained", lang), lang),
+    )
+
+
+def wire_training(blocks: LiveBlocks) -> None:
+    """Play, Pause, Step and Reset, and a new objective applied to a running training."""
+    views = [blocks.session, blocks.loss_plot, blocks.map_plot, blocks.grid, blocks.status]
+    settings = [blocks.regularizer, blocks.lam, blocks.seed]
+    training = {"show_progress_on": blocks.status, "api_visibility": "private", **LIVE_QUEUE}
+    play_event = blocks.play.click(play, [blocks.session, *settings], views, **training)
+    step_event = blocks.step.click(step_epoch, [blocks.session, *settings], views, **training)
+    running = [play_event, step_event]
+    blocks.pause.click(paused, blocks.session, blocks.status, cancels=running, api_visibility="private")
+    blocks.reset.click(reset, settings, views, cancels=running, api_visibility="private")
+    gr.on(
+        [blocks.regularizer.change, blocks.lam.release],
+        change_objective,
+        [blocks.session, blocks.regularizer, blocks.lam],
+        blocks.status,
         api_visibility="private",
     )
+
+
+def wire_api(blocks: LiveBlocks) -> None:
+    """The public endpoint /vae_train_live (no control of the section triggers it)."""
     gr.on(
-        [],  # API only: no control of the section triggers it
+        [],
         vae_train_live,
-        [regularizer, lam, epochs, seed],
-        [table, map_plot, grid],
+        [blocks.regularizer, blocks.lam, blocks.epochs, blocks.seed],
+        [blocks.table, blocks.map_plot, blocks.grid],
         api_name="vae_train_live",
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         **LIVE_QUEUE,

@@ -3,6 +3,9 @@
 The VAE tab's "Train live" section (demos/vae_live.py) drives a `LiveTrainer`: each `advance(steps, seconds)` takes
 a few Adam steps on the 8,000 training digits and returns a `Snapshot` with everything the view draws — the loss
 history, the encoder means μ(x) of a fixed subset of test digits, and the decoder on a grid of the latent plane.
+A trainer's optimizer is torch.optim.Adam, whose first construction in a process imports torch._dynamo (1–2 s on
+the shared machine): trainers are made on a student's first request, never while the app is built, and the page
+opens on `untrained_snapshot`, which needs no trainer.
 
 Likelihood: binarized digits with a Bernoulli decoder, like the tab's shipped VAEs, so the reconstruction term
 −log p(x|z) is a true log-likelihood (in nats). Training digits are binarized afresh each time they are drawn
@@ -15,7 +18,6 @@ initializes and draws all its randomness from its own torch.Generator, never fro
 several trainings in one process (one per student) neither disturb each other nor lose their reproducibility.
 """
 
-import functools
 import math
 import time
 from typing import NamedTuple
@@ -30,23 +32,30 @@ from models.divergences import cs_to_standard_normal_torch, kl_to_standard_norma
 PIXELS = 28 * 28
 LATENT_DIM = 2
 REGULARIZERS = {"kl": kl_to_standard_normal_torch, "cs": cs_to_standard_normal_torch}
+HIDDEN = 512  # units of the encoder's and the decoder's hidden layer
 OUTPUT_INIT_SCALE = 0.1
 MAP_SEED = 0  # which test digits the map shows and how they are binarized: the same for every training
+
+
+def _linear(in_features: int, out_features: int) -> nn.Linear:
+    """An nn.Linear with uninitialized CPU parameters. Built on the meta device, so that its own initialization
+    draws nothing from the global RNG; then given memory with torch.empty (Module.to_empty from the meta device
+    imports sympy on its first call: half a second of the app's start, measured)."""
+    layer = nn.Linear(in_features, out_features, device="meta")
+    layer.weight = nn.Parameter(torch.empty(out_features, in_features))
+    layer.bias = nn.Parameter(torch.empty(out_features))
+    return layer
 
 
 class LiveVAE(nn.Module):
     """784 → hidden → (μ, log σ²) ∈ ℝ² → hidden → 784 Bernoulli logits."""
 
-    def __init__(self, hidden: int = 512, latent_dim: int = LATENT_DIM, seed: int = 0):
+    def __init__(self, hidden: int = HIDDEN, latent_dim: int = LATENT_DIM, seed: int = 0):
         super().__init__()
         self.config = {"hidden": hidden, "latent_dim": latent_dim, "seed": seed}
         self.latent_dim = latent_dim
-        # Built on the meta device, so that nn.Linear's own initialization draws nothing from the global RNG;
-        # then given memory and initialized from `seed`.
-        linear = functools.partial(nn.Linear, device="meta")
-        self.encoder = nn.Sequential(linear(PIXELS, hidden), nn.ReLU(), linear(hidden, 2 * latent_dim))
-        self.decoder = nn.Sequential(linear(latent_dim, hidden), nn.ReLU(), linear(hidden, PIXELS))
-        self.to_empty(device="cpu")
+        self.encoder = nn.Sequential(_linear(PIXELS, hidden), nn.ReLU(), _linear(hidden, 2 * latent_dim))
+        self.decoder = nn.Sequential(_linear(latent_dim, hidden), nn.ReLU(), _linear(hidden, PIXELS))
         self.reset_parameters(torch.Generator().manual_seed(seed))
 
     def reset_parameters(self, generator: torch.Generator) -> None:
@@ -107,32 +116,6 @@ def map_subset(images: torch.Tensor, labels: torch.Tensor, n: int) -> tuple[torc
     return torch.bernoulli(images[picked].reshape(n, PIXELS), generator=generator), labels[picked]
 
 
-class Adam:
-    """Adam (Kingma & Ba 2015, Algorithm 1), written out: the first torch.optim optimizer a process makes imports
-    torch._dynamo, about 3 s that every start of the app would pay for this one section."""
-
-    def __init__(self, parameters, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
-        self.parameters = list(parameters)
-        self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
-        self.m = [torch.zeros_like(p) for p in self.parameters]  # first-moment estimates
-        self.v = [torch.zeros_like(p) for p in self.parameters]  # second raw moment estimates
-        self.t = 0
-
-    def zero_grad(self) -> None:
-        for p in self.parameters:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self) -> None:
-        self.t += 1
-        for p, m, v in zip(self.parameters, self.m, self.v, strict=True):
-            m.mul_(self.beta1).add_(p.grad, alpha=1 - self.beta1)  # m ← β₁m + (1 − β₁)g
-            v.mul_(self.beta2).addcmul_(p.grad, p.grad, value=1 - self.beta2)  # v ← β₂v + (1 − β₂)g²
-            m_hat = m / (1 - self.beta1**self.t)  # bias corrections
-            v_hat = v / (1 - self.beta2**self.t)
-            p.sub_(self.lr * m_hat / (v_hat.sqrt() + self.eps))
-
-
 class HistoryRow(NamedTuple):
     epoch: float  # epochs completed at the end of the chunk (fractional)
     reconstruction: float  # chunk means over its training minibatches, per digit (nats)
@@ -171,7 +154,7 @@ class LiveTrainer:
         regularizer: str = "kl",
         lam: float = 1.0,
         seed: int = 0,
-        hidden: int = 512,
+        hidden: int = HIDDEN,
         batch_size: int = 100,
         learning_rate: float = 3e-3,
         grid_steps: int = 11,
@@ -184,14 +167,10 @@ class LiveTrainer:
         self.regularizer, self.lam = regularizer, float(lam)
         self.batch_size = batch_size
         self.steps_per_epoch = len(self.train_images) // batch_size  # the last partial batch is dropped
-        self.grid_codes, self.grid_steps, self.grid_extent = (
-            latent_grid(grid_steps, grid_extent),
-            grid_steps,
-            grid_extent,
-        )
+        self.grid_steps, self.grid_extent = grid_steps, grid_extent
         self.generator = torch.Generator().manual_seed(seed)  # minibatches, binarization and ε
         self.model = LiveVAE(hidden, seed=seed)
-        self.optimizer = Adam(self.model.parameters(), lr=learning_rate)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=learning_rate)
         self.step = 0
         self.order = torch.empty(0, dtype=torch.long)  # this epoch's shuffled indices
         self.history: list[HistoryRow] = []
@@ -231,20 +210,45 @@ class LiveTrainer:
         self.history.append(HistoryRow(self.epoch, reconstruction, kl, cs, loss, self.regularizer, self.lam))
         return self.snapshot()
 
-    @torch.no_grad()
     def snapshot(self) -> Snapshot:
-        self.model.eval()
-        mu, _ = self.model.encode(self.map_images)
-        digits = torch.sigmoid(self.model.decode(self.grid_codes)).reshape(self.grid_steps, self.grid_steps, 28, 28)
-        grid = digits.permute(0, 2, 1, 3).reshape(self.grid_steps * 28, self.grid_steps * 28)
+        map_means, grid = draw(self.model, self.map_images, self.grid_steps, self.grid_extent)
         return Snapshot(
             step=self.step,
             epoch=self.epoch,
             history=tuple(self.history),
-            map_means=mu.numpy(),
+            map_means=map_means,
             map_labels=self.map_labels,
-            grid=grid.numpy(),
+            grid=grid,
             grid_extent=self.grid_extent,
             regularizer=self.regularizer,
             lam=self.lam,
         )
+
+
+@torch.no_grad()
+def draw(
+    model: LiveVAE, map_images: torch.Tensor, grid_steps: int, grid_extent: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """What a snapshot shows of a model: the encoder means μ(x) of the map digits (n, 2), and the decoder's
+    Bernoulli means on the latent grid as one (steps·28, steps·28) image in [0, 1]."""
+    model.eval()
+    mu, _ = model.encode(map_images)
+    digits = torch.sigmoid(model.decode(latent_grid(grid_steps, grid_extent))).reshape(grid_steps, grid_steps, 28, 28)
+    return mu.numpy(), digits.permute(0, 2, 1, 3).reshape(grid_steps * 28, grid_steps * 28).numpy()
+
+
+def untrained_snapshot(
+    map_images: torch.Tensor,
+    map_labels: torch.Tensor,
+    *,
+    regularizer: str,
+    lam: float,
+    seed: int,
+    grid_steps: int,
+    grid_extent: float,
+    hidden: int = HIDDEN,
+) -> Snapshot:
+    """The snapshot a LiveTrainer with these arguments takes before its first step, without making one: no
+    training digits, no optimizer (what a page opens on)."""
+    map_means, grid = draw(LiveVAE(hidden, seed=seed), map_images, grid_steps, grid_extent)
+    return Snapshot(0, 0.0, (), map_means, map_labels.numpy(), grid, grid_extent, regularizer, float(lam))

@@ -9,12 +9,21 @@ import gradio as gr
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from demos import vae_live
 from demos.validation import UNEXPECTED_ERROR
 from models.divergences import cs_to_standard_normal, kl_to_standard_normal
 from models.mnist import load_mnist
-from models.vae_live import Adam, LiveTrainer, LiveVAE, latent_grid, loss_terms, map_subset, objective
+from models.vae_live import (
+    LiveTrainer,
+    LiveVAE,
+    latent_grid,
+    loss_terms,
+    map_subset,
+    objective,
+    untrained_snapshot,
+)
 from scripts.loopback import loopback_client
 
 
@@ -43,22 +52,6 @@ def test_training_lowers_the_objective(digits, one_thread):
     drop = before - objective_per_digit()
     assert drop.mean() > 4 * drop.std() / math.sqrt(len(drop))
     assert trainer.history[-1].loss < 0.8 * before.mean()
-
-
-def test_adam_takes_torchs_adam_steps(one_thread):
-    """The written-out Adam against torch.optim.Adam: same model, same gradients, 25 steps."""
-    ours, theirs = LiveVAE(hidden=16, seed=1), LiveVAE(hidden=16, seed=1)
-    optimizers = Adam(ours.parameters(), lr=3e-3), torch.optim.Adam(theirs.parameters(), lr=3e-3)
-    x = torch.bernoulli(torch.full((8, 784), 0.3), generator=torch.Generator().manual_seed(2))
-    for step in range(25):
-        for model, optimizer in zip((ours, theirs), optimizers, strict=True):
-            optimizer.zero_grad()
-            terms = loss_terms(model, x, torch.Generator().manual_seed(step))
-            objective(terms, "kl", 1.0).mean().backward()
-            optimizer.step()
-    for mine, reference in zip(ours.parameters(), theirs.parameters(), strict=True):
-        torch.testing.assert_close(mine, reference, rtol=1e-5, atol=1e-6)
-    assert not torch.equal(next(ours.parameters()), next(LiveVAE(hidden=16, seed=1).parameters()))
 
 
 def test_an_update_stops_early_when_its_time_is_up(digits):
@@ -123,6 +116,32 @@ def test_grid_decodes_the_latent_plane_with_z2_upwards(digits):
     np.testing.assert_allclose(snapshot.grid[4 * 28 :, :28], bottom_left.numpy(), rtol=1e-6)
     assert snapshot.grid.shape == (140, 140)
     assert vae_live.grid_image(snapshot).dtype == np.uint8
+
+
+def test_the_untrained_snapshot_is_a_fresh_trainers_without_making_one(digits):
+    trainer = LiveTrainer(*digits, hidden=64, seed=4, regularizer="cs", lam=2.0, grid_steps=5, grid_extent=2.0)
+    settings = {"regularizer": "cs", "lam": 2.0, "seed": 4, "grid_steps": 5, "grid_extent": 2.0, "hidden": 64}
+    untrained, fresh = untrained_snapshot(*digits[1:], **settings), trainer.snapshot()
+    for name, value in fresh._asdict().items():
+        np.testing.assert_array_equal(getattr(untrained, name), value, err_msg=name)
+
+
+def test_building_the_section_makes_no_session_and_no_optimizer(monkeypatch):
+    """Start-up lays out: a session, its trainer and torch.optim.Adam (whose first use imports torch._dynamo) wait
+    for a student's first request; the page opens on the same views as a fresh session of seed 0."""
+
+    def refused(*args, **kwargs):
+        raise AssertionError("made while the app is built")
+
+    monkeypatch.setattr(vae_live.LiveSession, "__init__", refused)
+    monkeypatch.setattr(torch.optim, "Adam", refused)
+    with gr.Blocks():
+        vae_live.build()
+        shown = vae_live.layout(vae_live.initial_snapshot())  # what build lays out, again, to read its values
+    monkeypatch.undo()
+    _, _, figure, image, _ = vae_live.reset("kl", 1.0, 0)
+    np.testing.assert_array_equal(np.asarray(Image.open(shown.grid.value["path"])), image)
+    assert json.loads(shown.map_plot.value["plot"])["data"] == json.loads(figure.to_json())["data"]
 
 
 def test_same_seed_same_training_and_the_global_rng_is_untouched(digits, one_thread):
@@ -262,9 +281,11 @@ def test_step_runs_to_the_end_of_the_epoch():
 
 
 def test_live_trainings_have_their_own_capped_queue():
+    from demos.gradio_seam import events
+
     with gr.Blocks() as demo:
         vae_live.build()
-    groups = {fn.name: (fn.concurrency_id, fn.concurrency_limit) for fn in demo.fns.values()}
+    groups = {fn.name: (fn.concurrency_id, fn.concurrency_limit) for fn in events(demo)}
     expected = (vae_live.LIVE_QUEUE["concurrency_id"], vae_live.MAX_LIVE_TRAININGS)
     for name in ("play", "step_epoch", "vae_train_live"):
         assert groups[name] == expected
@@ -319,13 +340,15 @@ def test_one_epoch_streams_ten_updates_through_the_client(live_app, tmp_path):
 def test_closing_the_connection_stops_the_training(live_app, monkeypatch):
     import httpx
 
+    from demos.gradio_seam import events
+
     chunks = []
     advance = vae_live.LiveSession.advance
     monkeypatch.setattr(
         vae_live.LiveSession, "advance", lambda self, steps: chunks.append(steps) or advance(self, steps)
     )
     demo, url = live_app
-    fn_index = next(index for index, fn in demo.fns.items() if fn.api_name == "vae_train_live")
+    fn_index = next(fn.index for fn in events(demo) if fn.api_name == "vae_train_live")
     session_hash = "closing-test"
     with httpx.Client(base_url=url, timeout=60) as http:
         http.post(
