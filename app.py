@@ -7,8 +7,6 @@ python app.py --host 0.0.0.0 --port 8080 --share
 import argparse
 import logging
 import os
-from types import ModuleType
-from typing import NamedTuple
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no telemetry calls
 # Gradio's /monitoring dashboard summarizes the last 10,000 events with pandas and by default rebuilds that summary
@@ -37,6 +35,7 @@ from demos import (  # noqa: E402
     vae,
 )
 from demos.language import DEFAULT_LANGUAGE, HEAD, LANGUAGES, SWITCH_JS, UI, request_language, t  # noqa: E402
+from demos.tab_spec import TabSpec  # noqa: E402
 from models.device import device_label, select_device  # noqa: E402
 
 __version__ = "0.1.0"
@@ -44,22 +43,8 @@ __version__ = "0.1.0"
 TITLE = "Generative Models Lab"
 
 
-class Tab(NamedTuple):
-    title: str
-    module: ModuleType  # demos/<name>.py: build() and BENCH_CASES
-
-    @property
-    def name(self) -> str:
-        """The tab's one name: its module's, its texts' folder, its docs page, its `?tab=` value."""
-        return self.module.__name__.rsplit(".", 1)[-1]
-
-
-TABS = [
-    Tab("Gradient estimators", estimators),
-    Tab("KL vs Cauchy–Schwarz", divergences),
-    Tab("VAE explorer", vae),
-    Tab("Sketch → image", pix2pix),
-]
+# The tabs, in the order of the tab bar: the only list of them (demos/tab_spec.py, docs/adding_a_tab.md).
+TABS = [estimators.TAB, divergences.TAB, vae.TAB, pix2pix.TAB]
 # Concurrency model (README, "Classroom load"): the torch previews share one worker and the metrics another
 # (demos.TORCH_QUEUE, demos.METRICS_QUEUE), one torch thread each, so that together with the NumPy endpoints'
 # two workers per endpoint they keep a 2-core machine busy without oversubscribing it; beyond QUEUE_MAX_SIZE
@@ -76,8 +61,8 @@ THEME = gr.themes.Default()  # its fonts ship inside the gradio package: nothing
 CSS = static_text("app.css") + classroom.LECTURE_CSS + live_drag.CSS
 
 
-def build_app() -> gr.Blocks:
-    """Assemble the four tabs; each tab module builds its own controls and endpoints."""
+def build_app(tabs: list[TabSpec] = TABS) -> gr.Blocks:
+    """Assemble the tabs; each tab builds its own controls and endpoints."""
     atomic_image_cache.install()
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=IMAGE_CACHE_SWEEP) as demo:
         gr.Markdown(f"# {TITLE}")
@@ -85,9 +70,9 @@ def build_app() -> gr.Blocks:
         notice = gr.Markdown(visible=False, elem_classes="gml-link-notice")
         linked = {}
         with gr.Tabs(overflow_behavior="wrap") as tabs_block:  # every tab one tap away on a phone
-            for tab in TABS:
+            for tab in tabs:
                 with gr.Tab(UI(f"tabs.{tab.name}"), id=tab.name, elem_id=f"tab-{tab.name}"):
-                    tab.module.build()
+                    tab.build()
                     linked[tab.name] = classroom.linked_tabs(demo, [tab.name])[tab.name]
                     classroom.add_link_controls(linked[tab.name])
         # Below the tabs, so that the first screen of a projector or a phone shows a tab's controls and plot.

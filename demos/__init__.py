@@ -44,11 +44,24 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 SECTION_MARKER = re.compile(r"^<!-- section: ([a-z0-9_]+) -->[ \t]*$", re.MULTILINE)
 
 
+_TEXT_FOLDERS: dict[str, Path] = {}  # tabs whose texts live elsewhere than demos/texts/<tab> (demos.tab_spec)
+
+
+def register_texts(tab: str, folder: Path) -> None:
+    """A tab's texts are in `folder` (its own package's), not demos/texts/<tab>."""
+    _TEXT_FOLDERS[tab] = Path(folder)
+
+
+def texts_dir(tab: str) -> Path:
+    """The folder of a tab's texts: strings.<lang>.json and its Markdown parts."""
+    return _TEXT_FOLDERS.get(tab, TEXTS_DIR / tab)
+
+
 @functools.cache
 def tab_text(tab: str, part: str, lang: str = "en") -> str:
-    """The Markdown (with LaTeX) of demos/texts/<tab>/<part>.<lang>.md, read once per process (right to left with
-    its left-to-right runs isolated: demos.bidi.in_direction)."""
-    return bidi.in_direction((TEXTS_DIR / tab / f"{part}.{lang}.md").read_text(encoding="utf-8").strip(), lang)
+    """The Markdown (with LaTeX) of the tab's <part>.<lang>.md, read once per process (right to left with its
+    left-to-right runs isolated: demos.bidi.in_direction)."""
+    return bidi.in_direction((texts_dir(tab) / f"{part}.{lang}.md").read_text(encoding="utf-8").strip(), lang)
 
 
 @functools.cache

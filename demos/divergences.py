@@ -1,8 +1,9 @@
 """Tab: KL vs Cauchy–Schwarz between p = N(μ₁, σ₁²) and q = N(μ₂, σ₂²), or q a two-component mixture.
 
 Every shown divergence comes with its numerical-integration check (scipy's quad) and quad's error
-estimate. One request: validate, one call to models.divergences.compare (densities, sweeps, closed forms and
-quad checks), then draw that result; the figure functions only draw.
+estimate. One request, whatever its route (the endpoint, the page's events, drags, cases, links), goes through
+`view`: validate, one call to models.divergences.compare (densities, sweeps, closed forms and quad checks); the
+route then draws that result, and the figure functions only draw.
 
 The page's charts, table and notes are in the page's language (demos/texts/divergences/strings.<lang>.json): the
 tab's own events take the request and draw in its language; the public endpoint /divergences has no request and
@@ -10,6 +11,7 @@ answers in English. The numbers are the same in both.
 """
 
 import math
+from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
@@ -18,6 +20,7 @@ import plotly.io as pio
 
 from demos import BenchCase, bidi, html_table, live_drag, markdown
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
+from demos.tab_spec import TabSpec
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
 
@@ -436,8 +439,10 @@ def ratio_text(result: dv.Comparison, mixture: bool, lang: str = DEFAULT_LANGUAG
     return bidi.fill(templates["gaussians"], {"numbers": numbers}, lang)
 
 
-def _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple[dict, dv.Comparison]:
-    """Validate every input (each bad one answered with its own sentence), then the one call into models/."""
+def view(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight) -> tuple[dict, dv.Comparison]:
+    """The tab's one view path: every input validated (each bad one answered with its own sentence), then the one
+    call into models/; returns the validated parameters and the comparison. The public endpoint (render), the
+    page's events, drags, cases, answers and links (live_view → page_view) are adapters that draw its result."""
     mu1, mu2, mu3 = (number(value, name, *MU_RANGE) for value, name in [(mu1, "mu1"), (mu2, "mu2"), (mu3, "mu3")])
     sigma1, sigma2, sigma3 = (
         number(value, name, *SIGMA_RANGE)
@@ -464,7 +469,7 @@ def divergences(
 ):
     """Densities, divergence curves and the closed-form-vs-quad table for p = N(mu1, sigma1²) and
     q = N(mu2, sigma2²), or q = (1 − weight)·N(mu2, sigma2²) + weight·N(mu3, sigma3²) when mixture is true."""
-    params, result = _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
+    params, result = view(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
     return render(result, **params)
 
 
@@ -503,7 +508,7 @@ def live_view(
 ) -> tuple[str, str, str, str]:
     """The page's view for its controls, in the language of the page that sent `request`: the endpoint's curves
     and numbers, and the live D_CS / min KL line."""
-    params, result = _compare(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
+    params, result = view(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight)
     return page_view(result, **params, lang=request_language(request))
 
 
@@ -633,99 +638,149 @@ BENCH_CASES = [
 ]
 
 
-def build() -> None:
+# ---------------------------------------------------------------------------------------------------
+# UI: one builder per part of the page, in page order, each laying out its blocks (drawn from the tab's defaults)
+# and returning them; then the `wire_` functions, which join them to the views above, and the hidden endpoint.
+
+PAGE_EVENT = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events: not in the API
+
+
+class Controls(NamedTuple):
+    mu1: gr.Slider
+    sigma1: gr.Slider
+    mu2: gr.Slider
+    sigma2: gr.Slider
+    mixture: gr.Checkbox
+    mu3: gr.Slider
+    sigma3: gr.Slider
+    weight: gr.Slider
+    mixture_controls: gr.Column  # μ₃, σ₃ and w, shown while q is a mixture
+
+    @property
+    def inputs(self) -> list:
+        """The endpoint's parameters, in its order (PARAMETERS)."""
+        return [self.mu1, self.sigma1, self.mu2, self.sigma2, self.mixture, self.mu3, self.sigma3, self.weight]
+
+
+def parameter_slider(name: str, value_range: tuple[float, float], label: str, step: float = 0.05) -> gr.Slider:
+    """One parameter's slider, at its default, with the elem_id the live drag and the links read it by."""
+    return gr.Slider(*value_range, value=DEFAULTS[name], step=step, label=label, elem_id=f"divergences-{name}")
+
+
+def build_controls() -> Controls:
+    """The column of sliders: p, then q (and the mixture's second component, hidden until it is one)."""
+    with gr.Column(scale=1, min_width=250):
+        gr.Markdown("**p = N(μ₁, σ₁²)**")
+        mu1 = parameter_slider("mu1", MU_RANGE, "μ₁")
+        sigma1 = parameter_slider("sigma1", SIGMA_RANGE, "σ₁")
+        gr.Markdown("**q = N(μ₂, σ₂²)** (or the mixture's first component)")
+        mu2 = parameter_slider("mu2", MU_RANGE, "μ₂")
+        sigma2 = parameter_slider("sigma2", SIGMA_RANGE, "σ₂")
+        mixture = gr.Checkbox(
+            value=DEFAULTS["mixture"],
+            label="q is a mixture: (1 − w)·N(μ₂, σ₂²) + w·N(μ₃, σ₃²)",
+            elem_id="divergences-mixture",
+        )
+        with gr.Column(visible=DEFAULTS["mixture"]) as mixture_controls:
+            mu3 = parameter_slider("mu3", MU_RANGE, "μ₃")
+            sigma3 = parameter_slider("sigma3", SIGMA_RANGE, "σ₃")
+            weight = parameter_slider("weight", WEIGHT_RANGE, "w (weight of N(μ₃, σ₃²))", step=0.01)
+    return Controls(mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight, mixture_controls)
+
+
+def build_controls_and_views() -> tuple[Controls, list[gr.HTML]]:
+    """The sliders beside chart (a) and the table, charts (b) and (c) below; returns the controls and the views
+    (charts a, b, c and the table: page_view's order), drawn at the defaults."""
     view_a, view_b, view_c, view_table = live_view(**DEFAULTS)
     with gr.Row(equal_height=False):
-        with gr.Column(scale=1, min_width=250):
-            gr.Markdown("**p = N(μ₁, σ₁²)**")
-            mu1 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu1"], step=0.05, label="μ₁", elem_id="divergences-mu1")
-            sigma1 = gr.Slider(
-                *SIGMA_RANGE, value=DEFAULTS["sigma1"], step=0.05, label="σ₁", elem_id="divergences-sigma1"
-            )
-            gr.Markdown("**q = N(μ₂, σ₂²)** (or the mixture's first component)")
-            mu2 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu2"], step=0.05, label="μ₂", elem_id="divergences-mu2")
-            sigma2 = gr.Slider(
-                *SIGMA_RANGE, value=DEFAULTS["sigma2"], step=0.05, label="σ₂", elem_id="divergences-sigma2"
-            )
-            mixture = gr.Checkbox(
-                value=DEFAULTS["mixture"],
-                label="q is a mixture: (1 − w)·N(μ₂, σ₂²) + w·N(μ₃, σ₃²)",
-                elem_id="divergences-mixture",
-            )
-            with gr.Column(visible=DEFAULTS["mixture"]) as mixture_controls:
-                mu3 = gr.Slider(*MU_RANGE, value=DEFAULTS["mu3"], step=0.05, label="μ₃", elem_id="divergences-mu3")
-                sigma3 = gr.Slider(
-                    *SIGMA_RANGE, value=DEFAULTS["sigma3"], step=0.05, label="σ₃", elem_id="divergences-sigma3"
-                )
-                weight = gr.Slider(
-                    *WEIGHT_RANGE,
-                    value=DEFAULTS["weight"],
-                    step=0.01,
-                    label="w (weight of N(μ₃, σ₃²))",
-                    elem_id="divergences-weight",
-                )
+        controls = build_controls()
         with gr.Column(scale=2, min_width=300):
             chart_a = gr.HTML(view_a, js_on_load=None, elem_id="divergences-chart_a")
-            table_out = gr.HTML(view_table, js_on_load=None, elem_id="divergences-table")
+            table = gr.HTML(view_table, js_on_load=None, elem_id="divergences-table")
             gr.Markdown(TABLE_NOTE)
     with gr.Row():
         chart_b = gr.HTML(view_b, js_on_load=None, min_width=300, elem_id="divergences-chart_b")
         chart_c = gr.HTML(view_c, js_on_load=None, min_width=300, elem_id="divergences-chart_c")
-    inputs = [mu1, sigma1, mu2, sigma2, mixture, mu3, sigma3, weight]
-    view = [chart_a, chart_b, chart_c, table_out]
-    sliders = dict(zip(PARAMETERS, inputs, strict=True))
+    return controls, [chart_a, chart_b, chart_c, table]
+
+
+def attach_live_drag(controls: Controls) -> None:
+    """Slider drags drawn in the page, the final view from drag_step (demos/live_drag.py)."""
+    sliders = dict(zip(PARAMETERS, controls.inputs, strict=True))
     del sliders["mixture"]
-    live_drag.attach(drag_step, "divergences", live_config(), sliders, checkboxes={"mixture": mixture})
+    live_drag.attach(drag_step, "divergences", live_config(), sliders, checkboxes={"mixture": controls.mixture})
+
+
+def build_homework(controls: Controls, views: list[gr.HTML]) -> dict[str, gr.Button]:
+    """The homework panel: the "Cases to show" buttons (returned, wired by wire_cases), then each question with its
+    "Show answer", wired as it is made: it reveals the answer and sets the controls to its case, if it has one."""
     with gr.Accordion("Homework questions", open=False):
         gr.Markdown("**Cases to show**")
         with gr.Row():
-            preset_buttons = {name: gr.Button(name, size="sm", min_width=200) for name in PRESETS}
+            cases = {name: gr.Button(name, size="sm", min_width=200) for name in PRESETS}
         markdown("divergences", "homework", "intro")
         for question, case in QUESTIONS.items():
             markdown("divergences", "homework", f"{question}_question")
             button = gr.Button("Show answer", size="sm")
             answer = markdown("divergences", "homework", f"{question}_answer", visible=False)
-            button.click(
-                with_request(show_answer, question),
-                None,
-                [answer] if case is None else [answer, *inputs, *view],
-                api_visibility="private",
-                show_progress="hidden",
-            )
-    markdown("divergences", "explanation")
+            outputs = [answer] if case is None else [answer, *controls.inputs, *views]
+            button.click(with_request(show_answer, question), None, outputs, **PAGE_EVENT)
+    return cases
 
-    for name, button in preset_buttons.items():
-        button.click(
-            with_request(apply_preset, name),
-            None,
-            [*inputs, *view],
-            api_visibility="private",
-            show_progress="hidden",
-        )
-    mixture.change(
-        lambda on: gr.Column(visible=on), mixture, mixture_controls, api_visibility="private", show_progress="hidden"
-    )
+
+def wire_cases(cases: dict[str, gr.Button], controls: Controls, views: list[gr.HTML]) -> None:
+    """A case sets the controls and shows its view, in one request."""
+    for name, button in cases.items():
+        button.click(with_request(apply_preset, name), None, [*controls.inputs, *views], **PAGE_EVENT)
+
+
+def wire_controls(controls: Controls, views: list[gr.HTML]) -> None:
+    """The mixture checkbox shows its sliders; every control redraws the view (live_view, not again right after a
+    drag drew it)."""
+    controls.mixture.change(lambda on: gr.Column(visible=on), controls.mixture, controls.mixture_controls, **PAGE_EVENT)
     gr.on(
-        [control.input for control in inputs],
-        live_drag.unless_drawn(live_view, len(view)),
-        [*inputs, live_drag.drawn_flag()],
-        view,
+        [control.input for control in controls.inputs],
+        live_drag.unless_drawn(live_view, len(views)),
+        [*controls.inputs, live_drag.drawn_flag()],
+        views,
         js=live_drag.AFTER_DRAG_JS,
-        api_visibility="private",
         preprocess=False,  # the same validators as the API
         trigger_mode="always_last",  # while a drag outruns the server, only the newest position is computed
-        show_progress="hidden",
+        **PAGE_EVENT,
     )
-    # The public endpoint, for API callers only: its Plotly figures and full-precision table go to outputs that are
-    # never shown, and no control of the page triggers this hidden button.
+
+
+def build_api(controls: Controls) -> None:
+    """The public endpoint, for API callers only: its Plotly figures and full-precision table go to outputs that are
+    never shown, and no control of the page triggers its hidden button."""
     api_outputs = [gr.Plot(visible=False) for _ in range(3)] + [
         gr.Dataframe(headers=HEADERS, datatype=["str", "number", "number", "number"], interactive=False, visible=False)
     ]
     gr.Button(visible=False).click(
         divergences,
-        inputs,
+        controls.inputs,
         api_outputs,
         api_name="divergences",
         preprocess=False,  # raw values reach the validators, which answer every bad one with a sentence
         show_progress="hidden",
     )
+
+
+def build() -> None:
+    """The tab in page order: controls, charts and table, homework, explanation; then its events and endpoint."""
+    controls, views = build_controls_and_views()
+    attach_live_drag(controls)
+    cases = build_homework(controls, views)
+    markdown("divergences", "explanation")
+    wire_cases(cases, controls, views)
+    wire_controls(controls, views)
+    build_api(controls)
+
+
+TAB = TabSpec(
+    name="divergences",
+    build=build,
+    endpoints={"divergences": tuple(PARAMETERS)},
+    bench_cases=tuple(BENCH_CASES),
+    presets=PRESETS,
+)

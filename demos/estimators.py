@@ -1,8 +1,9 @@
 """Tab: Gradient estimators — pathwise, score, two baselines and measure-valued, measured beside exact.
 
 One public endpoint, /estimators(f, m, mu, n, repeats, seed), returns three Plotly figures and a table; every
-control re-runs it live. Each request is validated here, makes one call, models.estimators.run_experiment, and
-its result is drawn; the figure functions only format what the result holds.
+control re-runs it live. Every route (the endpoint, the page's events, drags, cases, links) goes through `view`,
+which validates the request and makes one call, models.estimators.run_experiment; the route then draws its result,
+and the figure functions only format what the result holds.
 
 Titles, axis and legend labels, table headers, the homework box and error sentences are in the page's language
 (demos/texts/estimators/strings.<lang>.json): the tab's own events take the request and draw in its language;
@@ -11,14 +12,16 @@ the public endpoint has no request and answers in English. The numbers are the s
 
 import json
 import math
+from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, bidi, html_table, live_drag, markdown
+from demos import LATEX_DELIMITERS, BenchCase, bidi, html_table, live_drag, markdown, static_text
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
+from demos.tab_spec import TabSpec
 from demos.validation import Sentence, choice, friendly_errors, integer, number
 from models import estimators as model
 from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
@@ -100,10 +103,17 @@ def table_headers(lang: str = DEFAULT_LANGUAGE) -> list[str]:
     return [say(f"column.{column}", lang) for column in TABLE_HEADERS]
 
 
+def view(f, m, mu, n, repeats, seed) -> EstimatorsResult:
+    """The tab's one view path: its parameters validated (each bad one answered with its sentence), then the one
+    call into models/. The public endpoint, the page's events, drags, cases, answers and links are adapters that
+    draw its result (render, figures_json, table_html, homework_numbers)."""
+    return run_experiment(*validate(f, m, mu, n, repeats, seed))
+
+
 @friendly_errors
 def compare_estimators(f, m, mu, n, repeats, seed):
     """Sample R estimates of η(μ) per estimator; plot and tabulate their variance beside the exact one."""
-    return render(run_experiment(*validate(f, m, mu, n, repeats, seed)))
+    return render(view(f, m, mu, n, repeats, seed))
 
 
 def validate(f, m, mu, n, repeats, seed) -> tuple:
@@ -380,7 +390,7 @@ def update_view(f, m, mu, n, repeats, seed, homework_open=True, drawn=False, req
     if drawn is True and not homework_open:  # the drag's steps validated and drew all there is: nothing to compute
         return gr.skip(), gr.skip(), gr.skip()
     lang = request_language(request)
-    result = run_experiment(*validate(f, m, mu, n, repeats, seed))
+    result = view(f, m, mu, n, repeats, seed)
     numbers = homework_numbers(result, lang) if homework_open else gr.skip()  # closed: its KaTeX pass is saved
     if drawn is True:
         return gr.skip(), gr.skip(), numbers
@@ -401,9 +411,7 @@ def drag_step(values: dict, request: gr.Request = None) -> dict:
     and N (from the log₁₀ N slider when that one moved)."""
     lang = request_language(request)
     n = n_from_log_slider(values.get("log_n")) if values.get("moved") == "log_n" else values.get("n")
-    result = run_experiment(
-        *validate(values.get("f"), values.get("m"), values.get("mu"), n, values.get("repeats"), values.get("seed"))
-    )
+    result = view(values.get("f"), values.get("m"), values.get("mu"), n, values.get("repeats"), values.get("seed"))
     return {
         "figures": {f"estimators-{name}": json.loads(FIGURE_MAKERS[name](result, lang).to_json()) for name in PLOTS},
         "html": {"estimators-table": table_html(result, lang)},
@@ -449,20 +457,9 @@ def live_texts(lang: str) -> dict:
     }
 
 
-# Draws the figures that update_view sent, on the charts Gradio drew at page load (same config as Gradio's Plot).
-FIGURES_JS = """
-(text) => {
-  if (!text || !window.Plotly) return;
-  const {answer, ...figures} = JSON.parse(text);  // (answer: a number that makes each answer unlike the last)
-  for (const [name, figure] of Object.entries(figures)) {
-    const chart = document.querySelector(`#estimators-${name} .js-plotly-plot`);
-    if (!chart) continue;
-    figure.layout.autosize = true;
-    figure.layout.margin = {...figure.layout.margin, autoexpand: true};
-    window.Plotly.react(chart, figure.data, figure.layout, {responsive: true});
-  }
-}
-"""
+# Draws the figures that update_view sent, on the charts Gradio drew at page load (same config as Gradio's Plot):
+# demos/static/estimators_figures.js.
+FIGURES_JS = static_text("estimators_figures.js")
 
 
 @friendly_errors
@@ -483,8 +480,7 @@ def update_view_from_box(f, m, mu, n, repeats, seed, homework_open=True, request
 @friendly_errors
 def show_homework_numbers(f, m, mu, n, repeats, seed, request: gr.Request = None):
     """Opening the homework panel: mark it open and fill its numbers for the current settings."""
-    result = run_experiment(*validate(f, m, mu, n, repeats, seed))
-    return True, homework_numbers(result, request_language(request))
+    return True, homework_numbers(view(f, m, mu, n, repeats, seed), request_language(request))
 
 
 def apply_preset(name: str, homework_open=True, request: gr.Request = None) -> tuple:
@@ -534,97 +530,161 @@ def log_slider_from_n(n):
         return gr.update()
 
 
-def build() -> None:
-    first = run_experiment(**DEFAULTS)  # the page opens with results, no request needed
-    # Controls beside the plot they drive (stacked above it on a phone), the other plots below, texts last.
+# ---------------------------------------------------------------------------------------------------
+# UI: one builder per part of the page, in page order, each laying out its blocks (drawn from the tab's defaults)
+# and returning them; then the `wire_` functions, which join them to the views above, and the hidden endpoint.
+
+# The page's own events. Raw payloads (preprocess=False), so that NaN, strings or None reach our validators and get
+# their sentence (Gradio's own Number preprocessing would fail on them without one). always_last: while a request
+# runs, only the newest value waits. Pointer drags of the sliders go through live_drag instead (one event at
+# mouse-up).
+LIVE_EVENT = {
+    "api_visibility": "private",
+    "preprocess": False,
+    "show_progress": "hidden",
+    "trigger_mode": "always_last",
+}
+
+
+class Controls(NamedTuple):
+    f: gr.Dropdown
+    m: gr.Slider
+    mu: gr.Slider
+    log_n: gr.Slider
+    repeats: gr.Slider
+    n: gr.Number
+    seed: gr.Number
+
+    @property
+    def inputs(self) -> list:
+        """The endpoint's parameters, in its order (f, m, mu, n, repeats, seed)."""
+        return [self.f, self.m, self.mu, self.n, self.repeats, self.seed]
+
+    @property
+    def shown(self) -> list:
+        """What a case sets, in apply_preset's order (the log₁₀ N slider with N)."""
+        return [self.f, self.m, self.mu, self.log_n, self.n, self.repeats, self.seed]
+
+
+class Homework(NamedTuple):
+    panel: gr.Accordion
+    reveals: dict[str, gr.Button]  # question key → its "Show answer" button
+    answers: dict[str, gr.Markdown]
+    numbers: gr.Markdown  # the live box: closed forms, sign check and cost at the current settings
+
+
+def build_controls() -> Controls:
+    """The column of controls, each with the elem_id the live drag and the links read it by."""
+    with gr.Column(scale=1, min_width=300):
+        f = gr.Dropdown(list(OBJECTIVES), value=DEFAULTS["f"], label="test function f", elem_id="estimators-f")
+        m = gr.Slider(
+            *M_RANGE, value=DEFAULTS["m"], step=0.05, label="scale m (gaussian needs m > 0)", elem_id="estimators-m"
+        )
+        mu = gr.Slider(*MU_RANGE, value=DEFAULTS["mu"], step=0.05, label="μ", elem_id="estimators-mu")
+        log_n = gr.Slider(
+            0, 4, value=math.log10(DEFAULTS["n"]), step=0.05, label="log₁₀ N (drag)", elem_id="estimators-log_n"
+        )
+        repeats = gr.Slider(
+            *REPEATS_RANGE,
+            value=DEFAULTS["repeats"],
+            step=1,
+            label=f"repeats R (independent estimates; N × R ≤ {MAX_DRAWS:,})",
+            elem_id="estimators-repeats",
+        )
+        with gr.Row():
+            n = gr.Number(
+                value=DEFAULTS["n"], precision=0, label="N (1 … 10,000)", min_width=120, elem_id="estimators-n"
+            )
+            seed = gr.Number(
+                value=DEFAULTS["seed"], precision=0, label="seed", min_width=120, elem_id="estimators-seed"
+            )
+    return Controls(f, m, mu, log_n, repeats, n, seed)
+
+
+def build_controls_and_plots(first: EstimatorsResult) -> tuple[Controls, gr.HTML]:
+    """Controls beside the plot they drive (stacked above it on a phone), the other plots below; returns the
+    controls and the table (the plots are redrawn in the page by FIGURES_JS, found by their elem_ids)."""
     with gr.Row(equal_height=False):
-        with gr.Column(scale=1, min_width=300):
-            f = gr.Dropdown(list(OBJECTIVES), value=DEFAULTS["f"], label="test function f", elem_id="estimators-f")
-            m = gr.Slider(
-                *M_RANGE, value=DEFAULTS["m"], step=0.05, label="scale m (gaussian needs m > 0)", elem_id="estimators-m"
-            )
-            mu = gr.Slider(*MU_RANGE, value=DEFAULTS["mu"], step=0.05, label="μ", elem_id="estimators-mu")
-            log_n = gr.Slider(
-                0, 4, value=math.log10(DEFAULTS["n"]), step=0.05, label="log₁₀ N (drag)", elem_id="estimators-log_n"
-            )
-            repeats = gr.Slider(
-                *REPEATS_RANGE,
-                value=DEFAULTS["repeats"],
-                step=1,
-                label=f"repeats R (independent estimates; N × R ≤ {MAX_DRAWS:,})",
-                elem_id="estimators-repeats",
-            )
-            with gr.Row():
-                n = gr.Number(
-                    value=DEFAULTS["n"], precision=0, label="N (1 … 10,000)", min_width=120, elem_id="estimators-n"
-                )
-                seed = gr.Number(
-                    value=DEFAULTS["seed"], precision=0, label="seed", min_width=120, elem_id="estimators-seed"
-                )
+        controls = build_controls()
         with gr.Column(scale=2, min_width=300):
             gr.Plot(variance_vs_n_figure(first), label="variance vs N", show_label=False, elem_id="estimators-by_n")
             gr.Markdown(
                 "at the current settings (exact variance: closed form or quadrature)", elem_classes="gml-caption"
             )
-            shown_table = gr.HTML(table_html(first), js_on_load=None, elem_id="estimators-table")
+            table = gr.HTML(table_html(first), js_on_load=None, elem_id="estimators-table")
     with gr.Row():
         gr.Plot(variance_vs_mu_figure(first), label="variance vs μ", show_label=False, elem_id="estimators-by_mu")
         gr.Plot(estimates_figure(first), label="estimates", show_label=False, elem_id="estimators-estimates")
+    return controls, table
 
-    # Beside the plots, not inside the homework panel: a lecturer shows a case with one click, panel closed.
+
+def build_cases() -> dict[str, gr.Button]:
+    """Beside the plots, not inside the homework panel: a lecturer shows a case with one click, panel closed."""
     gr.Markdown("**Cases to show**")
     with gr.Row():
-        case_buttons = {name: gr.Button(name, size="sm", min_width=200) for name in PRESETS}
-    with gr.Accordion("Homework questions (predict first, then reveal)", open=False) as homework:
+        return {name: gr.Button(name, size="sm", min_width=200) for name in PRESETS}
+
+
+def build_homework(first: EstimatorsResult) -> Homework:
+    """The homework questions, each with its hidden answer, and the live numbers below them."""
+    with gr.Accordion("Homework questions (predict first, then reveal)", open=False) as panel:
         reveals, answers = {}, {}
         for key in QUESTIONS:
             markdown("estimators", "homework", f"{key}_question")
             reveals[key] = gr.Button("Show answer", size="sm")
             answers[key] = markdown("estimators", "homework", f"{key}_answer", visible=False)
         numbers = gr.Markdown(homework_numbers(first), latex_delimiters=LATEX_DELIMITERS)
-    with gr.Accordion("How the estimators work", open=False):
-        markdown("estimators", "explanation")
+    return Homework(panel, reveals, answers, numbers)
 
-    controls = [f, m, mu, n, repeats, seed]
-    figures_json = gr.Textbox(visible=False)
-    figures_json.change(None, figures_json, None, js=FIGURES_JS)
-    views = [figures_json, shown_table, numbers]
+
+def wire_controls(controls: Controls, table: gr.HTML, homework: Homework) -> tuple[list, gr.Checkbox]:
+    """The page's own events: every control redraws the view (update_view and its kin; slider drags through
+    live_drag), and opening the homework panel fills its numbers. Returns the views (figures as JSON for
+    FIGURES_JS, the table, the homework numbers) and the hidden flag that says whether the panel is open."""
+    c = controls
+    figures = gr.Textbox(visible=False)
+    figures.change(None, figures, None, js=FIGURES_JS)
+    views = [figures, table, homework.numbers]
     homework_open = gr.Checkbox(False, visible=False)
-    controls_and_panel = [*controls, homework_open]
+    controls_and_panel = [*c.inputs, homework_open]
     drawn = live_drag.drawn_flag()
-    # Raw payloads (preprocess=False), so that NaN, strings or None reach our validators and get their sentence
-    # (Gradio's own Number preprocessing would fail on them without one). always_last: while a request runs, only
-    # the newest value waits. Pointer drags of the sliders go through live_drag instead (one event at mouse-up).
-    live = {"api_visibility": "private", "preprocess": False, "show_progress": "hidden", "trigger_mode": "always_last"}
-    gr.on([f.input, seed.input], update_view, controls_and_panel, views, **live)
-    n.input(update_view_from_box, controls_and_panel, [log_n, *views], **live)
-    homework.expand(show_homework_numbers, controls, [homework_open, numbers], **live)
-    homework.collapse(None, None, homework_open, js="() => false")
-    for slider in (m, mu, repeats):
-        slider.input(update_view, [*controls_and_panel, drawn], views, js=live_drag.AFTER_DRAG_JS, **live)
-    log_inputs = [f, m, mu, log_n, repeats, seed, homework_open, drawn]
-    log_n.input(update_view_from_log_slider, log_inputs, [n, *views], js=live_drag.AFTER_DRAG_JS, **live)
+    gr.on([c.f.input, c.seed.input], update_view, controls_and_panel, views, **LIVE_EVENT)
+    c.n.input(update_view_from_box, controls_and_panel, [c.log_n, *views], **LIVE_EVENT)
+    homework.panel.expand(show_homework_numbers, c.inputs, [homework_open, homework.numbers], **LIVE_EVENT)
+    homework.panel.collapse(None, None, homework_open, js="() => false")
+    for slider in (c.m, c.mu, c.repeats):
+        slider.input(update_view, [*controls_and_panel, drawn], views, js=live_drag.AFTER_DRAG_JS, **LIVE_EVENT)
+    log_inputs = [c.f, c.m, c.mu, c.log_n, c.repeats, c.seed, homework_open, drawn]
+    c.log_n.input(update_view_from_log_slider, log_inputs, [c.n, *views], js=live_drag.AFTER_DRAG_JS, **LIVE_EVENT)
     live_drag.attach(
         drag_step,
         "estimators",
         live_config(),
-        {"m": m, "mu": mu, "log_n": log_n, "repeats": repeats},
-        numbers={"n": n, "seed": seed},
-        texts={"f": f},
+        {"m": c.m, "mu": c.mu, "log_n": c.log_n, "repeats": c.repeats},
+        numbers={"n": c.n, "seed": c.seed},
+        texts={"f": c.f},
     )
-    controls_shown = [f, m, mu, log_n, n, repeats, seed]  # what a case sets, in apply_preset's order
-    for key, button in reveals.items():
-        button.click(answer_button(key), None, [answers[key], *controls_shown, *views], **live)
-    for name, button in case_buttons.items():
-        button.click(case_button(name), homework_open, [*controls_shown, *views], **live)
+    return views, homework_open
 
-    # The public endpoint /estimators: the same figures and table as the tab shows, as Plotly figures and a
-    # table. It hangs on a hidden button with hidden outputs: the tab's own events send JSON to the browser.
+
+def wire_cases_and_answers(
+    controls: Controls, cases: dict[str, gr.Button], homework: Homework, views: list, homework_open: gr.Checkbox
+) -> None:
+    """ "Show answer" and "Cases to show": set the controls to a case and show its view, in one request."""
+    for key, button in homework.reveals.items():
+        button.click(answer_button(key), None, [homework.answers[key], *controls.shown, *views], **LIVE_EVENT)
+    for name, button in cases.items():
+        button.click(case_button(name), homework_open, [*controls.shown, *views], **LIVE_EVENT)
+
+
+def build_api(controls: Controls) -> None:
+    """The public endpoint /estimators: the same figures and table as the tab shows, as Plotly figures and a
+    table. It hangs on a hidden button with hidden outputs: the tab's own events send JSON to the browser."""
     api = gr.Button(visible=False)
     api_plots = [gr.Plot(visible=False, label=label) for label in ("variance vs N", "variance vs μ", "estimates")]
     api.click(
         compare_estimators,
-        controls,
+        controls.inputs,
         [*api_plots, gr.Dataframe(visible=False, headers=TABLE_HEADERS, label="at the current settings")],
         api_name="estimators",
         api_visibility="public",
@@ -633,9 +693,30 @@ def build() -> None:
     )
 
 
+def build() -> None:
+    """The tab in page order: controls and plots, cases, homework, explanation; then its events and endpoint."""
+    first = view(**DEFAULTS)  # the page opens with results, no request needed
+    controls, table = build_controls_and_plots(first)
+    cases = build_cases()
+    homework = build_homework(first)
+    with gr.Accordion("How the estimators work", open=False):
+        markdown("estimators", "explanation")
+    views, homework_open = wire_controls(controls, table, homework)
+    wire_cases_and_answers(controls, cases, homework, views, homework_open)
+    build_api(controls)
+
+
 BENCH_CASES = [
     BenchCase("/estimators (defaults)", "/estimators", compare_estimators, DEFAULTS, "number->plot+table"),
     BenchCase(
         "/estimators (N = 10,000)", "/estimators", compare_estimators, {**DEFAULTS, "n": 10_000}, "number->plot+table"
     ),
 ]
+
+TAB = TabSpec(
+    name="estimators",
+    build=build,
+    endpoints={"estimators": ("f", "m", "mu", "n", "repeats", "seed")},
+    bench_cases=tuple(BENCH_CASES),
+    presets=PRESETS,
+)

@@ -7,6 +7,7 @@ file reaches for one. The browser side has one such reliance too, Gradio's local
 gradio_locale.js, read only through `locale_js`.
 """
 
+import contextlib
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -96,6 +97,39 @@ def takes_request(fn: Callable) -> bool:
     marker = object()
     values = [None] * len(inspect.signature(fn).parameters)  # (every parameter given: no default filled in)
     return any(value is marker for value in with_request(fn, values, marker))
+
+
+# --- The queue -----------------------------------------------------------------------------------------------------
+
+
+class QueueSettings(NamedTuple):
+    max_size: int | None  # waiting events beyond which a caller is told the app is busy
+    default_concurrency_limit: int | None  # workers of an event that sets no concurrency_limit of its own
+
+
+def queue_settings(demo: gr.Blocks) -> QueueSettings:
+    """The settings `demo.queue(...)` gave the app's queue, as the queue holds them: `Blocks._queue`, Gradio's
+    queueing.Queue, which `queue()` makes and does not expose. Tests check that an app is queued as app.py says."""
+    return QueueSettings(demo._queue.max_size, demo._queue.default_concurrency_limit)
+
+
+@contextlib.contextmanager
+def monitoring_summary_rebuilds(demo: gr.Blocks) -> Iterator[list[int]]:
+    """While inside: a list that gets, each time Gradio rebuilds the summary of its /monitoring dashboard, the number
+    of events summarized. The summary is `Queue.compute_analytics_summary`'s pandas DataFrame of the recorded events,
+    made by `Queue._get_df` every $GRADIO_ANALYTICS_CACHE_FREQUENCY events (app.py sets how often); a test counts
+    the rebuilds of a served app."""
+    queue, rebuilds = demo._queue, []
+    own = vars(queue).get("_get_df")  # (normally none: _get_df is a static method of the class)
+    build = queue._get_df
+    queue._get_df = lambda records: rebuilds.append(len(records)) or build(records)
+    try:
+        yield rebuilds
+    finally:
+        if own is None:
+            del queue._get_df
+        else:
+            queue._get_df = own
 
 
 # --- Our marks on Gradio's objects ---------------------------------------------------------------------------------

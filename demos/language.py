@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlparse
 
 import gradio as gr
 
-from demos import bidi, filled, gradio_seam, static_text
+from demos import bidi, filled, gradio_seam, static_text, texts_dir
 
 LANGUAGES = {"en": "English", "fa": "فارسی"}
 DEFAULT_LANGUAGE = "en"
@@ -38,6 +38,12 @@ CATALOGUES = {lang: _read_catalogue(lang) for lang in LANGUAGES}
 UI = gr.I18n(**CATALOGUES)
 
 
+def register_ui_strings(strings: dict[str, dict[str, str]]) -> None:
+    """Add {lang: {key: text}} to the component catalogue (a tab's title, declared by the tab: demos.tab_spec)."""
+    for lang, entries in strings.items():
+        CATALOGUES[lang].update({key: bidi.in_direction(text, lang) for key, text in entries.items()})
+
+
 def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """A catalogue string for server-made text (plot titles, notices, errors), formatted with `values`."""
     return CATALOGUES[lang if lang in CATALOGUES else DEFAULT_LANGUAGE][key].format(**values)
@@ -45,7 +51,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
 
 @functools.cache
 def _tab_strings(tab: str, lang: str) -> dict[str, str]:
-    path = TEXTS_DIR / tab / f"strings.{lang}.json"
+    path = texts_dir(tab) / f"strings.{lang}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 

@@ -29,11 +29,7 @@ import gradio as gr
 from demos import static_text
 
 # The tab's control events take one more input, `drawn`, filled by this: whether a drag has just drawn the view.
-AFTER_DRAG_JS = """(...values) => {
-  const drawn = window.gmlDrawnByDrag === true;
-  window.gmlDrawnByDrag = false;
-  return [...values.slice(0, -1), drawn];
-}"""
+AFTER_DRAG_JS = static_text("after_drag.js")
 _answers = itertools.count()
 
 

@@ -8,14 +8,16 @@ for the heatmap); the demo then renders the result. The tab's long texts are in 
 import functools
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import gradio as gr
 import matplotlib
 import numpy as np
 from PIL import Image
 
-from demos import TORCH_QUEUE, BenchCase, bidi, markdown, show_unavailable, zerogpu
+from demos import TORCH_QUEUE, BenchCase, bidi, markdown, show_unavailable, tab_sections, zerogpu
 from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.tab_spec import TabSpec
 from demos.validation import Sentence, ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.pix2pix_pipeline import GENERATORS, SketchResult, load_models, sketch_to_image
@@ -244,7 +246,120 @@ def reveal(key: str) -> tuple:
     return (gr.update(visible=True), preset["model"], preset["stochastic"], preset["seed"])
 
 
+# --- the page: one builder per part, in page order, then the `wire_` functions that join them to the view --------
+
+
+class Controls(NamedTuple):
+    canvas: gr.Sketchpad
+    new_drawing: gr.Button
+    model: gr.Radio
+    stochastic: gr.Checkbox
+    seed: ValidatedNumber
+
+    @property
+    def inputs(self) -> list:
+        """The endpoint's parameters, in its order (sketch, model, stochastic, seed)."""
+        return [self.canvas, self.model, self.stochastic, self.seed]
+
+
+class Views(NamedTuple):
+    """What `draw` returns, in its order."""
+
+    output: gr.Image
+    heatmap: gr.Image
+    twin: gr.Image
+    status: gr.Markdown
+
+
+def build_canvas(first_value: dict | None) -> Controls:
+    """The canvas (opening on an example, the pen ready), its "New drawing" button and the model's settings."""
+    with gr.Column():
+        canvas = gr.Sketchpad(
+            value=first_value,
+            label="Your sketch",
+            type="pil",
+            image_mode="RGBA",
+            canvas_size=CANVAS_SIZE,
+            brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=4),
+            layers=False,
+            transforms=(),
+            elem_id="pix2pix-canvas",
+        )
+        new_drawing = gr.Button("New drawing (blank page, pen ready)", size="sm", elem_id="pix2pix-new")
+        with gr.Row():
+            model = gr.Radio(MODEL_LABELS, value="gan", label="Model")
+            stochastic = gr.Checkbox(False, label="Dropout at inference")
+            seed = ValidatedNumber(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED)
+    return Controls(canvas, new_drawing, model, stochastic, seed)
+
+
+def build_views(first_view: tuple) -> Views:
+    """The generated image and its status line, the other model's image and the discriminator's heatmap."""
+    with gr.Column():
+        output = gr.Image(first_view[0], label="Generated", type="numpy", height=384, elem_id="pix2pix-output")
+        status = gr.Markdown(first_view[3], elem_id="pix2pix-status")
+        with gr.Row():
+            twin = gr.Image(
+                first_view[2],
+                label="The other model, for comparison",
+                height=256,
+                elem_id="pix2pix-twin",
+            )
+            heatmap = gr.Image(
+                first_view[1],
+                label="Discriminator's view: green = looks real, red = looks fake",
+                height=256,
+                elem_id="pix2pix-heatmap",
+            )
+    return Views(output, heatmap, twin, status)
+
+
+def build_homework() -> tuple[dict[str, gr.Button], dict[str, gr.Markdown]]:
+    """The homework questions, each with its "Show answer" button and its hidden answer (both by question key)."""
+    with gr.Accordion("Homework questions (predict first, then reveal)", open=False, elem_id="pix2pix-homework"):
+        reveals, answers = {}, {}
+        for key in PRESETS:
+            markdown("pix2pix", "homework", f"{key}_question")
+            reveals[key] = gr.Button("Show answer", size="sm")
+            answers[key] = markdown("pix2pix", "homework", f"{key}_answer", visible=False)
+    return reveals, answers
+
+
+def wire_live_view(controls: Controls, views: Views, examples: gr.Examples) -> None:
+    """Every change of the drawing or the settings redraws the view (draw, on the GPU where there is one)."""
+    live_view = {
+        "fn": draw_on_gpu,
+        "inputs": controls.inputs,
+        "outputs": list(views),
+        "api_visibility": "private",
+        **TORCH_QUEUE,
+    }
+    gr.on(
+        [controls.canvas.change, controls.model.change, controls.stochastic.change, controls.seed.change],
+        **live_view,
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
+    examples.load_input_event.then(**live_view)  # loading an example into the canvas fires no .change
+    controls.new_drawing.click(blank_page, None, controls.canvas, api_visibility="private").then(**live_view)
+
+
+def wire_answers(reveals: dict[str, gr.Button], answers: dict[str, gr.Markdown], controls: Controls) -> None:
+    """ "Show answer": the answer, and the settings of its case. The controls' own .change events then redraw the
+    view."""
+    settings = [controls.model, controls.stochastic, controls.seed]
+    for key, button in reveals.items():
+        button.click(functools.partial(reveal, key), None, [answers[key], *settings], api_visibility="private")
+
+
+def page_language_choices(request: gr.Request = None):
+    """The model choices in the page's language (the live view's own rerun on load writes its status in it)."""
+    lang = request_language(request)
+    return gr.skip() if lang == DEFAULT_LANGUAGE else gr.Radio(choices=model_labels(lang))
+
+
 def build() -> None:
+    """The tab in page order: canvas and views, examples, homework, explanation; then its events and endpoint."""
     try:
         models = load_models()
     except CheckpointError as exc:
@@ -258,75 +373,33 @@ def build() -> None:
         "cropped to its lines and centred, like the training sketches."
     )
     with gr.Row():
-        with gr.Column():
-            canvas = gr.Sketchpad(
-                value=first_value,
-                label="Your sketch",
-                type="pil",
-                image_mode="RGBA",
-                canvas_size=CANVAS_SIZE,
-                brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=4),
-                layers=False,
-                transforms=(),
-                elem_id="pix2pix-canvas",
-            )
-            new_drawing = gr.Button("New drawing (blank page, pen ready)", size="sm", elem_id="pix2pix-new")
-            with gr.Row():
-                model = gr.Radio(MODEL_LABELS, value="gan", label="Model")
-                stochastic = gr.Checkbox(False, label="Dropout at inference")
-                seed = ValidatedNumber(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED)
-        with gr.Column():
-            output = gr.Image(first_view[0], label="Generated", type="numpy", height=384, elem_id="pix2pix-output")
-            status = gr.Markdown(first_view[3], elem_id="pix2pix-status")
-            with gr.Row():
-                twin = gr.Image(
-                    first_view[2],
-                    label="The other model, for comparison",
-                    height=256,
-                    elem_id="pix2pix-twin",
-                )
-                heatmap = gr.Image(
-                    first_view[1],
-                    label="Discriminator's view: green = looks real, red = looks fake",
-                    height=256,
-                    elem_id="pix2pix-heatmap",
-                )
-    examples = gr.Examples(examples_list, inputs=canvas, label="Held-out sketches (never seen in training)")
-    with gr.Accordion("Homework questions (predict first, then reveal)", open=False, elem_id="pix2pix-homework"):
-        reveals, answers = {}, {}
-        for key in PRESETS:
-            markdown("pix2pix", "homework", f"{key}_question")
-            reveals[key] = gr.Button("Show answer", size="sm")
-            answers[key] = markdown("pix2pix", "homework", f"{key}_answer", visible=False)
+        controls = build_canvas(first_value)
+        views = build_views(first_view)
+    examples = gr.Examples(examples_list, inputs=controls.canvas, label="Held-out sketches (never seen in training)")
+    reveals, answers = build_homework()
     markdown("pix2pix", "explanation")
-
-    inputs = [canvas, model, stochastic, seed]
-    live_view = {
-        "fn": draw_on_gpu,
-        "inputs": inputs,
-        "outputs": [output, heatmap, twin, status],
-        "api_visibility": "private",
-        **TORCH_QUEUE,
-    }
-    gr.on(
-        [canvas.change, model.change, stochastic.change, seed.change],
-        **live_view,
-        show_progress="hidden",
-        trigger_mode="always_last",
-    )
-    examples.load_input_event.then(**live_view)  # loading an example into the canvas fires no .change
-    new_drawing.click(blank_page, None, canvas, api_visibility="private").then(**live_view)
-    for key, button in reveals.items():
-        # The controls' own .change events then redraw the view.
-        button.click(
-            functools.partial(reveal, key), None, [answers[key], model, stochastic, seed], api_visibility="private"
-        )
-
-    def page_language_choices(request: gr.Request = None):
-        """The model choices in the page's language (the live view's own rerun on load writes its status in it)."""
-        lang = request_language(request)
-        return gr.skip() if lang == DEFAULT_LANGUAGE else gr.Radio(choices=model_labels(lang))
-
-    gr.on(None, page_language_choices, None, model, api_visibility="private", show_progress="hidden")  # on load
+    wire_live_view(controls, views, examples)
+    wire_answers(reveals, answers, controls)
+    # No trigger: on page load.
+    gr.on(None, page_language_choices, None, controls.model, api_visibility="private", show_progress="hidden")
     # The public endpoint: same computation, the image only. Its trigger is hidden; API clients call it by name.
-    gr.Button(visible=False).click(sketch2image, inputs, output, api_name="sketch2image", **TORCH_QUEUE)
+    gr.Button(visible=False).click(sketch2image, controls.inputs, views.output, api_name="sketch2image", **TORCH_QUEUE)
+
+
+def homework_cases() -> dict[str, dict]:
+    """The cases the "Show answer" buttons set, each named by its question's first line (docs/presets.md)."""
+    questions = tab_sections("pix2pix", "homework")
+    return {
+        "homework " + questions[f"{key}_question"].splitlines()[0].replace("**", "").strip(): values
+        for key, values in PRESETS.items()
+        if values is not None  # an answer that is text only sets no control
+    }
+
+
+TAB = TabSpec(
+    name="pix2pix",
+    build=build,
+    endpoints={"sketch2image": ("sketch", "model", "stochastic", "seed")},
+    bench_cases=tuple(BENCH_CASES),
+    presets=homework_cases(),
+)

@@ -41,6 +41,7 @@ from demos import (
 )
 from demos.gradio_seam import tag
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
+from demos.tab_spec import TabSpec
 from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
 from models.classifier import CLASSIFIER_NAME
@@ -1089,4 +1090,18 @@ BENCH_CASES = (
             "number->plot+table",
         ),
     ]
+)
+
+TAB = TabSpec(
+    name="vae",
+    build=build,
+    endpoints={
+        "vae_encode": ("image", "model"),
+        "vae_sample": ("model", "n", "temperature", "seed", "prior"),
+        "vae_traverse": ("model", "digit_index", "span"),
+        "vae_metrics": ("model", "n", "seed", "prior"),
+        "vae_train_live": ("regularizer", "lam", "epochs", "seed"),
+    },
+    bench_cases=tuple(BENCH_CASES),
+    presets=PRESETS,
 )

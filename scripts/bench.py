@@ -182,8 +182,8 @@ def main() -> None:
 
             app.build_app()  # loads every tab's models in this process, for the direct (compute-only) timings
             rows = []
-            for _, module in app.TABS:
-                for case in module.BENCH_CASES:
+            for tab in app.TABS:
+                for case in tab.bench_cases:
                     compute = percentiles(time_calls(lambda case=case: case.fn(**case.kwargs), args.calls))
                     client_kwargs = case.client_kwargs or case.kwargs
                     end_to_end = percentiles(

@@ -12,6 +12,7 @@ import json
 from gradio.i18n import I18nData
 
 import app
+from demos import gradio_seam
 from demos.language import CATALOGUES, TEXTS_DIR, component_strings, ui_key
 
 I18N_PREFIX = "__i18n__"  # how gr.I18n keys read as strings
@@ -20,7 +21,7 @@ I18N_PREFIX = "__i18n__"  # how gr.I18n keys read as strings
 def keys_in_use(demo) -> set[str]:
     """Catalogue keys the built app already points at (build_app localizes every catalogued string)."""
     keys = set()
-    for block in demo.blocks.values():
+    for block in gradio_seam.blocks(demo):
         labels = [choice[0] for choice in getattr(block, "choices", None) or [] if isinstance(choice, (tuple, list))]
         for text in [getattr(block, prop, None) for prop in ("label", "info", "placeholder", "value")] + labels:
             if isinstance(text, I18nData):

@@ -50,7 +50,7 @@ def bench_cases():
     """Every public endpoint call the tabs declare, with gradio_client arguments."""
     import app
 
-    return [case for _, module in app.TABS for case in module.BENCH_CASES]
+    return [case for tab in app.TABS for case in tab.bench_cases]
 
 
 def served_calls(url: str, cases, without=()) -> list[tuple[str, str, dict]]:

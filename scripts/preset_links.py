@@ -3,19 +3,17 @@
     python -m scripts.preset_links                                  # relative links (?tab=...)
     python -m scripts.preset_links --base https://example.hf.space/ # absolute ones, printed only
 
-A tab's cases are its module's PRESETS: {case name: values}, the cases its "Cases to show" buttons set (and its
-homework answers point at); pix2pix keys them by homework question instead, the case each "Show answer" sets,
-named here by the question. A link's query keys are the public API's parameter names (see demos/classroom.py), so
+A tab's cases are its declaration's presets (demos/tab_spec.py): {case name: values}, the cases its "Cases to
+show" buttons set (and its homework answers point at); pix2pix's are the cases its "Show answer" buttons set, each
+named by its question. A link's query keys are the public API's parameter names (see demos/classroom.py), so
 opening it sets the controls and computes the view, as pressing the button would.
 """
 
 import argparse
-import re
 from pathlib import Path
 from urllib.parse import urlencode
 
 import app
-from demos import tab_sections
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "presets.md"
 
@@ -33,23 +31,9 @@ def preset_link(tab: str, values: dict, base: str = "") -> str:
     return base + "?" + urlencode({"tab": tab, **{key: query_value(value) for key, value in values.items()}})
 
 
-def preset_name(tab: str, key: str) -> str:
-    """A case named by a homework question's key (pix2pix) takes the question's first line, Markdown emphasis
-    dropped; every other case is named by its key."""
-    question = tab_sections(tab, "homework").get(f"{key}_question")
-    if question is None:
-        return key
-    return "homework " + re.sub(r"\*\*", "", question.splitlines()[0]).strip()
-
-
 def presets() -> list[tuple[str, str, dict]]:
     """(tab, name, values) for every preset of every tab, in tab order."""
-    rows = []
-    for tab in app.TABS:
-        for key, values in getattr(tab.module, "PRESETS", {}).items():
-            if values is not None:  # a homework answer that is text only sets no control
-                rows.append((tab.name, preset_name(tab.name, key), values))
-    return rows
+    return [(tab.name, name, values) for tab in app.TABS for name, values in tab.presets.items()]
 
 
 def document(base: str = "") -> str:
@@ -65,7 +49,7 @@ def document(base: str = "") -> str:
     for tab in app.TABS:
         rows = [(name, values) for tab_name, name, values in every if tab_name == tab.name]
         if rows:
-            lines += [f"## {tab.title}", ""]
+            lines += [f"## {tab.title()}", ""]
             lines += [f"- [{name}]({preset_link(tab.name, values, base)})" for name, values in rows]
             lines.append("")
     return "\n".join(lines)

@@ -21,30 +21,48 @@ VIEWS = {  # name: (query, browser context options)
     "lecture": ("&lecture=1", {"viewport": {"width": 1280, "height": 720}}),
     "phone": ("", {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}),
 }
-TABS = ("estimators", "divergences", "vae", "pix2pix")
+
+
+def tab_names() -> list[str]:
+    import app  # (the tab list only: the screenshots are of an app served in its own process)
+
+    return [tab.name for tab in app.TABS]
+
+
+def shoot(url: str, tabs: list[str], out: Path, browser=None) -> list[Path]:
+    """Every view of every named tab of the app at `url`, saved as out/<tab>-<view>.png (in `browser`, else in a
+    headless Chromium of its own)."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            try:
+                return shoot(url, tabs, out, browser)
+            finally:
+                browser.close()
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for view, (query, options) in VIEWS.items():
+        context = browser.new_context(**options)
+        page = context.new_page()
+        for tab in tabs:
+            started = time.perf_counter()
+            open_app(page, f"{url.rstrip('/')}/?tab={tab}{query}")
+            page.wait_for_timeout(2500)  # the tab's first figures and the language switch
+            path = out / f"{tab}-{view}.png"
+            page.screenshot(path=str(path))
+            written.append(path)
+            print(f"{path}  ({time.perf_counter() - started:.1f} s)", flush=True)
+        context.close()
+    return written
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
-    OUT.mkdir(parents=True, exist_ok=True)
     port = free_port()
     server, _ = start_server(["app.py", "--port", str(port)], port)
     try:
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            for view, (query, options) in VIEWS.items():
-                context = browser.new_context(**options)
-                page = context.new_page()
-                for tab in TABS:
-                    started = time.perf_counter()
-                    open_app(page, f"http://127.0.0.1:{port}/?tab={tab}{query}")
-                    page.wait_for_timeout(2500)  # the tab's first figures and the language switch
-                    path = OUT / f"{tab}-{view}.png"
-                    page.screenshot(path=str(path))
-                    print(f"{path.relative_to(ROOT)}  ({time.perf_counter() - started:.1f} s)", flush=True)
-                context.close()
-            browser.close()
+        shoot(f"http://127.0.0.1:{port}", tab_names(), OUT)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -57,7 +75,7 @@ def main() -> None:
         "| tab | English | Persian | lecture (projector) | phone |",
         "|---|---|---|---|---|",
     ]
-    for tab in TABS:
+    for tab in tab_names():
         cells = [f"![{tab} {view}]({tab}-{view}.png)" for view in VIEWS]
         lines.append(f"| {tab} | " + " | ".join(cells) + " |")
     (OUT / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

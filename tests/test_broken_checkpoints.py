@@ -22,6 +22,7 @@ REPORT_UNAVAILABLE_TABS = """
 import json
 import gradio as gr
 import app
+from demos import gradio_seam
 
 demo = app.build_app()
 
@@ -32,7 +33,7 @@ def tab_of(block):
 
 unavailable = {
     tab_of(block): block.value
-    for block in demo.blocks.values()
+    for block in gradio_seam.blocks(demo)
     if isinstance(block, gr.Markdown) and "gml-unavailable" in (block.elem_classes or [])
 }
 print(json.dumps(unavailable))

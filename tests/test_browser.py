@@ -14,7 +14,7 @@ def test_every_tab_renders_without_errors(browser, app_url, artifacts_dir):
     open_app(page, app_url)
     page.get_by_text("Generative Models Lab").first.wait_for()
 
-    for index, (title, _) in enumerate(app.TABS):
+    for index, title in enumerate(tab.title() for tab in app.TABS):
         page.get_by_role("tab", name=title).click()
         panel = page.get_by_role("tabpanel").filter(visible=True).first
         panel.wait_for()

@@ -297,6 +297,27 @@ def test_endpoint_makes_one_call_into_models(monkeypatch):
     assert len(calls) == 1
 
 
+def test_every_route_validates_and_computes_once_in_the_one_view(monkeypatch):
+    """The endpoint, the page's events, a drag's final view, a case and an answer are adapters of `view`: each
+    calls it once, and it makes the one call into models/."""
+    from demos import divergences as tab
+
+    calls, real_view, real_compare = [], tab.view, dv.compare
+    monkeypatch.setattr(tab, "view", lambda *args: calls.append("view") or real_view(*args))
+    monkeypatch.setattr(dv, "compare", lambda *args: calls.append("compare") or real_compare(*args))
+    routes = {
+        "endpoint": lambda: tab.divergences(**tab.DEFAULTS),
+        "page": lambda: tab.live_view(**tab.DEFAULTS),
+        "drag": lambda: tab.drag_step({"mu1": 0.5, "moved": "mu1", "final": True}),
+        "case": lambda: tab.apply_preset(next(iter(tab.PRESETS))),
+        "answer": lambda: tab.show_answer(next(iter(tab.QUESTIONS))),
+    }
+    for route, call in routes.items():
+        calls.clear()
+        call()
+        assert calls == ["view", "compare"], route
+
+
 def test_rendering_never_calls_models(monkeypatch):
     from demos import divergences as tab
 
@@ -537,7 +558,7 @@ def test_tab_texts_contain_no_retired_phrase():
 def _comparison_and_flag(case):
     from demos import divergences as tab
 
-    params, result = tab._compare(**case)
+    params, result = tab.view(**case)
     return result, params["mixture"]
 
 
@@ -548,7 +569,7 @@ def _comparison_and_flag(case):
 def _api_and_page(case):
     from demos import divergences as tab
 
-    params, result = tab._compare(**case)
+    params, result = tab.view(**case)
     return tab.render(result, **params), tab.page_view(result, **params), tab.live_view(**case)
 
 

@@ -412,6 +412,30 @@ def test_the_page_and_each_drag_step_show_the_api_figures_and_table():
     assert tab.show_homework_numbers(**tab.DEFAULTS) == (True, full_numbers)
 
 
+def test_every_route_validates_and_computes_once_in_the_one_view(monkeypatch):
+    """The endpoint, the page's events, a drag's final view, a case and an answer are adapters of `view`: each
+    calls it once (and so validates and calls models/ once), and nothing else calls run_experiment."""
+    calls, real_view = [], tab.view
+    monkeypatch.setattr(tab, "view", lambda *args: calls.append("view") or real_view(*args))
+    real_run = tab.run_experiment
+    monkeypatch.setattr(tab, "run_experiment", lambda *args, **kwargs: calls.append("run") or real_run(*args, **kwargs))
+    values = [tab.DEFAULTS[key] for key in ("f", "m", "mu", "n", "repeats", "seed")]
+    routes = {
+        "endpoint": lambda: tab.compare_estimators(*values),
+        "page": lambda: tab.update_view(*values),
+        "typed N": lambda: tab.update_view_from_box(*values),
+        "log N": lambda: tab.update_view_from_log_slider(*values[:3], 1.5, *values[4:]),
+        "homework panel": lambda: tab.show_homework_numbers(*values),
+        "drag": lambda: tab.drag_step({**tab.DEFAULTS, "moved": "mu", "final": True}),
+        "case": lambda: tab.apply_preset(next(iter(tab.PRESETS))),
+        "answer": lambda: tab.show_answer(next(iter(tab.QUESTIONS))),
+    }
+    for route, call in routes.items():
+        calls.clear()
+        call()
+        assert calls == ["view", "run"], route
+
+
 def test_bench_cases_are_valid_calls_with_fixed_height_figures():
     for case in tab.BENCH_CASES:
         *figures, table = case.fn(**case.kwargs)

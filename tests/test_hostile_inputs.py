@@ -41,8 +41,8 @@ SCALAR_GARBAGE = [
 def public_cases():
     """One valid call per public endpoint (from the tabs' BENCH_CASES)."""
     cases = {}
-    for _, module in app.TABS:
-        for case in module.BENCH_CASES:
+    for tab in app.TABS:
+        for case in tab.bench_cases:
             cases.setdefault(case.api_name, case)
     return cases
 

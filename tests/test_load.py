@@ -56,12 +56,11 @@ def test_repeated_runs_are_pooled_and_each_runs_p95_shown():
 
 def test_floor_cases_call_the_floor_apps_endpoints_queued_like_the_app(tmp_path):
     import app
-    from demos.gradio_seam import events
+    from demos.gradio_seam import events, queue_settings
     from scripts.bench import FLOORS, build_floor_app, floor_cases, write_blank_sketch
 
     floor = build_floor_app()
     served = {f"/{fn.api_name}" for fn in events(floor)}
     cases = floor_cases(write_blank_sketch(tmp_path / "sketch.png"))
     assert [case.api_name for case in cases] == list(FLOORS.values()) and set(FLOORS.values()) <= served
-    assert floor._queue.max_size == app.QUEUE_MAX_SIZE
-    assert floor._queue.default_concurrency_limit == app.DEFAULT_CONCURRENCY_LIMIT
+    assert queue_settings(floor) == (app.QUEUE_MAX_SIZE, app.DEFAULT_CONCURRENCY_LIMIT)

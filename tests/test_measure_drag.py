@@ -41,12 +41,12 @@ def test_nothing_redrawn_after_mouse_up_means_zero():
 def test_every_slider_label_exists_in_its_tab():
     import gradio as gr
 
-    from demos import divergences, estimators
+    from demos import divergences, estimators, gradio_seam
 
     for tab, module in {"Gradient estimators": estimators, "KL vs Cauchy–Schwarz": divergences}.items():
         with gr.Blocks() as blocks:
             module.build()
-        labels = {block.label for block in blocks.blocks.values() if isinstance(block, gr.Slider)}
+        labels = {block.label for block in gradio_seam.blocks(blocks) if isinstance(block, gr.Slider)}
         assert {label for t, label in md.SLIDERS if t == tab} <= labels, tab
 
 

@@ -11,12 +11,13 @@ import re
 
 import pytest
 
+import app
 from demos.bidi import SHORT_RUN
 from scripts.chromium import open_app
 
 pytestmark = pytest.mark.slow
 
-TABS = ("estimators", "divergences", "vae", "pix2pix")
+TABS = [tab.name for tab in app.TABS]
 WIDTHS = (390, 1280)
 
 # Returns the runs that are broken: [text, why]. KaTeX formulas (laid out in two dimensions by KaTeX itself) and
