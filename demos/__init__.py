@@ -52,6 +52,11 @@ def register_texts(tab: str, folder: Path) -> None:
     _TEXT_FOLDERS[tab] = Path(folder)
 
 
+def registered_texts() -> list[str]:
+    """The tabs whose texts live in a folder of their own (demos.tab_spec)."""
+    return list(_TEXT_FOLDERS)
+
+
 def texts_dir(tab: str) -> Path:
     """The folder of a tab's texts: strings.<lang>.json and its Markdown parts."""
     return _TEXT_FOLDERS.get(tab, TEXTS_DIR / tab)

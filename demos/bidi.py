@@ -40,7 +40,8 @@ def plain(text: str) -> str:
 # can reorder even on one line ("(1 − w)·N(…) + w·N(…)" shows as "N(…) + w·N(…)·(w − 1)"). `isolated` wraps each
 # run in a left-to-right isolate and keeps a short run on one line; the catalogues apply it to every Persian string
 # once, as they are read (demos/language.py), so that no caller thinks about direction.
-_ARABIC_SCRIPT = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff\u200c"
+ARABIC_SCRIPT = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff\u200c"  # Persian letters (and ZWNJ)
+_ARABIC_SCRIPT = ARABIC_SCRIPT
 # A run: from a Latin/Greek letter, digit, sign or opening bracket to the last such character before Persian text,
 # a line end, or Markdown/HTML structure it must not swallow ($…$ formulas, `code`, <tags>, table pipes, "**").
 # (" · " between two phrases separates them: "epoch 0.0 · 0 of 1,000 outside" is two runs, not one.)

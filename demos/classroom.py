@@ -20,8 +20,8 @@ from typing import NamedTuple
 import gradio as gr
 from gradio.i18n import I18nData
 
-from demos import bidi, gradio_seam, live_drag, static_text
-from demos.language import DEFAULT_LANGUAGE, UI, request_language, t, tab_string
+from demos import gradio_seam, live_drag, static_text
+from demos.language import DEFAULT_LANGUAGE, UI, request_language, t
 from demos.validation import said_in
 
 RESERVED_KEYS = ("tab", "lang", "lecture")
@@ -104,17 +104,12 @@ def _choices(component) -> list:
     return [choice[1] if isinstance(choice, (tuple, list)) else choice for choice in (component.choices or [])]
 
 
-def notice(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: str) -> str:
-    """A link notice in `lang`; the values (labels, numbers, keys as typed) stay left to right in Persian."""
-    return tab_string("classroom", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
-
-
 def _label(component, lang: str) -> str:
     """The control's label as the page shows it (a catalogued label in the page's language)."""
     label = component.label
     if isinstance(label, I18nData):
         return t(label.key, lang)
-    return label or tab_string("classroom", "unnamed", lang)
+    return label or t("classroom.unnamed", lang)
 
 
 def parse_value(component, text: str, lang: str = DEFAULT_LANGUAGE):
@@ -124,18 +119,18 @@ def parse_value(component, text: str, lang: str = DEFAULT_LANGUAGE):
         word = text.strip().lower()
         if word in TRUE_WORDS | FALSE_WORDS:
             return word in TRUE_WORDS, None
-        return None, notice("not_a_flag", lang, label=label, text=typed)
+        return None, t("classroom.not_a_flag", lang, label=label, text=typed)
     if isinstance(component, (gr.Dropdown, gr.Radio)):
         choices = _choices(component)
         if text in choices:
             return text, None
-        return None, notice("not_a_choice", lang, label=label, choices=", ".join(map(str, choices)), text=typed)
+        return None, t("classroom.not_a_choice", lang, label=label, choices=", ".join(map(str, choices)), text=typed)
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        return None, notice("not_a_number", lang, label=label, text=typed)
+        return None, t("classroom.not_a_number", lang, label=label, text=typed)
     low = getattr(component, "minimum", None)
     high = getattr(component, "maximum", None)
     clamped = min(max(value, low if low is not None else -math.inf), high if high is not None else math.inf)
@@ -143,7 +138,7 @@ def parse_value(component, text: str, lang: str = DEFAULT_LANGUAGE):
         clamped = round(clamped)
     if clamped == value:
         return clamped, None
-    return clamped, notice("clamped", lang, label=label, value=f"{value:g}", clamped=f"{clamped:g}")
+    return clamped, t("classroom.clamped", lang, label=label, value=f"{value:g}", clamped=f"{clamped:g}")
 
 
 class LinkedView(NamedTuple):
@@ -158,7 +153,7 @@ def parse_link(query: dict[str, str], tabs: dict[str, LinkedTab], lang: str = DE
     notices = []
     tab = query.get("tab")
     if tab is not None and tab not in tabs:
-        notices.append(notice("no_tab", lang, tab=tab[:20], tabs=", ".join(tabs)))
+        notices.append(t("classroom.no_tab", lang, tab=tab[:20], tabs=", ".join(tabs)))
         tab = None
     if tab is None and any(key not in RESERVED_KEYS for key in query):
         tab = next(iter(tabs))  # a link without `tab` means the first tab, as the page opens
@@ -169,7 +164,7 @@ def parse_link(query: dict[str, str], tabs: dict[str, LinkedTab], lang: str = DE
             continue
         control = by_key.get(key)
         if control is None:
-            notices.append(notice("unknown_key", lang, key=key[:20], tab=tab))
+            notices.append(t("classroom.unknown_key", lang, key=key[:20], tab=tab))
             continue
         value, said = parse_value(control.component, text, lang)
         if value is not None:
@@ -252,7 +247,7 @@ def _rerun_if_linked(event: gradio_seam.Event, tab_name: str):
         except gr.Error as error:
             lang = request_language(request)
             sentence = said_in(error, lang).message  # (a view under friendly_errors has said it in `lang` already)
-            said = tab_string("classroom", "not_used", lang, error=sentence) if linked else sentence
+            said = t("classroom.not_used", lang, error=sentence) if linked else sentence
             return (gr.Markdown(said, visible=True),) + skip_all[1:]
         outputs = result if isinstance(result, tuple) else (result,)
         return (gr.skip(), *outputs)

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from demos import BenchCase, bidi, html_table, live_drag, markdown
-from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
+from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
@@ -67,11 +67,6 @@ TABLE_NOTE = (
     "For a mixture q no closed form of KL is known: its *closed form* cell is empty and only the numerical value exists. "
     "Shown to 6 significant digits; the `/divergences` API returns every digit."
 )
-
-
-def say(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: str) -> str:
-    """This tab's server-made text in `lang`; in Persian each value (a number, a formula) stays left to right."""
-    return tab_string("divergences", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
 
 
 def _direction(lang: str) -> str:
@@ -248,7 +243,7 @@ def chart_labels(x_label: str, y_label: str, y2_label: str | None, lang: str = D
     """A chart's texts as its SVG shows them: the chart itself stays left to right (axes, ticks), a Persian label is
     isolated right to left. (The page's drag steps draw with the same texts: live_config.)"""
     return {
-        "aria": say("chart_label", lang, y=y_label, x=x_label),
+        "aria": t("divergences.chart_label", lang, y=y_label, x=x_label),
         "x": bidi.line(x_label, lang),
         "y": bidi.line(y_label, lang),
         "y2": bidi.line(y2_label, lang) if y2_label else None,
@@ -366,13 +361,13 @@ def density_view(result: dv.Comparison, lang: str = DEFAULT_LANGUAGE) -> str:
         series,
         (float(result.x[0]), float(result.x[-1])),
         (0.0, top),
-        say("axis_x", lang),
-        say("axis_density", lang),
+        t("divergences.axis_x", lang),
+        t("divergences.axis_density", lang),
         y2=((0.0, overlap_top), "p·q"),
         lang=lang,
     )
-    legend = [("p", COLORS["p"]), ("q", COLORS["q"]), (say("legend_overlap", lang), COLORS["overlap"])]
-    return chart_html(say("title_a", lang), legend, svg, lang)
+    legend = [("p", COLORS["p"]), ("q", COLORS["q"]), (t("divergences.legend_overlap", lang), COLORS["overlap"])]
+    return chart_html(t("divergences.title_a", lang), legend, svg, lang)
 
 
 def curve_view(title, x_label, x, curves, x_now, values_now, log_x=False, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -384,7 +379,7 @@ def curve_view(title, x_label, x, curves, x_now, values_now, log_x=False, lang: 
         (float(x[0]), float(x[-1])),
         (0.0, curve_y_top(values_now)),
         x_label,
-        say("axis_nats", lang),
+        t("divergences.axis_nats", lang),
         log_x=log_x,
         markers=markers,
         lang=lang,
@@ -398,7 +393,7 @@ def table_html(result: dv.Comparison, mixture: bool, lang: str = DEFAULT_LANGUAG
         [name, "—" if closed is None else f"{closed:.6g}", f"{numerical:.6g}", f"{error:.2g}"]
         for name, closed, numerical, error in divergence_table(result)
     ]
-    headers = [say(f"column.{key}", lang) for key in ("quantity", "closed_form", "numerical", "abs_error")]
+    headers = [t(f"divergences.column.{key}", lang) for key in ("quantity", "closed_form", "numerical", "abs_error")]
     return (
         html_table(headers, rows)
         + f'<p{_direction(lang)} style="font-size:0.9em;margin:4px 0">{ratio_text(result, mixture, lang)}</p>'
@@ -409,19 +404,19 @@ def table_html(result: dv.Comparison, mixture: bool, lang: str = DEFAULT_LANGUAG
 def ratio_templates(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """The ratio line's sentences in `lang`, with slots for its numbers and parts (see fill)."""
     return {
-        "numbers": say(
-            "ratio_numbers",
+        "numbers": t(
+            "divergences.ratio_numbers",
             lang,
             ratio=f"D_CS / min KL = {bidi.slot('ratio')}",
             cs=f"D_CS = {bidi.slot('cs')}",
             kl_pq=f"KL(p‖q) = {bidi.slot('kl_pq')}",
             kl_qp=f"KL(q‖p) = {bidi.slot('kl_qp')}",
         ),
-        "mixture": tab_string("divergences", "ratio_mixture", lang, numbers="<!--numbers-->", verdict="<!--verdict-->"),
-        "gaussians": tab_string("divergences", "ratio_gaussians", lang, numbers="<!--numbers-->"),
-        "undefined": say("ratio_undefined", lang),
-        "verdict_fails": say("verdict_fails", lang),
-        "verdict_holds": say("verdict_holds", lang),
+        "mixture": t("divergences.ratio_mixture", lang, numbers="<!--numbers-->", verdict="<!--verdict-->"),
+        "gaussians": t("divergences.ratio_gaussians", lang, numbers="<!--numbers-->"),
+        "undefined": t("divergences.ratio_undefined", lang),
+        "verdict_fails": t("divergences.verdict_fails", lang),
+        "verdict_holds": t("divergences.verdict_holds", lang),
     }
 
 
@@ -480,8 +475,8 @@ def page_view(
     return (
         density_view(result, lang),
         curve_view(
-            say("title_b", lang),
-            say("axis_shift", lang),
+            t("divergences.title_b", lang),
+            t("divergences.axis_shift", lang),
             result.shifts,
             result.shift_curves,
             mu1 - mu2,
@@ -489,8 +484,8 @@ def page_view(
             lang=lang,
         ),
         curve_view(
-            say("title_c", lang),
-            say("axis_ratio", lang),
+            t("divergences.title_c", lang),
+            t("divergences.axis_ratio", lang),
             result.sigma_ratios,
             result.ratio_curves,
             sigma2 / sigma1,
@@ -516,30 +511,56 @@ def live_view(
 # Cases a lecturer shows, and the homework questions that each set the sliders to one of them
 
 PARAMETERS = list(DEFAULTS)  # the endpoint's parameters, in the order of its controls
-PRESETS = {
-    "equal variances: D_CS = KL/2": {**DEFAULTS, "mu1": 0.0, "sigma1": 1.0, "mu2": 2.0, "sigma2": 1.0},
-    "p = q: every divergence is 0": {**DEFAULTS, "mu1": 1.0, "sigma1": 1.5, "mu2": 1.0, "sigma2": 1.5},
-    "unequal variances: KL is not symmetric": {**DEFAULTS, "mu1": 0.0, "sigma1": 0.5, "mu2": 1.0, "sigma2": 2.0},
-    "narrow p far from a wider q: D_CS / min KL near 1": {
-        **DEFAULTS,
-        **{"mu1": -5.0, "sigma1": 0.1, "mu2": 5.0, "sigma2": 0.8},
-    },
-    "far-apart Gaussians": {**DEFAULTS, "mu1": -4.0, "sigma1": 1.0, "mu2": 4.0, "sigma2": 1.0},
-    "mixture q: no closed form of KL is known": {**DEFAULTS, "mixture": True},
-    "mixture q: D_CS above min KL": {
+CASES = {  # each case's id: its name is `divergences.preset.<id>` in the tab's catalogue, in every language
+    "equal_variances": {**DEFAULTS, "mu1": 0.0, "sigma1": 1.0, "mu2": 2.0, "sigma2": 1.0},
+    "p_equals_q": {**DEFAULTS, "mu1": 1.0, "sigma1": 1.5, "mu2": 1.0, "sigma2": 1.5},
+    "unequal_variances": {**DEFAULTS, "mu1": 0.0, "sigma1": 0.5, "mu2": 1.0, "sigma2": 2.0},
+    "narrow_far": {**DEFAULTS, **{"mu1": -5.0, "sigma1": 0.1, "mu2": 5.0, "sigma2": 0.8}},
+    "far_apart": {**DEFAULTS, "mu1": -4.0, "sigma1": 1.0, "mu2": 4.0, "sigma2": 1.0},
+    "mixture_no_closed_kl": {**DEFAULTS, "mixture": True},
+    "mixture_cs_above_kl": {
         **{"mu1": 0.0, "sigma1": 1.0, "mu2": 0.0, "sigma2": 1.0},
         **{"mixture": True, "mu3": 4.0, "sigma3": 0.1, "weight": 0.3},
     },
 }
+
+
+def preset_name(case: str) -> str:
+    """A case's English name: its button, its link in docs/presets.md."""
+    return t(f"divergences.preset.{case}")
+
+
+PRESETS = {preset_name(case): values for case, values in CASES.items()}  # name → values (TabSpec.presets)
 # The homework questions, in the order of demos/texts/divergences/homework.en.md, with the case each answer shows
 # (None: the answer is text only; Q2b is answered live in the VAE tab).
-QUESTIONS = {
-    "equal": "equal variances: D_CS = KL/2",
-    "unequal": "narrow p far from a wider q: D_CS / min KL near 1",
-    "mixture": "mixture q: D_CS above min KL",
-    "negative": "p = q: every divergence is 0",
+ANSWER_CASES = {
+    "equal": "equal_variances",
+    "unequal": "narrow_far",
+    "mixture": "mixture_cs_above_kl",
+    "negative": "p_equals_q",
     "bound": None,
 }
+QUESTIONS = {question: case and preset_name(case) for question, case in ANSWER_CASES.items()}
+
+
+def case_numbers(case: str) -> dict[str, str]:
+    """The numbers a text quotes about a case, as its {{placeholders}} take them: the parameters from CASES (a
+    mixture's weights too: {{weight}}, {{rest}} = 1 − w), and for two Gaussians D_CS / min KL computed by
+    models.divergences, to two decimals (the text says "about")."""
+    values = CASES[case]
+    shown = {key: f"{values[key]:g}" for key in ("mu1", "sigma1", "mu2", "sigma2", "mu3", "sigma3", "weight")}
+    if values["mixture"]:
+        return shown | {"rest": f"{1 - values['weight']:g}"}
+    p, q = (values["mu1"], values["sigma1"]), (values["mu2"], values["sigma2"])
+    kl = min(dv.kl_gaussians(*p, *q), dv.kl_gaussians(*q, *p))
+    ratio = float(dv.cs_gaussians(*p, *q) / kl) if kl > 0 else math.nan  # p = q: 0/0
+    return shown | {"ratio": f"{ratio:.2f}"}
+
+
+def answer_numbers(question: str) -> dict[str, str] | None:
+    """The {{placeholders}} of a homework answer: the numbers of the case it shows."""
+    case = ANSWER_CASES[question]
+    return case_numbers(case) if case else None
 
 
 VIEW_IDS = ("divergences-chart_a", "divergences-chart_b", "divergences-chart_c", "divergences-table")
@@ -580,19 +601,23 @@ def live_texts(lang: str) -> dict:
         "direction": _direction(lang),
         "charts": {
             "a": {
-                "title": say("title_a", lang),
-                "legend": [("p", COLORS["p"]), ("q", COLORS["q"]), (say("legend_overlap", lang), COLORS["overlap"])],
-                "labels": chart_labels(say("axis_x", lang), say("axis_density", lang), "p·q", lang),
+                "title": t("divergences.title_a", lang),
+                "legend": [
+                    ("p", COLORS["p"]),
+                    ("q", COLORS["q"]),
+                    (t("divergences.legend_overlap", lang), COLORS["overlap"]),
+                ],
+                "labels": chart_labels(t("divergences.axis_x", lang), t("divergences.axis_density", lang), "p·q", lang),
             },
             "b": {
                 **curves,
-                "title": say("title_b", lang),
-                "labels": chart_labels(say("axis_shift", lang), say("axis_nats", lang), None, lang),
+                "title": t("divergences.title_b", lang),
+                "labels": chart_labels(t("divergences.axis_shift", lang), t("divergences.axis_nats", lang), None, lang),
             },
             "c": {
                 **curves,
-                "title": say("title_c", lang),
-                "labels": chart_labels(say("axis_ratio", lang), say("axis_nats", lang), None, lang),
+                "title": t("divergences.title_c", lang),
+                "labels": chart_labels(t("divergences.axis_ratio", lang), t("divergences.axis_nats", lang), None, lang),
             },
         },
         "ratio": ratio_templates(lang),
@@ -722,7 +747,7 @@ def build_homework(controls: Controls, views: list[gr.HTML]) -> dict[str, gr.But
         for question, case in QUESTIONS.items():
             markdown("divergences", "homework", f"{question}_question")
             button = gr.Button("Show answer", size="sm")
-            answer = markdown("divergences", "homework", f"{question}_answer", visible=False)
+            answer = markdown("divergences", "homework", f"{question}_answer", answer_numbers(question), visible=False)
             outputs = [answer] if case is None else [answer, *controls.inputs, *views]
             button.click(with_request(show_answer, question), None, outputs, **PAGE_EVENT)
     return cases

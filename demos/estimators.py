@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from demos import LATEX_DELIMITERS, BenchCase, bidi, html_table, live_drag, markdown, static_text
-from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
+from demos.language import DEFAULT_LANGUAGE, LANGUAGES, filled_label, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import Sentence, choice, friendly_errors, integer, number
 from models import estimators as model
@@ -43,28 +43,36 @@ def _case(f: str, m: float, mu: float, n: int = 10) -> dict:
 # Cases a lecturer shows ("Cases to show" buttons, each also a link: docs/presets.md). Every name is a claim about
 # its case that tests/test_estimators.py checks against the exact variances. The homework questions' cases keep
 # their values: the answers (demos/texts/estimators/homework.<lang>.md) cite them.
-PRESETS = {
-    "linear f: pathwise has zero variance": _case("linear", 1.0, 1.0),
-    "square f: closed forms match quadrature": _case("square", 1.0, 1.0),
-    "square f: pathwise variance 4m⁴/N at every μ": _case("square", 1.5, 2.0),
-    "score variance explodes with |μ|": _case("square", 1.0, 4.0),
-    "score with z − μ: estimates average +η": _case("linear", 1.0, 0.0),
-    "linear f at μ = 4: the mean baseline cuts the score variance 8×": _case("linear", 1.0, 4.0),
-    "cosine f at μ = 0: the mean baseline raises the variance": _case("cosine", 1.0, 0.0, n=2),
-    "square f at μ = 0: measure-valued has zero variance": _case("square", 1.0, 0.0),
-    "square f at μ = 3: pathwise has the lowest variance": _case("square", 1.0, 3.0),
-    "cosine f at μ = 1: measure-valued lowest even at equal cost": _case("cosine", 1.0, 1.0),
-    "cosine f with m = 3: pathwise has the highest variance": _case("cosine", 3.0, 1.0),
+CASES = {  # each case's id: its name is `estimators.preset.<id>`, filled with the case's own μ and m
+    "linear_pathwise_zero": _case("linear", 1.0, 1.0),
+    "square_closed_forms": _case("square", 1.0, 1.0),
+    "square_pathwise_4m4": _case("square", 1.5, 2.0),
+    "score_explodes": _case("square", 1.0, 4.0),
+    "score_sign": _case("linear", 1.0, 0.0),
+    "linear_baseline_cuts": _case("linear", 1.0, 4.0),
+    "cosine_baseline_raises": _case("cosine", 1.0, 0.0, n=2),
+    "square_measure_valued_zero": _case("square", 1.0, 0.0),
+    "square_pathwise_lowest": _case("square", 1.0, 3.0),
+    "cosine_equal_cost": _case("cosine", 1.0, 1.0),
+    "cosine_pathwise_highest": _case("cosine", 3.0, 1.0),
 }
+
+
+def preset_name(case: str) -> str:
+    """A case's English name (its button, its link): the numbers it quotes are the case's own."""
+    return filled_label(f"estimators.preset.{case}", mu=CASES[case]["mu"], m=CASES[case]["m"])
+
+
+PRESETS = {preset_name(case): values for case, values in CASES.items()}  # name → values (TabSpec.presets)
 # The homework questions, in the order of demos/texts/estimators/homework.en.md, with the case each "Show answer"
 # sets the controls to.
 QUESTIONS = {
-    "variances": "square f: closed forms match quadrature",
-    "pathwise": "square f: pathwise variance 4m⁴/N at every μ",
-    "sign": "score with z − μ: estimates average +η",
-    "baseline": "cosine f at μ = 0: the mean baseline raises the variance",
-    "choose": "square f at μ = 3: pathwise has the lowest variance",
-    "cost": "cosine f at μ = 1: measure-valued lowest even at equal cost",
+    "variances": preset_name("square_closed_forms"),
+    "pathwise": preset_name("square_pathwise_4m4"),
+    "sign": preset_name("score_sign"),
+    "baseline": preset_name("cosine_baseline_raises"),
+    "choose": preset_name("square_pathwise_lowest"),
+    "cost": preset_name("cosine_equal_cost"),
 }
 # The closed forms of homework question 1 in LaTeX; @mu, @m and @N stand for μ, m and N (symbol or number).
 FORMULAS = {
@@ -89,18 +97,13 @@ PLOT_HEIGHT = 360
 COLORS = dict(zip(ESTIMATORS, ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c"), strict=True))
 
 
-def say(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: str) -> str:
-    """This tab's server-made text in `lang`; in Persian each value (a number, a formula) stays left to right."""
-    return tab_string("estimators", key, lang, **{name: bidi.ltr(value, lang) for name, value in values.items()})
-
-
 def estimator_name(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """An estimator as the legends name it: its identifier in English, its Persian name in Persian."""
-    return say(f"estimator.{name}", lang)
+    return t(f"estimators.estimator.{name}", lang)
 
 
 def table_headers(lang: str = DEFAULT_LANGUAGE) -> list[str]:
-    return [say(f"column.{column}", lang) for column in TABLE_HEADERS]
+    return [t(f"estimators.column.{column}", lang) for column in TABLE_HEADERS]
 
 
 def view(f, m, mu, n, repeats, seed) -> EstimatorsResult:
@@ -187,7 +190,7 @@ def significant(value) -> float:
 def line_name(name: str, exact: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> str:
     # A log axis cannot show 0 (pathwise with linear f): say so in the legend rather than leave a gap unexplained.
     shown = estimator_name(name, lang)
-    return bidi.line(tab_string("estimators", "off_log_axis", lang, name=shown) if not np.any(exact) else shown, lang)
+    return bidi.line(t("estimators.off_log_axis", lang, name=shown) if not np.any(exact) else shown, lang)
 
 
 def variance_traces(x_line, exact, x_markers, empirical, lang: str = DEFAULT_LANGUAGE) -> list[dict]:
@@ -212,7 +215,7 @@ def variance_traces(x_line, exact, x_markers, empirical, lang: str = DEFAULT_LAN
                 "mode": "markers",
                 "marker": {"color": [COLORS[name] for name in ESTIMATORS for _ in x_markers], "size": 8},
                 "text": [bidi.line(estimator_name(name, lang), lang) for name in ESTIMATORS for _ in x_markers],
-                "name": bidi.line(say("empirical", lang), lang),
+                "name": bidi.line(t("estimators.empirical", lang), lang),
                 "showlegend": False,
             }
         )
@@ -222,17 +225,17 @@ def variance_traces(x_line, exact, x_markers, empirical, lang: str = DEFAULT_LAN
 def title_templates(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """The plots' titles with slots for their numbers (demos.bidi.fill); the page's drag steps fill the same."""
     return {
-        "by_n": say("title_by_n", lang, mu=f"μ = {bidi.slot('mu')}", n=f"N = {bidi.slot('n')}"),
-        "by_mu": say("title_by_mu", lang, n=f"N = {bidi.slot('n')}"),
-        "by_mu_exact_only": say("title_by_mu_exact_only", lang, n=f"N = {bidi.slot('n')}"),
-        "estimates": say("title_estimates", lang, repeats=bidi.slot("repeats"), eta=f"η = {bidi.slot('eta')}"),
+        "by_n": t("estimators.title_by_n", lang, mu=f"μ = {bidi.slot('mu')}", n=f"N = {bidi.slot('n')}"),
+        "by_mu": t("estimators.title_by_mu", lang, n=f"N = {bidi.slot('n')}"),
+        "by_mu_exact_only": t("estimators.title_by_mu_exact_only", lang, n=f"N = {bidi.slot('n')}"),
+        "estimates": t("estimators.title_estimates", lang, repeats=bidi.slot("repeats"), eta=f"η = {bidi.slot('eta')}"),
     }
 
 
 def variance_vs_n_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n, lang)
     title = bidi.fill(title_templates(lang)["by_n"], {"mu": f"{result.mu:g}", "n": f"{result.n:,}"}, lang)
-    x_axis = {"title": {"text": say("axis_n", lang)}, "type": "log"}
+    x_axis = {"title": {"text": t("estimators.axis_n", lang)}, "type": "log"}
     return figure(traces, title, x_axis=x_axis, marked_x=result.n, lang=lang)
 
 
@@ -240,7 +243,9 @@ def variance_vs_mu_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE
     traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu, lang)
     key = "by_mu_exact_only" if result.empirical_by_mu is None else "by_mu"
     title = bidi.fill(title_templates(lang)[key], {"n": f"{result.n:,}"}, lang)
-    return figure(traces, title, x_axis={"title": {"text": say("axis_mu", lang)}}, marked_x=result.mu, lang=lang)
+    return figure(
+        traces, title, x_axis={"title": {"text": t("estimators.axis_mu", lang)}}, marked_x=result.mu, lang=lang
+    )
 
 
 def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
@@ -258,7 +263,7 @@ def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> 
     ]
     eta = result.true_gradient
     title = bidi.fill(title_templates(lang)["estimates"], {"repeats": f"{result.repeats:,}", "eta": f"{eta:.4g}"}, lang)
-    y_axis = {"title": {"text": bidi.line(say("axis_estimate", lang), lang)}}
+    y_axis = {"title": {"text": bidi.line(t("estimators.axis_estimate", lang), lang)}}
     true_line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": eta, "y1": eta, "line": {"dash": "dash"}}
     return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False, lang=lang)
 
@@ -304,7 +309,7 @@ def figure(
         "height": PLOT_HEIGHT,
         "margin": {"l": 60, "r": 20, "t": 60, "b": 120 if showlegend else 40},  # the legend sits below the axis
         "xaxis": x_axis or {},
-        "yaxis": y_axis or {"title": {"text": bidi.line(say("axis_variance", lang), lang)}, "type": "log"},
+        "yaxis": y_axis or {"title": {"text": bidi.line(t("estimators.axis_variance", lang), lang)}, "type": "log"},
         "shapes": shapes,
         "showlegend": showlegend,
         # Two columns of legend entries under the axis title, whatever the width: a phone shows them unclipped.
@@ -329,13 +334,13 @@ def homework_numbers(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> 
     """The homework panel's live box: the closed forms with the current numbers, the sign check and the cost."""
     f = f"`{result.f}`"
     settings = {"f": f"f = {f}", "m": f"m = {result.m:g}", "mu": f"μ = {result.mu:g}", "n": f"N = {result.n:,}"}
-    lines = [say("homework_settings", lang, **settings)]
+    lines = [t("estimators.homework_settings", lang, **settings)]
     if result.closed_forms is None:
-        objectives = tab_string("estimators", "and", lang).join(CLOSED_FORM_OBJECTIVES)
-        lines.append(say("homework_no_closed_form", lang, objectives=objectives, f=f))
+        objectives = t("estimators.and", lang).join(CLOSED_FORM_OBJECTIVES)
+        lines.append(t("estimators.homework_no_closed_form", lang, objectives=objectives, f=f))
     else:
         values = {"@mu": number_latex(result.mu), "@m": number_latex(result.m), "@N": f"{result.n}"}
-        lines += ["", say("homework_table_header", lang), "|---|---|---|---|---|"]
+        lines += ["", t("estimators.homework_table_header", lang), "|---|---|---|---|---|"]
         for name in ESTIMATORS:
             # At N = 1 the leave-one-out estimator has no other sample: it is the score estimator.
             template = FORMULAS[result.f]["score" if name == "score+baseline" and result.n == 1 else name]
@@ -355,9 +360,9 @@ def homework_numbers(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> 
     }
     lines += [
         "",
-        say("homework_sign", lang, eta=f"η = {result.true_gradient:.6g}", **sign),
+        t("estimators.homework_sign", lang, eta=f"η = {result.true_gradient:.6g}", **sign),
         "",
-        say("homework_cost", lang, **cost),
+        t("estimators.homework_cost", lang, **cost),
     ]
     return "\n".join(lines)
 
@@ -453,7 +458,7 @@ def live_texts(lang: str) -> dict:
         "titles": {key: bidi.line(template, lang) for key, template in title_templates(lang).items()},
         "names": {name: bidi.line(estimator_name(name, lang), lang) for name in ESTIMATORS},
         "off_log_axis": {name: line_name(name, np.zeros(1), lang) for name in ESTIMATORS},
-        "empirical": bidi.line(say("empirical", lang), lang),
+        "empirical": bidi.line(t("estimators.empirical", lang), lang),
     }
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from demos import TORCH_QUEUE, BenchCase, bidi, markdown, show_unavailable, tab_sections, zerogpu
-from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.language import DEFAULT_LANGUAGE, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import Sentence, ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
@@ -42,17 +42,15 @@ TRAIN_COMMAND = " && ".join(  # the shared data-building step once
 CATALOGUE = "pix2pix"  # the tab's server-made text: demos/texts/pix2pix/strings.<lang>.json
 
 
-def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
-    return tab_string(CATALOGUE, key, lang, **values)
-
-
 def model_labels(lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
     """The model radio's choices (label, API value), labelled in `lang`."""
-    return [(text("model_gan", lang), "gan"), (text("model_l1", lang), "l1")]
+    return [(t("pix2pix.model_gan", lang), "gan"), (t("pix2pix.model_l1", lang), "l1")]
 
 
 MODEL_LABELS = model_labels()
-DRAW_HINT = text("draw_hint")  # the status line before any drawing (English; `text("draw_hint", lang)` otherwise)
+DRAW_HINT = t(
+    "pix2pix.draw_hint"
+)  # the status line before any drawing (English; `t("pix2pix.draw_hint", lang)` otherwise)
 
 
 # --- the canvas value -> the model's input ---------------------------------------------------------------------
@@ -152,11 +150,11 @@ def sketch2image(sketch, model: str = "gan", stochastic: bool = False, seed: int
 
 def status_line(result: SketchResult, lang: str = DEFAULT_LANGUAGE) -> str:
     """The live view's status in `lang`: the time and device, and how much of the output the PatchGAN calls real."""
-    note = text("inverted", lang) if result.inverted else ""
+    note = t("pix2pix.inverted", lang) if result.inverted else ""
     if result.realness is None:
-        return note + text("draw_hint", lang)
-    return note + text(
-        "status",
+        return note + t("pix2pix.draw_hint", lang)
+    return note + t(
+        "pix2pix.status",
         lang,
         ms=result.seconds * 1000,
         device=bidi.ltr(str(result.device), lang),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from demos import BenchCase, register_texts
-from demos.language import LANGUAGES, register_ui_strings, tab_string
+from demos.language import LANGUAGES, register_tab_catalogue, register_ui_strings, t
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class TabSpec:
         """Its texts are found by its name from now on, and its title joins the component catalogue."""
         if self.texts is not None:
             register_texts(self.name, self.texts)
+            register_tab_catalogue(self.name)
         register_ui_strings({lang: {f"tabs.{self.name}": self.title(lang)} for lang in LANGUAGES})
         missing = {case.api_name.lstrip("/") for case in self.bench_cases} ^ set(self.endpoints)
         if missing:
@@ -33,4 +34,4 @@ class TabSpec:
 
     def title(self, lang: str = "en") -> str:
         """Its title in the tab bar: `tab_title` of its strings.<lang>.json."""
-        return tab_string(self.name, "tab_title", lang)
+        return t(f"{self.name}.tab_title", lang)

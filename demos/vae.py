@@ -40,7 +40,7 @@ from demos import (
     vae_live,
 )
 from demos.gradio_seam import tag
-from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, tab_string
+from demos.language import DEFAULT_LANGUAGE, LANGUAGES, filled_label, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
@@ -124,12 +124,16 @@ DEFAULTS = {
 }
 # Cases a lecturer shows ("Cases to show" buttons, each also a link: docs/presets.md). Every name is a claim about
 # its case that tests/test_vae.py checks on the shipped models.
+SAMPLE_CASES = {  # each case's id: its name is `vae.preset.<id>`, filled with the case's own temperature
+    "fitted_mixture": {**DEFAULTS, "n": 64},
+    "normal_holes": {**DEFAULTS, "n": 64, "prior": "normal"},
+    "cs_normal_holes": {**DEFAULTS, "n": 64, "model": "cs", "prior": "normal"},
+    "temperature_low": {**DEFAULTS, "n": 64, "temperature": 0.5},
+    "temperature_high": {**DEFAULTS, "n": 64, "temperature": 2.0},
+}
 SAMPLE_PRESETS = {
-    "fitted mixture: samples where the training codes lie": {**DEFAULTS, "n": 64},
-    "N(0, I): some samples fall into holes (higher FID)": {**DEFAULTS, "n": 64, "prior": "normal"},
-    "CS-VAE from N(0, I): more holes than the KL-VAE": {**DEFAULTS, "n": 64, "model": "cs", "prior": "normal"},
-    "temperature 0.5: cleaner, less varied digits": {**DEFAULTS, "n": 64, "temperature": 0.5},
-    "temperature 2: far from the codes, fewer real-looking digits": {**DEFAULTS, "n": 64, "temperature": 2.0},
+    filled_label(f"vae.preset.{case}", temperature=values["temperature"]): values
+    for case, values in SAMPLE_CASES.items()
 }
 SAMPLE_CONTROLS = ("model", "prior", "n", "temperature", "seed", "digit_index", "span")  # what a preset sets
 PRESETS = SAMPLE_PRESETS | vae_digit.PRESETS  # every named case of the tab, as links (scripts/preset_links.py)
@@ -137,21 +141,16 @@ QUALITY_CACHE_SIZE = 64  # distinct (model, prior, n, seed) reports kept; a clas
 DIGIT_IMPORTANCE_SAMPLES = 500  # per digit, for the live decomposition of the homework's question 2b
 
 
-def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
-    """The tab's server-made string (demos/texts/vae/strings.<lang>.json)."""
-    return tab_string("vae", key, lang, **values)
-
-
 def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """A string for a Plotly title, axis or legend: SVG text in a left-to-right chart, so Persian is isolated
     right to left (English unchanged)."""
-    return bidi.line(text(key, lang, **values), lang)
+    return bidi.line(t(key, lang, **values), lang)
 
 
 def cell(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A table cell or header: a Persian one isolated right to left, so that its Latin words (FID, PPL) keep their
     place whatever the cell's direction (English unchanged)."""
-    return bidi.line(text(key, lang), lang)
+    return bidi.line(t(key, lang), lang)
 
 
 def localized_table(rows: list[list], header_keys: tuple[str, ...], lang: str):
@@ -159,7 +158,7 @@ def localized_table(rows: list[list], header_keys: tuple[str, ...], lang: str):
     answer), with the headers in the page's language otherwise."""
     if lang == DEFAULT_LANGUAGE:
         return rows
-    return pd.DataFrame(rows, columns=[cell(key, lang) for key in header_keys])
+    return pd.DataFrame(rows, columns=[cell(f"vae.{key}", lang) for key in header_keys])
 
 
 class Loaded(NamedTuple):
@@ -283,10 +282,10 @@ def latent_map_figure(result: LatentMap, lang: str = DEFAULT_LANGUAGE) -> go.Fig
         ]
     )
     figure.update_layout(
-        title=plot_text("latent_map_title", lang),
+        title=plot_text("vae.latent_map_title", lang),
         xaxis_title="z₁",
         yaxis_title="z₂",
-        legend_title=plot_text("digit", lang),
+        legend_title=plot_text("vae.digit", lang),
         height=520,
         margin={"l": 40, "r": 10, "t": 40, "b": 40},
     )
@@ -300,10 +299,10 @@ def digit_map_figure(code: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> go.Figur
         x=[code[0]],
         y=[code[1]],
         mode="markers",
-        name=plot_text("your_digit", lang),
+        name=plot_text("vae.your_digit", lang),
         marker={"symbol": "star", "size": 22, "color": "black", "line": {"color": "white", "width": 2}},
     )
-    figure.update_layout(height=420, title=plot_text("digit_map_title", lang))
+    figure.update_layout(height=420, title=plot_text("vae.digit_map_title", lang))
     return figure
 
 
@@ -318,9 +317,9 @@ def prd_figure(label: str, report: QualityReport, lang: str = DEFAULT_LANGUAGE) 
         )
     )
     figure.update_layout(
-        title=plot_text("prd_title", lang),
-        xaxis={"title": plot_text("prd_recall", lang), "range": [0, 1.02]},
-        yaxis={"title": plot_text("prd_precision", lang), "range": [0, 1.02]},
+        title=plot_text("vae.prd_title", lang),
+        xaxis={"title": plot_text("vae.prd_recall", lang), "range": [0, 1.02]},
+        yaxis={"title": plot_text("vae.prd_precision", lang), "range": [0, 1.02]},
         height=400,
         showlegend=True,
         legend={"x": 0.02, "y": 0.02},
@@ -431,7 +430,7 @@ def vae_metrics(model, n, seed, prior=DEFAULT_PRIOR, request: gr.Request = None)
 
 
 def metrics_view(report: QualityReport, lang: str = DEFAULT_LANGUAGE):
-    rows = [[cell(METRIC_KEYS[row], lang), round(report.rows[row], 4)] for row in METRIC_ROWS]
+    rows = [[cell(f"vae.{METRIC_KEYS[row]}", lang), round(report.rows[row], 4)] for row in METRIC_ROWS]
     return localized_table(rows, ("metrics_header_metric", "metrics_header_value"), lang)
 
 
@@ -451,8 +450,8 @@ def interpolation(model, first_index, second_index, request: gr.Request = None) 
     """The decoded straight line from μ(first) to μ(second); the originals frame it, marked."""
     key = _model_key(model)
     lang = request_language(request)  # the names are words, not API parameters: in the page's language
-    first = _test_index(first_index, text("first_digit", lang))
-    second = _test_index(second_index, text("second_digit", lang))
+    first = _test_index(first_index, t("vae.first_digit", lang))
+    second = _test_index(second_index, t("vae.second_digit", lang))
     row = interpolate(loaded().preview_models[key], loaded().test_images[[first, second]], INTERPOLATION_STEPS)
     return tile(row, len(row), marked_columns=[0, len(row) - 1])
 
@@ -483,7 +482,7 @@ def decomposition(model, digit_index, lang: str = DEFAULT_LANGUAGE) -> tuple:
     test = state.records[MODELS[key][1]]["test"]
     rows = [
         ["E_q[log p(x|z)]", -terms.reconstruction, -test["reconstruction_nats"]],
-        [cell("term_log_likelihood", lang), -terms.negative_log_likelihood, -test["iwae_negative_log_likelihood"]],
+        [cell("vae.term_log_likelihood", lang), -terms.negative_log_likelihood, -test["iwae_negative_log_likelihood"]],
         ["IWAE − ELBO ≤ KL(q(z|x) ‖ p(z|x))", terms.kl_posterior, test["elbo_gap"]],
         ["KL(q(z|x) ‖ p(z))", terms.kl_prior, test["kl"]],
         ["D_CS(q(z|x) ‖ p(z))", terms.cs_prior, test["cs"]],
@@ -564,18 +563,20 @@ def facts(records: dict[str, dict], sanity: dict | None) -> dict[str, str]:
     for lang in LANGUAGES:
         suffix = "" if lang == DEFAULT_LANGUAGE else f"_{lang}"
         values["sanity_one_class" + suffix] = (
-            text("sanity_one_class", lang, **scores(one_class)) if one_class else text("sanity_one_class_missing", lang)
+            t("vae.sanity_one_class", lang, **scores(one_class))
+            if one_class
+            else t("vae.sanity_one_class_missing", lang)
         )
         values["sanity_collapse" + suffix] = (
-            text(
-                "sanity_collapse",
+            t(
+                "vae.sanity_collapse",
                 lang,
                 **scores(collapse),
                 repeats=collapse["images"] // 10,
                 test_IS=rows[SANITY_TEST]["IS"],
             )
             if collapse and SANITY_TEST in rows
-            else text("sanity_collapse_missing", lang)
+            else t("vae.sanity_collapse_missing", lang)
         )
     return values
 
@@ -584,9 +585,9 @@ def transposed_conv_markdown(model: ConvVAE, lang: str = DEFAULT_LANGUAGE) -> st
     """The output-size formula, evaluated on each ConvTranspose2d of the decoder as it is built."""
     lines = [
         r"$$h_{\text{out}}=(h_{\text{in}}-1)\cdot s-2p+k+\text{output\_padding}$$",
-        text("transposed_legend", lang),
+        t("vae.transposed_legend", lang),
     ]
-    measured = text("transposed_measured", lang)
+    measured = t("vae.transposed_measured", lang)
     for row in transposed_conv_shapes(model):
         c_in, c_out = row["channels"]
         lines.append(
@@ -599,7 +600,7 @@ def transposed_conv_markdown(model: ConvVAE, lang: str = DEFAULT_LANGUAGE) -> st
 
 def encoder_markdown(model: ConvVAE, lang: str = DEFAULT_LANGUAGE) -> str:
     """The encoder's layers and the shape each outputs, read from the model as built (homework Q3)."""
-    lines = [text("encoder_legend", lang), "", f"| {text('encoder_layer', lang)} | {text('encoder_output', lang)} |"]
+    lines = [t("vae.encoder_legend", lang), "", f"| {t('vae.encoder_layer', lang)} | {t('vae.encoder_output', lang)} |"]
     lines.append("|---|---|")
     lines += [f"| `{name}` | {'×'.join(map(str, shape))} |" for name, shape in encoder_shapes(model)]
     return "\n".join(lines)
@@ -608,20 +609,20 @@ def encoder_markdown(model: ConvVAE, lang: str = DEFAULT_LANGUAGE) -> str:
 def likelihood_markdown(records: dict[str, dict], lang: str = DEFAULT_LANGUAGE) -> str:
     """Each shipped model's test likelihood, read from its JSON record: −ELBO beside the IWAE −log p(x); a VAE
     with its fitted mixture as p(z) is a model of its own, with its own row."""
-    lines = [text("likelihood_header", lang), "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |"]
+    lines = [t("vae.likelihood_header", lang), "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |"]
     for name, record in records.items():
         test = record["test"]
         if "fit" in record:  # a fitted prior: the VAE it belongs to, with that prior
             vae = records[record["fit"]["vae"]]
             training = vae["training"]
-            model = text("likelihood_with_mixture", lang, name=record["fit"]["vae"], **record["config"])
-            made = text("likelihood_fit", lang, seconds=record["fit"]["seconds"], device=record["fit"]["device"])
+            model = t("vae.likelihood_with_mixture", lang, name=record["fit"]["vae"], **record["config"])
+            made = t("vae.likelihood_fit", lang, seconds=record["fit"]["seconds"], device=record["fit"]["device"])
             prior_kl = test["kl_prior"]
         else:
             training = record["training"]
             model = f"`{name}`"
-            made = text(
-                "likelihood_training",
+            made = t(
+                "vae.likelihood_training",
                 lang,
                 epochs=training["epochs"],
                 minutes=training["seconds"] / 60,
@@ -640,7 +641,7 @@ def likelihood_markdown(records: dict[str, dict], lang: str = DEFAULT_LANGUAGE) 
 
 def overlap_markdown(kernel: int, stride: int, lang: str = DEFAULT_LANGUAGE) -> str:
     counts = transposed_conv_overlap(kernel, stride).tolist()
-    header = text("overlap_caption", lang, kernel=kernel, stride=stride) + "\n\n|" + " |" * len(counts[0]) + "\n|"
+    header = t("vae.overlap_caption", lang, kernel=kernel, stride=stride) + "\n\n|" + " |" * len(counts[0]) + "\n|"
     return header + "---|" * len(counts[0]) + "\n" + "\n".join("| " + " | ".join(map(str, r)) + " |" for r in counts)
 
 

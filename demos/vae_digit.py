@@ -22,7 +22,7 @@ from PIL import Image
 
 from demos import TORCH_QUEUE, BenchCase, bidi, html_table, markdown, tab_sections
 from demos.gradio_seam import tag, upload_folder
-from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.language import DEFAULT_LANGUAGE, request_language, t
 from demos.validation import ImageOrCanvas, Sentence, choice, friendly_errors
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.digit_input import ink_of
@@ -50,12 +50,6 @@ PRESETS = {f"your own digit: {label}": {"drawing": case} for case, label in CASE
 
 
 FORMULAS = {"elbo": "−ELBO", "nll": "−log p(x)"}  # kept left to right inside Persian
-
-
-def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
-    """The section's string in `lang`; its formulas and values isolated left to right in Persian."""
-    values = {name: bidi.ltr(str(value), lang) for name, value in (FORMULAS | values).items()}
-    return tab_string(CATALOGUE, key, lang, **values)
 
 
 class Section(NamedTuple):
@@ -164,9 +158,9 @@ def histogram_figure(readings: dict[str, DigitReading], lang: str = DEFAULT_LANG
     high = max(max(values), *(np.percentile(r.test_nll, 99.5) for r in readings.values()))
     figure.update_layout(
         barmode="overlay",
-        title=bidi.line(text("histogram_title", lang), lang),
-        xaxis={"title": bidi.line(text("histogram_axis", lang), lang), "range": [low - 5, high + 5]},
-        yaxis_title=bidi.line(text("histogram_count", lang), lang),
+        title=bidi.line(t("vae_digit.histogram_title", lang, **FORMULAS), lang),
+        xaxis={"title": bidi.line(t("vae_digit.histogram_axis", lang, **FORMULAS), lang), "range": [low - 5, high + 5]},
+        yaxis_title=bidi.line(t("vae_digit.histogram_count", lang), lang),
         height=330,
         legend={"x": 0.99, "xanchor": "right", "y": 0.99},
         margin={"l": 40, "r": 10, "t": 60, "b": 40},
@@ -180,17 +174,17 @@ def note_markdown(readings: dict[str, DigitReading], lang: str = DEFAULT_LANGUAG
     for key, reading in readings.items():
         formula = f"−log p(x) = {reading.negative_log_likelihood:.1f}"
         lines.append(
-            text("reading", lang, model=MODELS[key], formula=formula, percentile=f"{reading.percentile:.0f} %")
+            t("vae_digit.reading", lang, model=MODELS[key], formula=formula, percentile=f"{reading.percentile:.0f} %")
         )
     first = next(iter(readings.values()))
-    lines.append(text("classifier", lang, digit=first.digit, percent=f"{100 * first.probability:.0f} %"))
+    lines.append(t("vae_digit.classifier", lang, digit=first.digit, percent=f"{100 * first.probability:.0f} %"))
     if first.prepared.light_on_dark:
-        lines.append(text("light_on_dark", lang))
+        lines.append(t("vae_digit.light_on_dark", lang))
     return "\n\n".join(lines)
 
 
 def blank_view(lang: str = DEFAULT_LANGUAGE) -> tuple:
-    return (None, None, None, None, text("hint", lang), None, None)
+    return (None, None, None, None, t("vae_digit.hint", lang), None, None)
 
 
 @friendly_errors
@@ -205,9 +199,12 @@ def page_view(canvas, request: gr.Request = None) -> tuple:
         return blank_view(lang)
     tile = _section.tile
     first = next(iter(readings.values()))
-    headers = [bidi.line(text("header_metric", lang), lang), *MODELS.values()]
+    headers = [bidi.line(t("vae_digit.header_metric", lang), lang), *MODELS.values()]
     columns = [row_values(reading) for reading in readings.values()]
-    rows = [[bidi.line(text(key, lang), lang), *(values[i] for values in columns)] for i, key in enumerate(ROWS)]
+    rows = [
+        [bidi.line(t(f"vae_digit.{key}", lang, **FORMULAS), lang), *(values[i] for values in columns)]
+        for i, key in enumerate(ROWS)
+    ]
     return (
         tile(first.prepared.binary, 1),
         tile(torch.cat([r.reconstruction for r in readings.values()]), len(readings)),
@@ -288,7 +285,7 @@ def build(model_choice: gr.Radio, section: Section) -> None:
                 with gr.Row():
                     seen = gr.Image(label="What the models see (28×28, binarized)", format="png", height=140)
                     reconstruction = gr.Image(label="Reconstructions: KL-VAE, CS-VAE", format="png", height=140)
-                note = gr.Markdown(text("hint"))
+                note = gr.Markdown(t("vae_digit.hint"))
                 table = gr.HTML(elem_id="vae-digit-readings")  # wraps on a phone, where a Dataframe would scroll
         with gr.Row():
             histogram = gr.Plot(label="Likelihood among the test digits", show_label=False)
@@ -343,7 +340,7 @@ def page_language_hint(request: gr.Request = None):
     """The hint in the page's language (a link to a named drawing writes its reading there instead)."""
     lang = request_language(request)
     linked = "drawing" in dict(getattr(request, "query_params", {}) or {})
-    return gr.skip() if lang == DEFAULT_LANGUAGE or linked else text("hint", lang)
+    return gr.skip() if lang == DEFAULT_LANGUAGE or linked else t("vae_digit.hint", lang)
 
 
 def wire_page(drawing: DrawingColumn, views: ReadingViews) -> None:
@@ -382,7 +379,7 @@ def vae_encode(image, model="kl") -> tuple:
     unreadable or over MAX_PIXELS, is answered with one sentence."""
     key = choice(model, "model", MODELS)
     reading = read(image, key)
-    table = [[text(key), value] for key, value in zip(ROWS, row_values(reading), strict=True)]
+    table = [[t(f"vae_digit.{key}", **FORMULAS), value] for key, value in zip(ROWS, row_values(reading), strict=True)]
     return _section.tile(reading.prepared.binary, 1), _section.tile(reading.reconstruction, 1), table
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from demos import BenchCase, bidi, markdown
-from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.language import DEFAULT_LANGUAGE, request_language, t
 from demos.validation import choice, friendly_errors, integer, log, number
 from models.mnist import MnistDataError, load_mnist
 from models.vae_live import REGULARIZERS, LiveTrainer, Snapshot, map_subset, untrained_snapshot
@@ -69,15 +69,10 @@ DIGIT_COLOURS = [  # Plotly's default qualitative palette: ten distinct hues, on
 ]
 
 
-def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
-    """The section's server-made string (demos/texts/vae_live/strings.<lang>.json)."""
-    return tab_string("vae_live", key, lang, **values)
-
-
 def plot_text(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """A string for a Plotly title, axis or legend: SVG text in a left-to-right chart, so Persian is isolated
     right to left (English unchanged)."""
-    return bidi.line(text(key, lang, **values), lang)
+    return bidi.line(t(key, lang, **values), lang)
 
 
 def _lower_priority() -> None:
@@ -170,7 +165,11 @@ def loss_table(snapshot: Snapshot) -> list[list[float]]:
 def loss_figure(snapshot: Snapshot, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """Reconstruction (left axis) and both regularizers of the posteriors (right axis) against epochs."""
     epochs = [row.epoch for row in snapshot.history]
-    traces = [("reconstruction", plot_text("reconstruction", lang), "y"), ("kl", "KL", "y2"), ("cs", "D_CS", "y2")]
+    traces = [
+        ("reconstruction", plot_text("vae_live.reconstruction", lang), "y"),
+        ("kl", "KL", "y2"),
+        ("cs", "D_CS", "y2"),
+    ]
     data = [
         {
             "type": "scatter",
@@ -182,8 +181,8 @@ def loss_figure(snapshot: Snapshot, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
         for key, name, axis in traces
     ]
     layout = {
-        "title": {"text": plot_text("loss_title", lang)},
-        "xaxis": {"title": {"text": plot_text("epoch_axis", lang)}, "rangemode": "tozero"},
+        "title": {"text": plot_text("vae_live.loss_title", lang)},
+        "xaxis": {"title": {"text": plot_text("vae_live.epoch_axis", lang)}, "rangemode": "tozero"},
         "yaxis": {"title": {"text": "−log p(x|z)"}},
         "yaxis2": {
             "title": {"text": "KL, D_CS"},
@@ -221,10 +220,12 @@ def map_figure(snapshot: Snapshot, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     ]
     frame = [-extent, extent]
     layout = {
-        "title": {"text": plot_text("map_title", lang, epoch=snapshot.epoch, outside=outside, total=len(means))},
+        "title": {
+            "text": plot_text("vae_live.map_title", lang, epoch=snapshot.epoch, outside=outside, total=len(means))
+        },
         "xaxis": {"title": {"text": "z₁"}, "range": frame},
         "yaxis": {"title": {"text": "z₂"}, "range": frame, "scaleanchor": "x"},
-        "legend": {"title": {"text": plot_text("digit", lang)}},
+        "legend": {"title": {"text": plot_text("vae_live.digit", lang)}},
         "height": 400,
         "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
         "uirevision": "map",  # legend clicks and zoom survive the updates
@@ -238,16 +239,16 @@ def grid_image(snapshot: Snapshot) -> np.ndarray:
 
 
 def objective_text(regularizer: str, lam: float, lang: str = DEFAULT_LANGUAGE) -> str:
-    return text("objective", lang, lam=lam, regularizer=REGULARIZER_NAMES[regularizer])
+    return t("vae_live.objective", lang, lam=lam, regularizer=REGULARIZER_NAMES[regularizer])
 
 
 def status_markdown(snapshot: Snapshot, note: str = "", lang: str = DEFAULT_LANGUAGE) -> str:
     """The status line: epoch, steps, objective and the last update's losses, then `note` (already in `lang`)."""
     objective = objective_text(snapshot.regularizer, snapshot.lam, lang)
-    status = text("status", lang, epoch=snapshot.epoch, steps=snapshot.step, objective=objective)
+    status = t("vae_live.status", lang, epoch=snapshot.epoch, steps=snapshot.step, objective=objective)
     if snapshot.history:
         last = snapshot.history[-1]
-        status += text("last_update", lang, reconstruction=last.reconstruction, kl=last.kl, cs=last.cs)
+        status += t("vae_live.last_update", lang, reconstruction=last.reconstruction, kl=last.kl, cs=last.cs)
     return f"{status}. {note}".strip()
 
 
@@ -295,7 +296,7 @@ BENCH_CASES = [
 
 def _views(snapshot: Snapshot, lang: str, note_key: str, **values) -> tuple:
     """(loss figure, map figure, grid, status) in `lang`, the status ending with the note `note_key`."""
-    note = text(note_key, lang, **values)
+    note = t(f"vae_live.{note_key}", lang, **values)
     return (
         loss_figure(snapshot, lang),
         map_figure(snapshot, lang),
@@ -355,17 +356,17 @@ def change_objective(session, regularizer, lam, request: gr.Request = None) -> s
     regularizer, lam = _settings(regularizer, lam)
     session.set_objective(regularizer, lam)
     lang = request_language(request)
-    return text("objective_changed", lang, objective=objective_text(regularizer, lam, lang))
+    return t("vae_live.objective_changed", lang, objective=objective_text(regularizer, lam, lang))
 
 
 def paused(session, request: gr.Request = None) -> str:
     if session is None:
         return gr.skip()
-    return text("paused", request_language(request), epoch=session.trainer.epoch)
+    return t("vae_live.paused", request_language(request), epoch=session.trainer.epoch)
 
 
 def regularizer_choices(lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
-    return [(text(f"regularizer_{key}", lang), key) for key in REGULARIZER_NAMES]
+    return [(t(f"vae_live.regularizer_{key}", lang), key) for key in REGULARIZER_NAMES]
 
 
 class LiveBlocks(NamedTuple):
@@ -420,7 +421,7 @@ def layout(initial: Snapshot) -> LiveBlocks:
         pause_button = gr.Button("⏸ Pause")
         step_button = gr.Button("Step one epoch")
         reset_button = gr.Button("Reset")
-    status = gr.Markdown(status_markdown(initial, text("untrained")))
+    status = gr.Markdown(status_markdown(initial, t("vae_live.untrained")))
     with gr.Row():
         # The figures carry their own titles (with a label shown, Gradio widens their top margin to 100 px).
         loss_plot = gr.Plot(loss_figure(initial), label="Loss curves", show_label=False)
@@ -457,7 +458,7 @@ def page_language_views(request: gr.Request = None):
         gr.Radio(choices=regularizer_choices(lang)),
         loss_figure(initial, lang),
         map_figure(initial, lang),
-        status_markdown(initial, text("untrained", lang), lang),
+        status_markdown(initial, t("vae_live.untrained", lang), lang),
     )
 
 

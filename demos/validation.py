@@ -27,7 +27,7 @@ from demos import bidi
 # the seam (demos/gradio_seam.py) and re-exported here, where the endpoints take their validation from.
 from demos.gradio_seam import ImageOrCanvas as ImageOrCanvas
 from demos.gradio_seam import ValidatedNumber as ValidatedNumber
-from demos.language import DEFAULT_LANGUAGE, request_language, tab_string
+from demos.language import DEFAULT_LANGUAGE, request_language, t
 
 log = logging.getLogger("gml")
 CATALOGUE = "validation"  # demos/texts/validation/strings.<lang>.json: this module's sentences
@@ -38,15 +38,14 @@ class Sentence(gr.Error):
 
     def __init__(self, catalogue: str, key: str, **values: str):
         self.catalogue, self.key, self.values = catalogue, key, values
-        super().__init__(tab_string(catalogue, key, DEFAULT_LANGUAGE, **values))
+        super().__init__(t(f"{catalogue}.{key}", DEFAULT_LANGUAGE, **values))
 
     def said_in(self, lang: str) -> gr.Error:
         """The same error in `lang`. Gradio's toast has no direction of its own: a Persian sentence is isolated
         right to left, and each value in it (a name, a number, an interval) left to right."""
         if lang == DEFAULT_LANGUAGE:
             return self
-        values = {name: bidi.ltr(value, lang) for name, value in self.values.items()}
-        return gr.Error(bidi.line(tab_string(self.catalogue, self.key, lang, **values), lang))
+        return gr.Error(bidi.line(t(f"{self.catalogue}.{self.key}", lang, **self.values), lang))
 
 
 def said_in(error: gr.Error, lang: str) -> gr.Error:
@@ -107,7 +106,7 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-UNEXPECTED_ERROR = tab_string(CATALOGUE, "unexpected")  # the API's sentence for anything unexpected
+UNEXPECTED_ERROR = t(f"{CATALOGUE}.unexpected")  # the API's sentence for anything unexpected
 
 
 def _request_parameter(fn) -> str | None:

@@ -3,7 +3,7 @@
 import pytest
 
 from demos.bidi import LRI, PDI, in_direction, isolated, plain
-from demos.language import CATALOGUES, tab_string
+from demos.language import CATALOGUES, t
 
 
 def runs(text: str) -> list[str]:
@@ -46,5 +46,5 @@ def test_formulas_code_tags_placeholders_and_list_numbers_are_left_alone(text):
 
 def test_english_is_returned_unchanged_and_every_persian_catalogue_string_is_isolated():
     assert in_direction("(1 − w)·N(μ₂, σ₂²)", "en") == "(1 − w)·N(μ₂, σ₂²)"
-    assert CATALOGUES["fa"]["ui.9044253dfb"].endswith(f"{LRI}(Generative Models Lab){PDI}")
-    assert f"{LRI}2,000{PDI}" in tab_string("vae_digit", "reading", "fa", model="KL-VAE", formula="x", percentile="1 %")
+    assert CATALOGUES["fa"]["app.title"].endswith(f"{LRI}(Generative Models Lab){PDI}")
+    assert f"{LRI}2,000{PDI}" in t("vae_digit.reading", "fa", model="KL-VAE", formula="x", percentile="1 %")

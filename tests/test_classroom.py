@@ -12,7 +12,7 @@ import pytest
 
 import app
 from demos import TEXTS_DIR, bidi, classroom, gradio_seam
-from demos.language import CATALOGUES, component_strings, request_language, tab_string, translate, ui_key
+from demos.language import CATALOGUES, component_strings, key_of, request_language, t, tab_of, translate
 
 ENGLISH_TEXT_FILES = sorted(TEXTS_DIR.glob("*/*.en.md"))
 
@@ -76,7 +76,7 @@ def test_every_english_key_and_text_has_a_persian_translation():
 def test_every_string_the_app_shows_is_in_the_catalogue():
     """A new label, button or note that nobody catalogued would stay English on the Persian page."""
     demo = app.build_app()
-    missing = sorted({text for _, _, text in component_strings(demo) if ui_key(text) not in CATALOGUES["en"]})
+    missing = sorted({text for block, _, text in component_strings(demo) if key_of(text, tab_of(block)) is None})
     assert not missing, f"run `python -m scripts.extract_ui_strings` and translate: {missing[:10]}"
 
 
@@ -307,9 +307,9 @@ def test_link_notices_keep_todays_english_and_follow_a_persian_page():
     assert value == 5 and PERSIAN.search(persian)
     assert bidi.ltr("1e+09", "fa") in persian and bidi.ltr("5", "fa") in persian  # numbers stay left to right
     # a catalogued label is named as the page shows it, not as the catalogue's key
-    seed = gr.Number(label=UI("ui.92713d4709"), precision=0)
+    seed = gr.Number(label=UI("estimators.ui.seed"), precision=0)
     assert classroom.parse_value(seed, "many")[1] == "“seed” takes a number; ignored “many”."
-    assert CATALOGUES["fa"]["ui.92713d4709"] in classroom.parse_value(seed, "many", "fa")[1]
+    assert CATALOGUES["fa"]["estimators.ui.seed"] in classroom.parse_value(seed, "many", "fa")[1]
 
 
 def small_linked_app():
@@ -351,7 +351,7 @@ def test_a_persian_page_redraws_its_tabs_in_persian_on_load_and_says_its_notices
     _, notice, _, state, value = load(linked)
     assert PERSIAN.search(notice.value) and "7" in notice.value and value["value"] == 1
     said, _ = rerun(linked, state, 1.0)
-    assert said.value.startswith(tab_string("classroom", "not_used", "fa", error="")[:10]) and "0.9" in said.value
+    assert said.value.startswith(t("classroom.not_used", "fa", error="")[:10]) and "0.9" in said.value
     assert PERSIAN.search(said.value.split(":", 1)[1])  # the view's own sentence, in Persian too
     english = FakeRequest({"tab": "t", "x": "7"})
     _, notice, _, state, _ = load(english)
@@ -378,8 +378,12 @@ def test_a_persian_page_opens_with_persian_plots_tables_and_error_sentences(brow
     wait_for_text(panel.locator("th"), PERSIAN)  # the table's headers
     wait_for_text(panel.locator("b").filter(has_text="(a)"), PERSIAN)  # chart (a)'s title
     # a preset button (a click event of its own, with the request): its case, still in Persian
-    panel.get_by_text(CATALOGUES["fa"]["ui.33c66e1d65"], exact=True).first.click()  # the homework accordion
-    panel.get_by_role("button", name=CATALOGUES["fa"]["ui.56fdcffdfc"]).click()  # equal variances: D_CS = KL/2
+    panel.get_by_text(
+        CATALOGUES["fa"]["divergences.ui.homework_questions"], exact=True
+    ).first.click()  # the homework accordion
+    panel.get_by_role(
+        "button", name=CATALOGUES["fa"]["divergences.preset.equal_variances"]
+    ).click()  # equal variances: D_CS = KL/2
     ratio = wait_for_text(
         panel.locator("p").filter(has_text=re.compile(r"D_CS\W+min\W+KL")), re.compile("= 0.5(?![0-9])")
     )

@@ -9,7 +9,7 @@ import gradio as gr
 import pytest
 
 from demos import bidi, validation
-from demos.language import tab_string
+from demos.language import t
 
 PERSIAN = re.compile(r"[\u0600-\u06FF]")
 
@@ -99,11 +99,11 @@ def test_something_unexpected_is_one_sentence_in_the_page_language(caplog):
 
     with pytest.raises(gr.Error) as api:
         api_endpoint(broken)
-    assert api.value.message == validation.UNEXPECTED_ERROR == tab_string("validation", "unexpected", "en")
+    assert api.value.message == validation.UNEXPECTED_ERROR == t("validation.unexpected", "en")
     assert validation.UNEXPECTED_ERROR.startswith("Something went wrong while computing this result")
     with pytest.raises(gr.Error) as persian:
         page_event(broken, FA)
-    assert bidi.plain(persian.value.message) == tab_string("validation", "unexpected", "fa")
+    assert bidi.plain(persian.value.message) == t("validation.unexpected", "fa")
     assert PERSIAN.search(persian.value.message) and "traceback" not in persian.value.message
     with pytest.raises(gr.Error) as streamed:
         list(page_stream(broken, FA))

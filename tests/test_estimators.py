@@ -20,6 +20,7 @@ from scipy import integrate, stats
 
 from demos import bidi, tab_sections, tab_text
 from demos import estimators as tab
+from demos.language import t
 from models.estimators import (
     ESTIMATORS,
     OBJECTIVES,
@@ -29,6 +30,7 @@ from models.estimators import (
     sample_estimates,
     true_gradient,
 )
+from tests.retired_phrases import RETIRED
 
 SCALES = {"linear": 1.5, "square": 1.0, "gaussian": 0.7, "cosine": 2.0}
 MUS = (-2.5, 0.3, 1.7)
@@ -713,12 +715,7 @@ def test_a_case_on_a_persian_page_draws_in_persian():
     assert all(PERSIAN.search(column) for column in table.columns)
 
 
-RETIRED_PHRASES = (
-    "ideal constant baseline",  # the best constant baseline is b* = E[f s²]/E[s²], not E f
-    "zero variance in both cases",  # the pathwise estimator of (mz)² has variance 4m⁴/N
-    "baseline is E f",
-    "removes the noise that the mean of f adds",
-)
+RETIRED_PHRASES = RETIRED["estimators"]["en"]
 
 
 def test_no_retired_wrong_claim_in_the_tabs_texts():
@@ -775,9 +772,9 @@ def test_a_persian_page_gets_persian_plots_table_and_homework_with_the_same_numb
     figures, table, numbers = sent(tab.update_view(**tab.DEFAULTS, request=FA))
     result = run_experiment_for(tab.DEFAULTS)
     expected_titles = {
-        "by_n": tab.say("title_by_n", "fa", mu="μ = 1", n="N = 10"),
-        "by_mu": tab.say("title_by_mu", "fa", n="N = 10"),
-        "estimates": tab.say("title_estimates", "fa", repeats="100", eta=f"η = {result.true_gradient:.4g}"),
+        "by_n": t("estimators.title_by_n", "fa", mu="μ = 1", n="N = 10"),
+        "by_mu": t("estimators.title_by_mu", "fa", n="N = 10"),
+        "estimates": t("estimators.title_estimates", "fa", repeats="100", eta=f"η = {result.true_gradient:.4g}"),
     }
     for name in tab.PLOTS:
         words = texts_of(figures[name])
@@ -795,7 +792,7 @@ def test_a_persian_page_gets_persian_plots_table_and_homework_with_the_same_numb
     assert table.iloc[:, 1:].equals(english_table.iloc[:, 1:].set_axis(table.columns[1:], axis=1))
     assert [bidi.plain(row).split(" (")[-1].rstrip(")") for row in table.iloc[:, 0]] == list(ESTIMATORS)
     assert PERSIAN.search(numbers) and numbers_in(numbers) == numbers_in(english_numbers)
-    assert tab.say("homework_table_header", "fa") in numbers
+    assert t("estimators.homework_table_header", "fa") in numbers
 
 
 def run_experiment_for(kwargs):

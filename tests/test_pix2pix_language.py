@@ -10,7 +10,7 @@ from PIL import Image
 
 from demos import bidi
 from demos import pix2pix as tab
-from demos.language import tab_string
+from demos.language import t
 from tests.pages import NUMBER, PERSIAN, Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def numbers(text: str) -> list[str]:
 
 
 def fa(key: str, **values) -> str:
-    return tab_string("pix2pix", key, "fa", **values)
+    return t(f"pix2pix.{key}", "fa", **values)
 
 
 def canvas(image) -> dict:

@@ -11,7 +11,7 @@ import pytest
 
 from demos import bidi, filled, tab_sections, vae_live
 from demos import vae as vae_tab
-from demos.language import tab_string
+from demos.language import t
 from models.checkpoints import read_record
 from models.vae_pipeline import QUALITY_SAMPLES
 from tests.pages import NUMBER, PERSIAN, Page
@@ -34,11 +34,11 @@ def numbers(text: str) -> list[str]:
 
 def vae(key: str, **values) -> str:
     """A catalogue string as a reader sees it (its direction marks left out, as `plain` leaves them out)."""
-    return plain(tab_string("vae", key, "fa", **values))
+    return plain(t(f"vae.{key}", "fa", **values))
 
 
 def live(key: str, **values) -> str:
-    return plain(tab_string("vae_live", key, "fa", **values))
+    return plain(t(f"vae_live.{key}", "fa", **values))
 
 
 def figure_texts(figure) -> tuple:

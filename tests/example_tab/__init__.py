@@ -9,7 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from demos import BenchCase
-from demos.language import request_language, tab_string
+from demos.language import request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import friendly_errors, number
 
@@ -19,7 +19,7 @@ X_RANGE = (-10.0, 10.0)
 def view(x: float, lang: str = "en") -> str:
     """The tab's one view of its parameter: x² as a sentence in `lang`."""
     x = number(x, "x", *X_RANGE)
-    return tab_string("example", "square", lang, x=f"{x:g}", square=f"{x * x:g}")
+    return t("example.square", lang, x=f"{x:g}", square=f"{x * x:g}")
 
 
 @friendly_errors
