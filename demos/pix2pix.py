@@ -15,7 +15,7 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from demos import TORCH_QUEUE, BenchCase, bidi, markdown, show_unavailable, tab_sections, zerogpu
+from demos import TORCH_QUEUE, BenchCase, markdown, show_unavailable, tab_sections, zerogpu
 from demos.language import DEFAULT_LANGUAGE, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import Sentence, ValidatedNumber, choice, flag, friendly_errors, integer
@@ -157,8 +157,8 @@ def status_line(result: SketchResult, lang: str = DEFAULT_LANGUAGE) -> str:
         "pix2pix.status",
         lang,
         ms=result.seconds * 1000,
-        device=bidi.ltr(str(result.device), lang),
-        real=bidi.ltr(f"{100 * (result.realness > 0.5).mean():.0f}%", lang),
+        device=str(result.device),
+        real=f"{100 * (result.realness > 0.5).mean():.0f}%",
         mean=result.realness.mean(),
     )
 
