@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import os
 import random
@@ -136,7 +137,10 @@ def run(coro_fn, app: FakeApp):
         async with httpx.AsyncClient(transport=httpx.MockTransport(app.handler), base_url="http://test") as http:
             return await coro_fn(http)
 
-    return asyncio.run(main())
+    # In a thread of its own: in a full test session Playwright's sync API (the browser tests) leaves an event loop
+    # running in this thread, where asyncio.run refuses to start another (the script runs its students in a thread too).
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def test_send_waits_for_the_event_and_counts_error_answers():
@@ -232,7 +236,8 @@ def test_a_small_class_runs_without_errors():
     args = argparse.Namespace(
         students=3, torch_students=2, duration=8.0, runs=1, seed=0, url=None, quiet_check=False, every_request=False
     )
-    result = cl.class_run(args)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # its own Playwright, apart from the browser tests' one
+        result = pool.submit(cl.class_run, args).result()
     text = cl.report(result, args, "this checkout", "test")
     assert sum(result["stats"].errors.values()) == 0, result["stats"].error_samples
     for label in ("μ", "μ₁"):
