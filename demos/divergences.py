@@ -771,7 +771,6 @@ def wire_controls(controls: Controls, views: list[gr.HTML]) -> None:
         js=live_drag.AFTER_DRAG_JS,
         preprocess=False,  # the same validators as the API
         trigger_mode="always_last",  # while a drag outruns the server, only the newest position is computed
-        queue=False,  # one plain POST per change, no event stream (as tab 1's LIVE_EVENT)
         **PAGE_EVENT,
     )
 

@@ -548,9 +548,6 @@ LIVE_EVENT = {
     "preprocess": False,
     "show_progress": "hidden",
     "trigger_mode": "always_last",
-    # Outside Gradio's queue: one plain POST, no event stream. Each of a class's slider releases sends one, and the
-    # queue's bookkeeping per event cost the server as much as the view itself (scripts/class_load.py).
-    "queue": False,
 }
 
 
