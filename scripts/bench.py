@@ -71,6 +71,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop a server process; one that ignores SIGTERM for 10 s is killed (it must not outlive the run)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
 def start_server(args: list[str], port: int, cwd: Path = ROOT) -> tuple[subprocess.Popen, float]:
     """Start a server process (in `cwd`, another checkout for a comparison); return it and the seconds until its
     first HTTP 200."""
@@ -194,14 +205,8 @@ def main() -> None:
                     )
                     rows.append((case.label, compute, end_to_end, case.floor))
     finally:
-        for process in (app_process, floor_process):  # a server that ignores SIGTERM must not outlive the run
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        app_process.wait(timeout=30)
-        floor_process.wait(timeout=30)
+        for process in (app_process, floor_process):
+            stop_server(process)
 
     lines = [
         f"Cold start (process start → first HTTP 200): {cold_start:.1f} s",

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
-from scripts.bench import free_port, start_server
+from scripts.bench import free_port, start_server, stop_server
 from scripts.loopback import require_loopback
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,16 +82,6 @@ def wait_for(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None
     raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s")
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-
-
 @contextlib.contextmanager
 def running(replicas: int = 2, port: int | None = None, nginx: str = NGINX):
     """Start `replicas` copies of the app and nginx in front of them on 127.0.0.1:`port` (a free one if None);
@@ -130,9 +120,9 @@ def running(replicas: int = 2, port: int | None = None, nginx: str = NGINX):
         yield Deployment(url, prefix, proxy, started)
     finally:
         if proxy is not None:
-            stop(proxy)
+            stop_server(proxy)
         for replica in started:
-            stop(replica.process)
+            stop_server(replica.process)
         shutil.rmtree(prefix, ignore_errors=True)
 
 

@@ -85,13 +85,18 @@ def one_thread_per_module():
         yield
 
 
+def require_system_tool(path: str, package: str, what: str) -> None:
+    """Skip a test whose Debian package is absent, except under CI=true (CI must install it: .ci/run)."""
+    if not os.path.exists(path):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{path} is missing; CI must install Debian's {package} package.")
+        pytest.skip(f"{path} is not installed (apt-get install {package}) — {what} tests skipped.")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright; skipped where it is absent, except under CI=true."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium package.")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium) — browser tests skipped.")
+    require_system_tool(CHROMIUM, "chromium", "browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -3,7 +3,6 @@ queued event, a streamed event, an upload and an output file, the Persian page, 
 replica dies and new sessions still get answers from the other."""
 
 import math
-import os
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from demos.language import CATALOGUES
 from scripts.chromium import open_app
 from scripts.deploy_local import NGINX, running
 from scripts.loopback import loopback_client
+from tests.conftest import require_system_tool
 
 pytestmark = pytest.mark.slow
 
@@ -25,10 +25,7 @@ NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 @pytest.fixture(scope="module")
 def deployment():
-    if not os.path.exists(NGINX):
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{NGINX} is missing; CI must install Debian's nginx package.")
-        pytest.skip(f"{NGINX} is not installed (apt-get install nginx) — deployment tests skipped.")
+    require_system_tool(NGINX, "nginx", "deployment")
     with running(replicas=2) as deployment:
         yield deployment
 
