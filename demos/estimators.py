@@ -638,7 +638,9 @@ def build_homework(first: EstimatorsResult) -> Homework:
             markdown("estimators", "homework", f"{key}_question")
             reveals[key] = gr.Button("Show answer", size="sm")
             answers[key] = markdown("estimators", "homework", f"{key}_answer", visible=False)
-        numbers = gr.Markdown(homework_numbers(first), latex_delimiters=LATEX_DELIMITERS)
+        numbers = gr.Markdown(
+            homework_numbers(first), latex_delimiters=LATEX_DELIMITERS, elem_id="estimators-homework-numbers"
+        )
     return Homework(panel, reveals, answers, numbers)
 
 
@@ -668,6 +670,8 @@ def wire_controls(controls: Controls, table: gr.HTML, homework: Homework) -> tup
         {"m": c.m, "mu": c.mu, "log_n": c.log_n, "repeats": c.repeats},
         numbers={"n": c.n, "seed": c.seed},
         texts={"f": c.f},
+        filled=[c.n],
+        event_if_shown=[homework.numbers],
     )
     return views, homework_open
 

@@ -8,10 +8,15 @@ tests/test_live_math.py checks against it) and draws it into the page (demos/sta
 through `Plotly.react` on the charts already drawn, SVG charts and table cells into their blocks. No request is sent
 during the drag. On pointer-up the page asks the tab's `final_view` once, through the HTML component's server
 function (one plain POST, no queue and no status messages; the server's own numbers, seeded draws and quad checks
-replace the page's), draws it, then hands the slider's final value to Gradio with one `input` event; the tab's event
-(wrapped by `unless_drawn`) then sends nothing again, and every later Gradio answer is marked fresh, so that Gradio
-never keeps a view the drag drew over. Keys, typing, presets and links use Gradio's events as before; the public API
-is not involved.
+replace the page's), draws it, then hands the final values to Gradio without a request: the block's own `click`
+event, triggered from the page, has no server function and sets the sliders (and the boxes the final view filled,
+such as N) to what the page shows, so that Gradio's later events read them. A class's releases therefore cost the
+server one plain POST each, no queued event. Every later Gradio answer is marked fresh, so that Gradio never keeps a
+view the drag drew over. Two cases still send the slider's `input` event through Gradio's queue: the final view was
+refused (its sentence then reaches the page as Gradio's error toast, like every other refused value), or a block
+the drag does not draw is shown (`event_if_shown`, e.g. tab 1's homework numbers, typeset by Gradio's Markdown); the
+tab's event (wrapped by `unless_drawn`) then knows the view is drawn and sends only what is missing. Keys, typing,
+presets and links use Gradio's events as before; the public API is not involved.
 
 `final_view(values, request)` receives {parameter: value as read from the page, "moved": parameter, "final": true}
 (a control that is not drawn, e.g. inside a hidden group, is missing) and returns
@@ -30,6 +35,8 @@ from demos import static_text
 
 # The tab's control events take one more input, `drawn`, filled by this: whether a drag has just drawn the view.
 AFTER_DRAG_JS = static_text("after_drag.js")
+# The values a drawn drag leaves in the page, for Gradio (the driver sets them before it triggers the event).
+SYNC_JS = static_text("drag_sync.js")
 _answers = itertools.count()
 
 
@@ -87,20 +94,30 @@ def attach(
     numbers: dict[str, gr.components.Component] | None = None,
     texts: dict[str, gr.components.Component] | None = None,
     checkboxes: dict[str, gr.Checkbox] | None = None,
+    filled: list[gr.Number] | None = None,
+    event_if_shown: list[gr.components.Component] | None = None,
 ) -> gr.HTML:
     """Inside a tab: an invisible HTML block whose browser code drives live drags of `sliders`: each step drawn by
     window.gmlLiveViews[view](live, values) in the page, the final one by `final_view` on the server.
 
-    Every control must have an elem_id; the dicts map the names the views receive to the controls."""
+    Every control must have an elem_id; the dicts map the names the views receive to the controls. `filled`: the
+    number boxes whose value the final view may set ("values"); `event_if_shown`: blocks the drag does not draw,
+    which, while shown, need the slider's own event after the drag."""
     groups = {"sliders": sliders, "numbers": numbers or {}, "texts": texts or {}, "checkboxes": checkboxes or {}}
     config = {
         group: {name: component.elem_id for name, component in controls.items()} for group, controls in groups.items()
     }
-    missing = [name for controls in config.values() for name, elem_id in controls.items() if not elem_id]
+    synced = [*sliders.values(), *(filled or [])]  # what Gradio is told after a drawn drag, in this order
+    config |= {
+        "view": view,
+        "live": live,
+        "synced": [component.elem_id for component in synced],
+        "event_if_shown": [block.elem_id for block in event_if_shown or []],
+    }
+    missing = [name for controls in groups.values() for name, block in controls.items() if not block.elem_id]
+    missing += [block for block in [*synced, *(event_if_shown or [])] if not block.elem_id]
     if missing:
         raise ValueError(f"Controls without an elem_id cannot be read by the live drag: {missing}")
-
-    config |= {"view": view, "live": live}
 
     def server_step(values, request: gr.Request = None):
         """The browser's call on release: the final view, as JSON-ready data (validation errors become
@@ -111,13 +128,16 @@ def attach(
             return {"error": error.message}
 
     server_step.__name__ = "step"
-    return gr.HTML(
+    block = gr.HTML(
         "",
         js_on_load=BROWSER_CODE.replace("const config = CONFIG;", f"const config = {json.dumps(config)};"),
         server_functions=[server_step],
         elem_classes="gml-live-drag",
         padding=False,
     )
+    # After a drawn drag the page triggers this event: no server function, so no request; it sets Gradio's values.
+    block.click(None, None, synced, js=SYNC_JS.replace("VIEW", json.dumps(view)), show_progress="hidden")
+    return block
 
 
 CSS = ".gml-live-drag { display: none !important; }  /* its browser code runs; it draws nothing itself */\n"

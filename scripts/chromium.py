@@ -23,3 +23,17 @@ def open_app(page, url: str, timeout_ms: int = 120_000) -> None:
     page.goto(url, wait_until="load", timeout=timeout_ms)
     page.locator("[role=tab]").first.wait_for(timeout=timeout_ms)
     page.wait_for_timeout(1000)  # the load events: links, language, first renders
+
+
+def press_and_move(page, slider, moves: int, px_per_move: float) -> None:
+    """Press the mouse on a range slider's thumb (where its value sits) and move it right `moves` times, 100 ms
+    apart, as a hand drags; the caller releases (page.mouse.up())."""
+    low, high = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
+    box = slider.bounding_box()
+    x = box["x"] + (float(slider.input_value()) - low) / (high - low) * box["width"]
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for move in range(1, moves + 1):
+        page.mouse.move(x + move * px_per_move, y)
+        page.wait_for_timeout(100)

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from demos import estimators as tab
-from scripts.chromium import open_app
+from scripts.chromium import open_app, press_and_move
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +28,7 @@ def test_drag_updates_the_table_live_and_everything_on_release(browser, app_url)
     start_table = table.inner_text()
     assert shown_eta(page) == "2"
 
-    box = slider.bounding_box()
-    x = box["x"] + (tab.DEFAULTS["mu"] + 4) / 8 * box["width"]
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for step in range(1, 11):  # about 10 slider steps (0.05 each) over a second
-        page.mouse.move(x + step * box["width"] / 160, y)
-        page.wait_for_timeout(100)
+    press_and_move(page, slider, 10, slider.bounding_box()["width"] / 160)  # about 10 steps of 0.05 over a second
     # Still holding the mouse: the table has followed the drag.
     page.wait_for_function(
         "([table, before]) => table.innerText !== before", arg=[table.element_handle(), start_table], timeout=20_000
@@ -95,4 +88,60 @@ def test_controls_sit_beside_or_above_the_plot_they_drive(browser, app_url, arti
         for each_plot in panel.locator('[data-testid="plotly"]').all():
             outer, title = each_plot.bounding_box(), each_plot.locator(".gtitle").bounding_box()
             assert outer["x"] - 1 <= title["x"] and title["x"] + title["width"] <= outer["x"] + outer["width"] + 1
+    page.close()
+
+
+def test_after_a_drag_gradio_holds_the_dragged_value_and_the_release_sends_one_request(browser, app_url):
+    """A drawn drag ends with one request (the final view's POST) and no queued event; Gradio still learns the
+    slider's final value: a later event (a new seed, computed on the server from Gradio's values) shows it."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    open_app(page, app_url)
+    panel = page.get_by_role("tabpanel").filter(visible=True).first
+    slider = panel.get_by_label("range slider for μ", exact=True)
+    slider.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    press_and_move(page, slider, 5, slider.bounding_box()["width"] / 80)
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if "/gradio_api/" in request.url else None)
+    page.mouse.up()
+    mu = float(slider.input_value())
+    assert mu > tab.DEFAULTS["mu"]
+    eta_shown = (
+        "(eta) => [...document.querySelectorAll('[data-testid=\"plotly\"] .gtitle')]"
+        ".some((t) => t.textContent.includes(`η = ${eta})`))"
+    )
+    page.wait_for_function(eta_shown, arg=f"{2 * mu:.4g}", timeout=20_000)
+    page.wait_for_timeout(1000)
+    assert [url for url in sent if "heartbeat" not in url] == [f"{app_url.rstrip('/')}/gradio_api/component_server/"]
+    table = panel.locator("#estimators-table table").first
+    before = table.inner_text()
+    seed = panel.locator("#estimators-seed input")
+    seed.fill("7")
+    seed.press("Enter")
+    # The seed's event: the server draws the view from Gradio's values, new samples (the table changes) at the
+    # dragged μ (were Gradio's μ stale, η would be back at 2).
+    page.wait_for_function("([t, b]) => t.innerText !== b", arg=[table.element_handle(), before], timeout=20_000)
+    page.wait_for_timeout(1000)
+    assert float(slider.input_value()) == mu
+    assert page.evaluate(eta_shown, f"{2 * mu:.4g}")
+    page.close()
+
+
+def test_with_the_homework_panel_open_a_drag_also_updates_its_numbers(browser, app_url):
+    """The homework numbers are typeset by Gradio, not drawn by the drag: while they are shown, the release also
+    sends the slider's event, which brings them to the final μ."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    open_app(page, app_url)
+    panel = page.get_by_role("tabpanel").filter(visible=True).first
+    panel.get_by_text("Homework questions (predict first, then reveal)").click()
+    numbers = panel.locator("#estimators-homework-numbers")
+    numbers.get_by_text("μ = 1,").wait_for()
+    slider = panel.get_by_label("range slider for μ", exact=True)
+    slider.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    press_and_move(page, slider, 5, slider.bounding_box()["width"] / 80)
+    page.mouse.up()
+    mu = float(slider.input_value())
+    assert mu > tab.DEFAULTS["mu"]
+    numbers.get_by_text(f"μ = {mu:g},").wait_for(timeout=20_000)
     page.close()

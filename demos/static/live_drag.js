@@ -78,16 +78,27 @@ document.addEventListener('pointerup', async () => {
   dragging = null; pending = null; generation += 1;
   if (frame) { cancelAnimationFrame(frame); frame = 0; }
   const mine = generation, moved = Object.keys(config.sliders).find((name) => config.sliders[name] === block.id);
-  let drawn = false;
+  let result = null;
   try {
     // The server's final view: its own numbers (its seeded draws, quad's checks) replace the page's.
-    const result = await server.step({...read(moved), final: true});
-    drawn = Boolean(result && !result.error);
+    result = await server.step({...read(moved), final: true});
     if (mine === generation) draw(result);
   } catch (error) {
     console.warn('live drag final view failed', error);
   }
-  // Gradio hears the final value (the slider's state, links); if the final view is drawn, its event sends none.
+  const drawn = Boolean(result && !result.error);
+  if (drawn && !config.event_if_shown.some((id) => control(id)?.checkVisibility())) {
+    // All is drawn: Gradio only learns the values the page shows, through the block's event (no request). A
+    // slider that is not drawn (in a hidden group) gets undefined, which Gradio reads as "unchanged".
+    const filled = result.values || {};
+    const shown = (id) => control(id)?.querySelector('input[type=range]');
+    window.gmlDragSync = {...window.gmlDragSync, [config.view]: config.synced.map((id) =>
+      id in filled ? filled[id] : (shown(id) ? Number(shown(id).value) : undefined))};
+    trigger('click');
+    return;
+  }
+  // Refused (Gradio's toast shows the sentence) or a block the drag does not draw is shown: the slider's event,
+  // which sends nothing the drag drew.
   window.gmlDrawnByDrag = drawn;
   slider.dispatchEvent(new Event('input', {bubbles: true}));
 }, true);
