@@ -1,8 +1,8 @@
-"""One module per tab: UI and glue only.
+"""One package per tab, demos/<tab>/: its module (`__init__.py`, UI and glue only) and its texts (texts/).
 
 Each tab module exposes `build()`, called once inside its `gr.Tab` by app.py, and `BENCH_CASES`, the
 endpoint calls that scripts/bench.py times (compute alone and end to end). A tab's long texts (explanations,
-homework questions) live in demos/texts/<tab>/<part>.<lang>.md, so that a translator edits text, not code.
+homework questions) live in demos/<tab>/texts/<tab>/<part>.<lang>.md, so that a translator edits text, not code.
 """
 
 import functools
@@ -39,27 +39,40 @@ LATEX_DELIMITERS = [
 ]
 
 
-TEXTS_DIR = Path(__file__).resolve().parent / "texts"
+TEXTS_DIR = Path(__file__).resolve().parent / "texts"  # the app's own texts, and the catalogues the tabs share
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SECTION_MARKER = re.compile(r"^<!-- section: ([a-z0-9_]+) -->[ \t]*$", re.MULTILINE)
 
 
-_TEXT_FOLDERS: dict[str, Path] = {}  # tabs whose texts live elsewhere than demos/texts/<tab> (demos.tab_spec)
+_TEXT_ROOTS: list[Path] = [TEXTS_DIR]  # folders of catalogues: demos/texts and each tab package's texts/
 
 
-def register_texts(tab: str, folder: Path) -> None:
-    """A tab's texts are in `folder` (its own package's), not demos/texts/<tab>."""
-    _TEXT_FOLDERS[tab] = Path(folder)
+def register_texts(folder: Path) -> None:
+    """A tab package's texts/ folder: one folder per catalogue in it, named by the catalogue (strings.<lang>.json
+    and its Markdown parts). A tab package calls it at its top, before any of its texts is read; the catalogues'
+    component strings join the frontend's catalogue (demos.language)."""
+    folder = Path(folder).resolve()
+    if folder in _TEXT_ROOTS:
+        return
+    names = {path.name for path in folder.iterdir() if path.is_dir()}
+    clash = names & set(catalogue_folders())
+    if clash:
+        raise ValueError(f"{folder}: catalogues already registered elsewhere: {sorted(clash)}")
+    _TEXT_ROOTS.append(folder)
+    from demos import language  # here, not above: demos.language imports this module
+
+    for name in sorted(names):
+        language.register_tab_catalogue(name)
 
 
-def registered_texts() -> list[str]:
-    """The tabs whose texts live in a folder of their own (demos.tab_spec)."""
-    return list(_TEXT_FOLDERS)
+def catalogue_folders() -> dict[str, Path]:
+    """Every catalogue's folder by its name: those of demos/texts and of every registered texts/ folder."""
+    return {path.name: path for root in _TEXT_ROOTS for path in sorted(root.iterdir()) if path.is_dir()}
 
 
 def texts_dir(tab: str) -> Path:
-    """The folder of a tab's texts: strings.<lang>.json and its Markdown parts."""
-    return _TEXT_FOLDERS.get(tab, TEXTS_DIR / tab)
+    """The folder of a catalogue's texts (a tab's, or a shared one): strings.<lang>.json and its Markdown parts."""
+    return catalogue_folders().get(tab, TEXTS_DIR / tab)
 
 
 @functools.cache

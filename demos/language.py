@@ -1,6 +1,6 @@
 """The page's language: English or Persian (right to left), chosen by `?lang=` or the switch in the page header.
 
-- Every short text has one readable id in one catalogue: a tab's in demos/texts/<tab>/strings.<lang>.json (its
+- Every short text has one readable id in one catalogue: a tab's in demos/<tab>/texts/<tab>/strings.<lang>.json (its
   component strings under `ui.*` and `preset.*`, its server-made text under the rest), the app's in
   demos/texts/ui.<lang>.json (`app.*`). `t(id, lang, **values)` reads any of them, namespaced by catalogue
   (`t("divergences.ratio_numbers", lang, ratio=...)`), and handles Persian direction itself.
@@ -9,7 +9,7 @@
   tab it sits in (a reverse index). Gradio's frontend picks the catalogue from the browser's language; the script
   in `HEAD` makes `?lang=` win over it, and the switch reloads the page with the new `?lang=`.
   scripts/extract_ui_strings.py reports a component string with no id and writes it an English entry.
-- Long texts (explanations, homework) are Markdown files per language (demos/texts/<tab>/<part>.<lang>.md); every
+- Long texts (explanations, homework) are Markdown files per language (demos/<tab>/texts/<tab>/<part>.<lang>.md); every
   `demos.markdown(...)` block is swapped for its Persian file on page load; numbers they quote are {{placeholders}}.
 - Server-made text (plot titles, axis labels, table headers and notes, error sentences) is made in the language of
   `request_language(request)`: the page's `?lang=`, read from the request's Referer, so the UI speaks Persian while
@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlparse
 
 import gradio as gr
 
-from demos import bidi, filled, gradio_seam, registered_texts, static_text, texts_dir
+from demos import bidi, catalogue_folders, filled, gradio_seam, static_text, texts_dir
 
 LANGUAGES = {"en": "English", "fa": "فارسی"}
 DEFAULT_LANGUAGE = "en"
@@ -55,9 +55,8 @@ def _tab_strings(tab: str, lang: str) -> dict[str, str]:
 
 
 def catalogue_names() -> list[str]:
-    """Every tab catalogue: the folders of demos/texts with strings.en.json, and tabs registered elsewhere."""
-    found = {path.parent.name for path in TEXTS_DIR.glob("*/strings.en.json")} | set(registered_texts())
-    return sorted(found)
+    """Every catalogue with strings: the shared ones of demos/texts and those of the tabs' texts/ folders."""
+    return sorted(name for name, folder in catalogue_folders().items() if (folder / "strings.en.json").is_file())
 
 
 def _raw(key: str, lang: str) -> str:
@@ -105,7 +104,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values) -> str:
     """A catalogue string by its id, in `lang`, formatted with `values`: the one way text is read.
 
     Ids are namespaced by catalogue: `divergences.ratio_numbers`, `vae.ui.model`, `divergences.preset.narrow_far`
-    (demos/texts/<tab>/strings.<lang>.json), `app.subtitle` and `tabs.<name>` (the app's). In Persian each value
+    (demos/<tab>/texts/<tab>/strings.<lang>.json), `app.subtitle` and `tabs.<name>` (the app's). In Persian each value
     that is a left-to-right run stays left to right and the whole text is put in its direction once
     (bidi.in_direction): no caller thinks about direction."""
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
@@ -156,7 +155,8 @@ def register_ui_strings(strings: dict[str, dict[str, str]]) -> None:
 
 
 def register_tab_catalogue(tab: str) -> None:
-    """A tab whose texts live elsewhere (demos.tab_spec): its component strings join the frontend's catalogue."""
+    """A catalogue registered after this module was imported (demos.register_texts): its component strings join the
+    frontend's catalogue."""
     for lang in LANGUAGES:
         CATALOGUES[lang].update({key: _shown(key, lang) for key in _component_ids(tab)})
     reverse_index.cache_clear()

@@ -7,26 +7,23 @@ benchmarks, load test, hostile-input test and presets document read it. docs/add
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from demos import BenchCase, register_texts
-from demos.language import LANGUAGES, register_tab_catalogue, register_ui_strings, t
+from demos import BenchCase
+from demos.language import LANGUAGES, catalogue_names, register_ui_strings, t
 
 
 @dataclass(frozen=True)
 class TabSpec:
-    name: str  # its one name: the `?tab=` value, its texts folder, its docs page, the elem_id tab-<name>
+    name: str  # its one name: the `?tab=` value, its catalogue, its docs page, the elem_id tab-<name>
     build: Callable[[], None]  # lays out its controls, plots and texts and wires their events, inside its gr.Tab
     endpoints: dict[str, tuple[str, ...]]  # its public API: api_name → parameter names, which are also its link keys
     bench_cases: tuple[BenchCase, ...]  # at least one valid call per endpoint: benchmarks, load and hostile tests
     presets: dict[str, dict] = field(default_factory=dict)  # named cases → parameter values: docs/presets.md links
-    texts: Path | None = None  # its texts folder (default demos/texts/<name>): strings.<lang>.json, Markdown parts
 
     def __post_init__(self):
-        """Its texts are found by its name from now on, and its title joins the component catalogue."""
-        if self.texts is not None:
-            register_texts(self.name, self.texts)
-            register_tab_catalogue(self.name)
+        """Its title joins the component catalogue (its texts were registered by its package: demos.register_texts)."""
+        if self.name not in catalogue_names():
+            raise ValueError(f"tab {self.name}: no catalogue {self.name}: its package registers its texts/ folder")
         register_ui_strings({lang: {f"tabs.{self.name}": self.title(lang)} for lang in LANGUAGES})
         missing = {case.api_name.lstrip("/") for case in self.bench_cases} ^ set(self.endpoints)
         if missing:

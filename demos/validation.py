@@ -5,7 +5,7 @@ one human sentence (gr.Error). `friendly_errors` turns anything unexpected into 
 too, logging the traceback on the server instead of showing it to a student.
 
 Error sentences in the page's language, one mechanism for the whole app: a sentence is raised as a `Sentence`,
-a gr.Error that remembers its catalogue key and values (demos/texts/<catalogue>/strings.<lang>.json); it is
+a gr.Error that remembers its catalogue key and values (demos.texts_dir(catalogue)/strings.<lang>.json); it is
 raised in English, so the public API answers exactly as before. A UI event function takes
 `request: gr.Request = None` (on a plain function: Gradio does not read the hint through a functools.partial) and
 is wrapped in `friendly_errors`, which re-says every `Sentence`, and its own "something went wrong", in the

@@ -1,6 +1,6 @@
 """A small VAE with a 2-D latent that trains live, a fraction of an epoch at a time.
 
-The VAE tab's "Train live" section (demos/vae_live.py) drives a `LiveTrainer`: each `advance(steps, seconds)` takes
+The VAE tab's "Train live" section (demos/vae/live_training.py) drives a `LiveTrainer`: each `advance(steps, seconds)` takes
 a few Adam steps on the 8,000 training digits and returns a `Snapshot` with everything the view draws — the loss
 history, the encoder means μ(x) of a fixed subset of test digits, and the decoder on a grid of the latent plane.
 A trainer's optimizer is torch.optim.Adam, whose first construction in a process imports torch._dynamo (1–2 s on

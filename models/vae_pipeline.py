@@ -22,7 +22,7 @@ PRD_STRIDE = 10  # the report keeps every 10th of the 1,001 slopes of the PRD cu
 
 
 def _on(model: ConvVAE, inputs: torch.Tensor) -> torch.Tensor:
-    """Inputs on the model's device and in its dtype (float32, or bfloat16 for a preview copy: demos/vae.py)."""
+    """Inputs on the model's device and in its dtype (float32, or bfloat16 for a preview copy: demos/vae/__init__.py)."""
     weight = next(model.parameters())
     return inputs.to(weight.device, weight.dtype)
 

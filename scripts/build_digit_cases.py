@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "digit_cases"
 SIDE = 280
-PEN = 22  # px: the canvas brush (demos/vae_digit.BRUSH)
+PEN = 22  # px: the canvas brush (demos.vae.own_digit.BRUSH)
 
 
 def page(strokes: list[list[tuple[float, float]]], ink="black", paper="white", fill_ellipse=None) -> Image.Image:

@@ -5,7 +5,7 @@
 
 A component string (a label, info text, placeholder, button text, labelled choice or short Markdown block:
 demos.language.component_strings) is found by its English text in the catalogue of the tab it sits in,
-demos/texts/<tab>/strings.en.json, under a readable id (`ui.mu1`, `preset.narrow_far`); the app's own strings are in
+demos/<tab>/texts/<tab>/strings.en.json, under a readable id (`ui.mu1`, `preset.narrow_far`); the app's own strings are in
 demos/texts/ui.en.json (`app.subtitle`). A string with no id stays English on the Persian page: this script writes it
 to its tab's English catalogue under a slug of its text (rename it if you like), and lists the ids that the Persian
 catalogue still lacks, for a human to translate. tests/test_catalogues.py checks both catalogues in the fast tier.

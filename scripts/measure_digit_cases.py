@@ -59,7 +59,7 @@ def main(argv=None) -> None:
     if args.folder:
         print(table(sorted(args.folder.glob("*.png"))))
         return
-    from demos.vae_digit import CASES as NAMED
+    from demos.vae.own_digit import CASES as NAMED
 
     text = table([CASES / f"{case}.png" for case in NAMED])
     OUT.write_text(text)

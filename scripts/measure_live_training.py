@@ -4,7 +4,7 @@ other tabs' previews.
     python -m scripts.measure_live_training                 # starts the app on loopback
     python -m scripts.measure_live_training --trainings 5 --calls 60
 
-1. The section's Play (demos.vae_live.play, in this process, one torch thread as in the app; every update's
+1. The section's Play (demos.vae.live_training.play, in this process, one torch thread as in the app; every update's
    figures serialized to JSON and its grid encoded to PNG as Gradio does, the transport excluded) for 30 s: the
    update rate and when the map becomes readable.
 2. One live training through `/vae_train_live` (5 epochs, KL, λ = 1): when each update reaches the client, and
@@ -12,7 +12,7 @@ other tabs' previews.
    from their 2-D codes (chance 0.1). "Readable" means ≥ READABLE_ACCURACY; the shipped 2-D conv VAE
    (checkpoints/vae_kl_2d, 30 epochs) scores about 0.63 on the same 1,000 digits.
 3. The previews' latency (`/vae_sample`, `/vae_traverse`, alternating, one client) alone, then while K live
-   trainings stream at once (at most demos.vae_live.MAX_LIVE_TRAININGS run, the others wait in the queue).
+   trainings stream at once (at most demos.vae.live_training.MAX_LIVE_TRAININGS run, the others wait in the queue).
 """
 
 import argparse
@@ -72,7 +72,7 @@ def play_in_process(seconds: float) -> list[tuple]:
     import torch
     from PIL import Image
 
-    from demos import vae_live
+    from demos.vae import live_training as vae_live
 
     torch.set_num_threads(1)
     # What the app does once at its start: load the digits, draw the section's first (untrained) views.

@@ -1,5 +1,5 @@
 """Phrases the tabs once showed that state a wrong fact (or an old claim), by the catalogue whose texts must not bring
-them back: every text file and string of demos/texts/<catalogue>/ in that language. tests/test_catalogues.py checks
+them back: every text file and string of its folder (demos.texts_dir) in that language. tests/test_catalogues.py checks
 them all in the fast tier; the tabs' own tests check the texts they render too."""
 
 RETIRED = {

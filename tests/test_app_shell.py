@@ -14,7 +14,8 @@ def test_each_tab_has_one_name_for_its_module_texts_and_docs():
     names = [tab.name for tab in app.TABS]
     assert len(set(names)) == len(names) >= 4
     for name in names:
-        assert (root / "demos" / f"{name}.py").is_file() and (root / "docs" / f"{name}.md").is_file(), name
+        assert (root / "demos" / name / "__init__.py").is_file() and (root / "docs" / f"{name}.md").is_file(), name
+        assert (root / "demos" / name / "texts" / name / "strings.en.json").is_file(), name
         assert list((root / "tests").glob(f"test_{name}*.py")), name
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+import app  # noqa: F401  (every tab's package registers its texts as it is imported)
 from demos.bidi import LRI, PDI, in_direction, isolated, plain
 from demos.language import CATALOGUES, t
 

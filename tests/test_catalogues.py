@@ -1,8 +1,9 @@
 """The text catalogues, checked in the fast tier (no app build, no browser): the same ids and placeholders in every
 language, every id the code reads exists, readable ids only, no retired phrase, and `t` puts values in direction.
 
-A catalogue is demos/texts/ui.<lang>.json (the app's strings) or demos/texts/<tab>/strings.<lang>.json (a tab's:
-its component strings under ui.* and preset.*, its server-made text), with the tab's Markdown parts beside it.
+A catalogue is demos/texts/ui.<lang>.json (the app's strings) or <folder>/strings.<lang>.json (a tab's, in its package's
+texts/ folder, demos/<tab>/texts/<catalogue>/, or one the tabs share, demos/texts/<catalogue>/: its component strings
+under ui.* and preset.*, its server-made text), with its Markdown parts beside it.
 """
 
 import json
@@ -12,15 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from demos import SECTION_MARKER, TEXTS_DIR, bidi, text_in
+import app
+from demos import SECTION_MARKER, TEXTS_DIR, bidi, catalogue_folders, text_in, texts_dir
 from demos.language import CATALOGUES, LANGUAGES, catalogue_names, key_of, t
 from tests.example_tab import TAB as EXAMPLE_TAB
 from tests.retired_phrases import RETIRED
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_TEXTS = EXAMPLE_TAB.texts  # a tab with its texts in its own package (registered as it is imported)
-FOLDERS = sorted(TEXTS_DIR.glob("*/strings.en.json")) + [EXAMPLE_TEXTS / "strings.en.json"]
-CODE = sorted((ROOT / "demos").glob("*.py")) + [ROOT / "app.py", ROOT / "tests" / "example_tab" / "__init__.py"]
+TABS = [*app.TABS, EXAMPLE_TAB]  # imported: each tab package has registered its texts/ folder
+FOLDERS = sorted(folder / "strings.en.json" for folder in catalogue_folders().values())
+CODE = sorted((ROOT / "demos").glob("**/*.py")) + [ROOT / "app.py", ROOT / "tests" / "example_tab" / "__init__.py"]
 HASH_LIKE = re.compile(r"(^|\.)[0-9a-f]{8,}$")
 DOUBLE = re.compile(r"\{\{([a-z_0-9]+)\}\}")
 
@@ -30,8 +32,23 @@ def read(path: Path) -> dict[str, str]:
 
 
 def folder_name(path: Path) -> str:
-    """A catalogue's name: its tab's (the example tab keeps its texts in a folder of its own)."""
-    return "example" if path.parent == EXAMPLE_TEXTS else path.parent.name
+    """A catalogue's name: its folder's."""
+    return path.parent.name
+
+
+def module_catalogue(path: Path) -> str:
+    """The catalogue of a module's preset names: its tab's (a tab's module is its package's __init__.py)."""
+    return path.parent.name if path.name == "__init__.py" else path.stem
+
+
+def test_every_catalogue_folder_is_registered_once_by_its_package():
+    on_disk = sorted(
+        [*(ROOT / "demos").glob("texts/*/strings.en.json"), *(ROOT / "demos").glob("*/texts/*/strings.en.json")]
+        + [*(ROOT / "tests" / "example_tab").glob("texts/*/strings.en.json")]
+    )
+    assert len(on_disk) == len({path.parent.name for path in on_disk}), "two catalogues of one name"
+    assert on_disk == FOLDERS
+    assert all(tab.name in catalogue_folders() for tab in TABS)
 
 
 def catalogue_pairs() -> list[tuple[str, dict, dict]]:
@@ -64,7 +81,7 @@ def test_every_catalogue_string_has_the_same_placeholders_in_both_languages_and_
 
 
 def test_every_markdown_part_has_the_same_sections_and_placeholders_in_both_languages():
-    for english in sorted(TEXTS_DIR.glob("*/*.en.md")):
+    for english in sorted(path for folder in catalogue_folders().values() for path in folder.glob("*.en.md")):
         persian = english.with_name(english.name[:-6] + ".fa.md")
         texts = [path.read_text(encoding="utf-8") for path in (english, persian)]
         assert SECTION_MARKER.findall(texts[0]) == SECTION_MARKER.findall(texts[1]), english
@@ -89,8 +106,11 @@ def ids_in_code() -> list[tuple[str, str, bool]]:
     found = []
     for path in CODE:
         for formatted, key in ID_CALL.findall(path.read_text(encoding="utf-8")):
-            found.append((path.name, key, bool(formatted)))
-        found += [(path.name, f"{path.stem}.preset.{case}", False) for case in PRESET_CALL.findall(path.read_text())]
+            found.append((str(path.relative_to(ROOT)), key, bool(formatted)))
+        found += [
+            (str(path.relative_to(ROOT)), f"{module_catalogue(path)}.preset.{case}", False)
+            for case in PRESET_CALL.findall(path.read_text())
+        ]
     return found
 
 
@@ -117,9 +137,7 @@ def test_every_id_the_code_reads_exists():
 def test_no_retired_phrase_comes_back_in_any_language():
     for catalogue, by_language in RETIRED.items():
         for lang, phrases in by_language.items():
-            files = sorted((TEXTS_DIR / catalogue).glob(f"*.{lang}.md")) + [
-                TEXTS_DIR / catalogue / f"strings.{lang}.json"
-            ]
+            files = sorted(texts_dir(catalogue).glob(f"*.{lang}.md")) + [texts_dir(catalogue) / f"strings.{lang}.json"]
             for path in files:
                 text = path.read_text(encoding="utf-8")
                 text = " ".join((" ".join(read(path).values()) if path.suffix == ".json" else text).split())
@@ -165,7 +183,7 @@ def test_the_narrow_far_numbers_come_from_the_preset_and_the_computation():
         mu1, sigma1, mu2, sigma2 = (f"{case[key]:g}" for key in ("mu1", "sigma1", "mu2", "sigma2"))
         assert rf"p=\mathcal N({mu1}, {sigma1}^2)" in answer and rf"q=\mathcal N({mu2}, {sigma2}^2)" in answer
         assert f"${dv.cs_gaussians(-5.0, 0.1, 5.0, 0.8) / kl:.2f}$" in answer and "{{" not in answer
-        raw = (TEXTS_DIR / "divergences" / f"homework.{lang}.md").read_text(encoding="utf-8")
+        raw = (texts_dir("divergences") / f"homework.{lang}.md").read_text(encoding="utf-8")
         typed = re.findall(r"0\.97|0\.[18]\^2|log 0\.7", raw)
         assert not typed, f"homework.{lang}.md types {typed}: use the case's {{{{placeholders}}}}"
 

@@ -11,10 +11,10 @@ import gradio as gr
 import pytest
 
 import app
-from demos import TEXTS_DIR, bidi, classroom, gradio_seam
+from demos import TEXTS_DIR, bidi, catalogue_folders, classroom, gradio_seam
 from demos.language import CATALOGUES, component_strings, key_of, request_language, t, tab_of, translate
 
-ENGLISH_TEXT_FILES = sorted(TEXTS_DIR.glob("*/*.en.md"))
+ENGLISH_TEXT_FILES = sorted(path for folder in catalogue_folders().values() for path in folder.glob("*.en.md"))
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +260,7 @@ def test_lecture_mode_is_larger_and_never_wider_than_a_projector(browser, app_ur
 
 def test_every_tab_string_has_a_persian_translation_with_the_same_placeholders():
     placeholder = re.compile(r"\{(\w*)[^{}]*\}")
-    files = sorted(TEXTS_DIR.glob("*/strings.en.json"))
+    files = sorted(folder / "strings.en.json" for folder in catalogue_folders().values())
     for english_path in files:
         english = json.loads(english_path.read_text(encoding="utf-8"))
         persian = json.loads(english_path.with_name("strings.fa.json").read_text(encoding="utf-8"))

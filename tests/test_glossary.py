@@ -1,6 +1,7 @@
-"""One Persian word per concept (demos/texts/glossary.json): no Persian text uses a word the glossary avoids or a
-colloquial phrase it lists; each glossary term's first use in a Persian Markdown file carries its English in
-brackets; the glossary is one-to-one; docs/glossary.md shows the same table. Reads files only (fast)."""
+"""One Persian word per concept (demos/texts/glossary.json): no Persian text (demos/texts/ and each tab package's
+texts/) uses a word the glossary avoids or a colloquial phrase it lists; each glossary term's first use in a Persian
+Markdown file carries its English in brackets; the glossary is one-to-one; docs/glossary.md shows the same table.
+Reads files only (fast)."""
 
 import json
 import re
@@ -13,8 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ROOT / "demos" / "texts"
 GLOSSARY = json.loads((TEXTS / "glossary.json").read_text(encoding="utf-8"))
 TERMS = GLOSSARY["terms"]
-MARKDOWN = sorted(TEXTS.glob("*/*.fa.md"))
-CATALOGUES = sorted(TEXTS.glob("*/strings.fa.json")) + [TEXTS / "ui.fa.json"]
+FOLDERS = sorted(
+    path.parent for path in [*TEXTS.glob("*/strings.fa.json"), *ROOT.glob("demos/*/texts/*/strings.fa.json")]
+)
+MARKDOWN = sorted(path for folder in FOLDERS for path in folder.glob("*.fa.md"))
+CATALOGUES = sorted(folder / "strings.fa.json" for folder in FOLDERS) + [TEXTS / "ui.fa.json"]
 
 LETTER = "\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"  # Arabic-script letters (no digits or punctuation)
 MARKS = "[\u064b-\u065f\u0670]*"  # short vowels and other diacritics (the kasra of an ezafe: «واریانسِ»)
@@ -130,7 +134,7 @@ def test_persian_texts_use_no_avoided_word_or_colloquial_phrase(name, text):
     assert not found, f"{name}: {'; '.join(found)}"
 
 
-@pytest.mark.parametrize("path", MARKDOWN, ids=lambda path: path.relative_to(TEXTS).as_posix())
+@pytest.mark.parametrize("path", MARKDOWN, ids=lambda path: path.relative_to(ROOT / "demos").as_posix())
 def test_each_terms_first_use_in_a_markdown_file_gives_its_english(path):
     text = prose(path.read_text(encoding="utf-8"))
     missing = []
@@ -145,7 +149,7 @@ def test_each_terms_first_use_in_a_markdown_file_gives_its_english(path):
             bracket = brackets[0]
             line = text.count("\n", 0, first.start()) + 1
             missing.append(f"line {line}: «{first.group(0)}» needs ({term['en']}) (found {bracket!r})")
-    assert not missing, f"{path.relative_to(TEXTS)}:\n" + "\n".join(missing)
+    assert not missing, f"{path.relative_to(ROOT)}:\n" + "\n".join(missing)
 
 
 def test_persian_formulas_keep_no_english_words():

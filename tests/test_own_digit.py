@@ -114,7 +114,7 @@ def models():
 @pytest.fixture(scope="module")
 def cases(models):
     """What both models say of every named drawing: {case: {model: DigitReading}}."""
-    from demos.vae_digit import CASES
+    from demos.vae.own_digit import CASES
 
     return {
         case: {key: read_drawing(Image.open(CASES_DIR / f"{case}.png"), m) for key, m in models.items()}
@@ -160,11 +160,11 @@ def test_a_test_digit_drawn_black_on_white_is_read_as_its_label(models, test_dig
     assert (guesses == labels).float().mean().item() >= 0.95
 
 
-# --- each named case's claim (demos/texts/vae_digit/intro.<lang>.md) ----------------------------------------------
+# --- each named case's claim (demos/vae/texts/vae_digit/intro.<lang>.md) ----------------------------------------------
 
 
 def test_every_case_has_its_note_in_every_language():
-    from demos.vae_digit import CASES, CATALOGUE
+    from demos.vae.own_digit import CASES, CATALOGUE
 
     for lang in LANGUAGES:
         sections = tab_sections(CATALOGUE, "intro", lang)
@@ -216,7 +216,7 @@ def test_white_on_black_is_read_as_the_same_seven(cases):
 
 
 def test_the_endpoint_never_reads_a_server_file_it_was_not_sent():
-    from demos.vae_digit import as_image
+    from demos.vae.own_digit import as_image
     from demos.validation import Sentence
 
     with pytest.raises(Sentence, match="not a readable picture"):

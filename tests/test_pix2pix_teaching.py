@@ -8,6 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
+import demos.pix2pix  # noqa: F401  (the tab's package registers its texts as it is imported)
 from demos import tab_sections, tab_text
 from models.checkpoints import read_record
 from models.pix2pix import PatchDiscriminator, UNetGenerator, patch_geometry

@@ -1,6 +1,6 @@
 """Facts the teaching texts state, each pinned by a computation, and the wrong sentences they replaced kept out.
 
-The texts are demos/texts/<tab>/*.{en,fa}.md (the Persian must say what the English says) and the docs. Each test
+The texts are demos/<tab>/texts/<catalogue>/*.{en,fa}.md (the Persian must say what the English says) and the docs. Each test
 names the claim it checks; the number a text quotes is computed here, never typed from the text.
 """
 
@@ -14,13 +14,13 @@ import scipy.linalg
 import torch
 from numpy.polynomial.hermite_e import hermegauss
 
-from demos import bidi, tab_sections
+import app  # noqa: F401  (each tab's package registers its texts as it is imported)
+from demos import bidi, tab_sections, texts_dir
 from models.divergences import cs_gaussians, kl_gaussians
 from models.estimators import OBJECTIVES, closed_form_variances, exact_variances, true_gradient
 from models.metrics import PRD_ANGLES, frechet_distance, prd_from_histograms
 
 ROOT = Path(__file__).resolve().parent.parent
-TEXTS = ROOT / "demos" / "texts"
 LANGUAGES = ("en", "fa")
 
 pytestmark = pytest.mark.usefixtures("one_thread_per_module")  # tests/conftest.py
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("one_thread_per_module")  # tests/conftest.
 
 def raw(tab: str, part: str, lang: str) -> str:
     """A text file as written (no direction marks), its lines joined so that a phrase may span a line break."""
-    return " ".join((TEXTS / tab / f"{part}.{lang}.md").read_text(encoding="utf-8").split())
+    return " ".join((texts_dir(tab) / f"{part}.{lang}.md").read_text(encoding="utf-8").split())
 
 
 def section(tab: str, part: str, key: str, lang: str = "en") -> str:
@@ -125,7 +125,7 @@ def test_measure_valued_beats_pathwise_below_the_thresholds_the_answer_states():
         assert r"1/\sqrt{2(4/\pi-1)}\approx1.35" in section("estimators", "homework", "choose_answer", lang), lang
     assert "fair comparison" not in raw("estimators", "homework", "en")
     assert "منصفانه" not in raw("estimators", "homework", "fa")
-    strings = {lang: json.loads((TEXTS / "estimators" / f"strings.{lang}.json").read_text()) for lang in LANGUAGES}
+    strings = {lang: json.loads((texts_dir("estimators") / f"strings.{lang}.json").read_text()) for lang in LANGUAGES}
     assert "f′ as one unit" in strings["en"]["homework_cost"] and "f′" in strings["fa"]["homework_cost"]
 
 

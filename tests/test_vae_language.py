@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demos import bidi, filled, tab_sections, vae_live
+from demos import bidi, filled, tab_sections
 from demos import vae as vae_tab
 from demos.language import t
+from demos.vae import live_training as vae_live
 from models.checkpoints import read_record
 from models.vae_pipeline import QUALITY_SAMPLES
 from tests.pages import NUMBER, PERSIAN, Page

@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from demos import vae_live
+from demos.vae import live_training as vae_live
 from demos.validation import UNEXPECTED_ERROR
 from models.divergences import cs_to_standard_normal, kl_to_standard_normal
 from models.mnist import load_mnist

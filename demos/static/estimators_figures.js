@@ -1,4 +1,4 @@
-// The Gradient estimators tab's figures (demos/estimators.py, update_view): draws the figures sent as JSON to a hidden
+// The Gradient estimators tab's figures (demos.estimators.update_view): draws the figures sent as JSON to a hidden
 // text box on the charts Gradio drew at page load, with Plotly.react (which redraws only what changed) and the same
 // config as Gradio's Plot.
 (text) => {

@@ -1,6 +1,6 @@
 // A drag step of tabs 1 and 2 drawn by the page itself from window.gmlLiveMath's numbers, in the page's language,
 // as the server draws it: tab 1 patches the Plotly figure the server drew last (its layout, names and colours
-// stay), tab 2 draws its SVG charts as demos/divergences.py's svg_chart does, and both fill the server's own text
+// stay), tab 2 draws its SVG charts as demos.divergences.svg_chart does, and both fill the server's own text
 // templates (demos.bidi.fill). tests/test_live_math.py compares these drawings with the server's.
 //
 // window.gmlLiveViews[tab](config, values) → {figures, html, cells, values} for demos/static/live_drag.js, or null
@@ -69,7 +69,7 @@
     return {figures: {[`estimators-${live}`]: figure}, cells: {"estimators-table": cells}, values: {"estimators-n": n}};
   }
 
-  // --- Tab 2: demos/divergences.py's svg_chart, chart_html, density_view, curve_view -----------------------------
+  // --- Tab 2: demos.divergences' svg_chart, chart_html, density_view, curve_view ---------------------------------
   const python = (x) => (Number.isInteger(x) ? `${x}.0` : String(x));  // f"{x}" of a Python float
   function fixed1(x) {  // Python's f"{x:.1f}": an exact tie (x ending in .25 or .75) goes to the even digit
     const tenths = x * 10, quarters = x * 4;  // (x·4 is exact: a power of two)

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import gradio as gr
 
-from demos import BenchCase
+from demos import BenchCase, register_texts
 from demos.language import request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import friendly_errors, number
+
+register_texts(Path(__file__).resolve().parent / "texts")  # its catalogue, texts/example/, before it is read
 
 X_RANGE = (-10.0, 10.0)
 
@@ -49,5 +51,4 @@ TAB = TabSpec(
     endpoints={"example_square": ("x",)},
     bench_cases=(BenchCase("/example_square (x = 3)", "/example_square", example_square, {"x": 3.0}, "number->text"),),
     presets={"x = 3": {"x": 3.0}},
-    texts=Path(__file__).resolve().parent / "texts",
 )

@@ -3,7 +3,7 @@
 Prior samples, latent traversals, interpolations, reconstructions, the 2-D latent map, the likelihood of each
 model, the sample-quality metrics (FID, IS, precision/recall, PRD, PPL on MNIST-classifier features) and the
 homework questions. Every computation is one call into models/vae_pipeline.py; this module validates the
-inputs, makes that call and draws the result. Long texts are in demos/texts/vae/.
+inputs, makes that call and draws the result. Long texts are in demos/vae/texts/vae/.
 
 Public API. Images are RGB uint8 grids of 28 px digits with a 2 px gap around each, upscaled ×k by nearest
 neighbour: R rows and C columns make an image k·(30·R + 2) px high and k·(30·C + 2) px wide. `prior` is
@@ -20,6 +20,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import NamedTuple
 
 import gradio as gr
@@ -35,13 +36,13 @@ from demos import (
     BenchCase,
     bidi,
     markdown,
+    register_texts,
     show_unavailable,
-    vae_digit,
-    vae_live,
 )
 from demos.gradio_seam import tag
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, filled_label, request_language, t
 from demos.tab_spec import TabSpec
+from demos.vae import live_training, own_digit
 from demos.validation import choice, friendly_errors, integer, number
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError, checkpoint_paths, load_model
 from models.classifier import CLASSIFIER_NAME
@@ -62,6 +63,8 @@ from models.vae_pipeline import (
     sample_images,
     traverse,
 )
+
+register_texts(Path(__file__).resolve().parent / "texts")  # its catalogues, before any of its texts is read
 
 MODELS = {"kl": ("KL-VAE", "vae_kl"), "cs": ("CS-VAE", "vae_cs")}  # API value → (label, checkpoint)
 # API value → label; the fitted mixture's checkpoint is "<the VAE's checkpoint>_prior"
@@ -95,7 +98,7 @@ METRIC_ROWS = (
     "F8 (PRD)",
     "F1/8 (PRD)",
 )
-METRIC_KEYS = dict(  # each row's key in demos/texts/vae/strings.<lang>.json
+METRIC_KEYS = dict(  # each row's key in demos/vae/texts/vae/strings.<lang>.json
     zip(
         METRIC_ROWS,
         (
@@ -136,7 +139,7 @@ SAMPLE_PRESETS = {
     for case, values in SAMPLE_CASES.items()
 }
 SAMPLE_CONTROLS = ("model", "prior", "n", "temperature", "seed", "digit_index", "span")  # what a preset sets
-PRESETS = SAMPLE_PRESETS | vae_digit.PRESETS  # every named case of the tab, as links (scripts/preset_links.py)
+PRESETS = SAMPLE_PRESETS | own_digit.PRESETS  # every named case of the tab, as links (scripts/preset_links.py)
 QUALITY_CACHE_SIZE = 64  # distinct (model, prior, n, seed) reports kept; a classroom mostly asks for the defaults
 DIGIT_IMPORTANCE_SAMPLES = 500  # per digit, for the live decomposition of the homework's question 2b
 
@@ -518,7 +521,7 @@ def random_seed() -> int:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Explanations built from the models (the prose is in demos/texts/vae/)
+# Explanations built from the models (the prose is in demos/vae/texts/vae/)
 
 INACTIVE_BELOW = 0.06  # latent activity under which a dimension counts as unused (collapsed to the prior)
 SANITY_RECORD = "mnist_metrics_sanity"  # written by `python -m scripts.metrics_sanity`; its rows' keys:
@@ -899,7 +902,7 @@ def build_math(state: Loaded, values: dict[str, str]) -> tuple[gr.Markdown, gr.M
 
 def build() -> None:
     """The tab, panel by panel in page order, then its events; "Your own digit" and "Train live" are sections of
-    their own (demos/vae_digit.py, demos/vae_live.py)."""
+    their own (demos/vae/own_digit.py, demos/vae/live_training.py)."""
     try:
         state = loaded()
     except (CheckpointError, MnistDataError) as exc:
@@ -908,7 +911,7 @@ def build() -> None:
     values = facts(state.records, sanity_record())
     markdown("vae", "explanation", "intro", values)
     model, prior = build_model_choice()
-    vae_digit.build(model, vae_digit.Section(loaded, tile, digit_map_figure))
+    own_digit.build(model, own_digit.Section(loaded, tile, digit_map_figure))
     samples = build_samples(values)
     traversal = build_traversal(state, values)
     interpolation_panel = build_interpolation(state, values)
@@ -934,7 +937,7 @@ def build() -> None:
     wire_samples_and_traversal(model, prior, samples, traversal)
     wire_digit_rows(model, interpolation_panel, reconstructions_panel)
     wire_quality(model, prior, quality_panel)
-    vae_live.build()
+    live_training.build()
 
 
 def page_language_views(request: gr.Request = None):
@@ -1066,8 +1069,8 @@ def wire_quality(model: gr.Radio, prior: gr.Radio, quality_panel: QualityPanel) 
 
 
 BENCH_CASES = (
-    vae_live.BENCH_CASES
-    + vae_digit.BENCH_CASES
+    live_training.BENCH_CASES
+    + own_digit.BENCH_CASES
     + [
         BenchCase(
             "/vae_sample (64 digits)",

@@ -6,12 +6,13 @@ which validates the request and makes one call, models.estimators.run_experiment
 and the figure functions only format what the result holds.
 
 Titles, axis and legend labels, table headers, the homework box and error sentences are in the page's language
-(demos/texts/estimators/strings.<lang>.json): the tab's own events take the request and draw in its language;
+(demos/estimators/texts/estimators/strings.<lang>.json): the tab's own events take the request and draw in its language;
 the public endpoint has no request and answers in English. The numbers are the same in both.
 """
 
 import json
 import math
+from pathlib import Path
 from typing import NamedTuple
 
 import gradio as gr
@@ -19,12 +20,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, bidi, html_table, live_drag, markdown, static_text
+from demos import LATEX_DELIMITERS, BenchCase, bidi, html_table, live_drag, markdown, register_texts, static_text
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, filled_label, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import Sentence, choice, friendly_errors, integer, number
 from models import estimators as model
 from models.estimators import CLOSED_FORM_OBJECTIVES, ESTIMATORS, OBJECTIVES, EstimatorsResult, run_experiment
+
+register_texts(Path(__file__).resolve().parent / "texts")  # its catalogues, before any of its texts is read
 
 M_RANGE = (-3.0, 3.0)  # scale of f; the gaussian f additionally needs m > 0
 MU_RANGE = (-4.0, 4.0)
@@ -42,7 +45,7 @@ def _case(f: str, m: float, mu: float, n: int = 10) -> dict:
 
 # Cases a lecturer shows ("Cases to show" buttons, each also a link: docs/presets.md). Every name is a claim about
 # its case that tests/test_estimators.py checks against the exact variances. The homework questions' cases keep
-# their values: the answers (demos/texts/estimators/homework.<lang>.md) cite them.
+# their values: the answers (demos/estimators/texts/estimators/homework.<lang>.md) cite them.
 CASES = {  # each case's id: its name is `estimators.preset.<id>`, filled with the case's own μ and m
     "linear_pathwise_zero": _case("linear", 1.0, 1.0),
     "square_closed_forms": _case("square", 1.0, 1.0),
@@ -64,7 +67,7 @@ def preset_name(case: str) -> str:
 
 
 PRESETS = {preset_name(case): values for case, values in CASES.items()}  # name → values (TabSpec.presets)
-# The homework questions, in the order of demos/texts/estimators/homework.en.md, with the case each "Show answer"
+# The homework questions, in the order of demos/estimators/texts/estimators/homework.en.md, with the case each "Show answer"
 # sets the controls to.
 QUESTIONS = {
     "variances": preset_name("square_closed_forms"),

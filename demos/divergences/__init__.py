@@ -5,12 +5,13 @@ estimate. One request, whatever its route (the endpoint, the page's events, drag
 `view`: validate, one call to models.divergences.compare (densities, sweeps, closed forms and quad checks); the
 route then draws that result, and the figure functions only draw.
 
-The page's charts, table and notes are in the page's language (demos/texts/divergences/strings.<lang>.json): the
+The page's charts, table and notes are in the page's language (demos/divergences/texts/divergences/strings.<lang>.json): the
 tab's own events take the request and draw in its language; the public endpoint /divergences has no request and
 answers in English. The numbers are the same in both.
 """
 
 import math
+from pathlib import Path
 from typing import NamedTuple
 
 import gradio as gr
@@ -18,11 +19,13 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demos import BenchCase, bidi, html_table, live_drag, markdown
+from demos import BenchCase, bidi, html_table, live_drag, markdown, register_texts
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import flag, friendly_errors, number
 from models import divergences as dv
+
+register_texts(Path(__file__).resolve().parent / "texts")  # its catalogues, before any of its texts is read
 
 MU_RANGE = (-5.0, 5.0)
 SIGMA_RANGE = (0.1, 5.0)
@@ -531,7 +534,7 @@ def preset_name(case: str) -> str:
 
 
 PRESETS = {preset_name(case): values for case, values in CASES.items()}  # name → values (TabSpec.presets)
-# The homework questions, in the order of demos/texts/divergences/homework.en.md, with the case each answer shows
+# The homework questions, in the order of demos/divergences/texts/divergences/homework.en.md, with the case each answer shows
 # (None: the answer is text only; Q2b is answered live in the VAE tab).
 ANSWER_CASES = {
     "equal": "equal_variances",

@@ -28,8 +28,8 @@ from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.digit_input import ink_of
 from models.digit_pipeline import REFERENCE_NAME, DigitModels, DigitReading, digit_models, read_drawing, read_reference
 
-CATALOGUE = "vae_digit"  # demos/texts/vae_digit/: intro.<lang>.md (with the cases' notes), strings.<lang>.json
-CASES_DIR = Path(__file__).resolve().parent.parent / "data" / "digit_cases"  # python -m scripts.build_digit_cases
+CATALOGUE = "vae_digit"  # demos/vae/texts/vae_digit/: intro.<lang>.md (with the cases' notes), strings.<lang>.json
+CASES_DIR = Path(__file__).resolve().parents[2] / "data" / "digit_cases"  # python -m scripts.build_digit_cases
 CASES = {  # named drawing (its link value and file name) -> its label
     "clear": "a clear 7",
     "sloppy": "a hasty 2",
@@ -53,7 +53,7 @@ FORMULAS = {"elbo": "−ELBO", "nll": "−log p(x)"}  # kept left to right insid
 
 
 class Section(NamedTuple):
-    """What the section takes from the VAE tab (demos/vae.py), given to `build`."""
+    """What the section takes from the VAE tab (demos/vae/__init__.py), given to `build`."""
 
     loaded: Callable  # () -> the tab's loaded models (demos.vae.Loaded)
     tile: Callable  # (digits, columns, scale=) -> an RGB grid
@@ -218,7 +218,7 @@ def page_view(canvas, request: gr.Request = None) -> tuple:
 
 def page_value(background: Image.Image) -> dict:
     """A canvas value that opens with the pen selected: a background and an empty layer to draw on. (Gradio selects
-    the pen when a value is loaded; without the layer, strokes on it fire no change event: see demos/pix2pix.py.)"""
+    the pen when a value is loaded; without the layer, strokes on it fire no change event: see demos/pix2pix/.)"""
     layer = Image.new("RGBA", background.size, (0, 0, 0, 0))
     return {"background": background.convert("RGB"), "layers": [layer], "composite": None}
 

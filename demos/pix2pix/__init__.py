@@ -2,7 +2,7 @@
 
 The demo reads the canvas (flattened on white paper, gray) and makes one call, models.pix2pix_pipeline.sketch_to_image,
 which fits the drawing exactly as the training sketches were fitted and runs the generator (and the PatchGAN
-for the heatmap); the demo then renders the result. The tab's long texts are in demos/texts/pix2pix/.
+for the heatmap); the demo then renders the result. The tab's long texts are in demos/pix2pix/texts/pix2pix/.
 """
 
 import functools
@@ -15,14 +15,16 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from demos import TORCH_QUEUE, BenchCase, markdown, show_unavailable, tab_sections, zerogpu
+from demos import TORCH_QUEUE, BenchCase, markdown, register_texts, show_unavailable, tab_sections, zerogpu
 from demos.language import DEFAULT_LANGUAGE, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import Sentence, ValidatedNumber, choice, flag, friendly_errors, integer
 from models.checkpoints import RETRAIN_COMMANDS, CheckpointError
 from models.pix2pix_pipeline import GENERATORS, SketchResult, load_models, sketch_to_image
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "pix2pix_examples"
+register_texts(Path(__file__).resolve().parent / "texts")  # its catalogues, before any of its texts is read
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "data" / "pix2pix_examples"
 MAX_SIDE = 1024  # larger uploads are downscaled before anything else
 MAX_SEED = 2**31 - 1
 CANVAS_SIZE = (384, 384)
@@ -39,7 +41,7 @@ PRESETS = {
 TRAIN_COMMAND = " && ".join(  # the shared data-building step once
     dict.fromkeys(part for name in GENERATORS.values() for part in RETRAIN_COMMANDS[name].split(" && "))
 )
-CATALOGUE = "pix2pix"  # the tab's server-made text: demos/texts/pix2pix/strings.<lang>.json
+CATALOGUE = "pix2pix"  # the tab's server-made text: demos/pix2pix/texts/pix2pix/strings.<lang>.json
 
 
 def model_labels(lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
