@@ -64,6 +64,7 @@ CSS = static_text("app.css") + classroom.LECTURE_CSS + live_drag.CSS
 def build_app(tabs: list[TabSpec] = TABS) -> gr.Blocks:
     """Assemble the tabs; each tab builds its own controls and endpoints."""
     atomic_image_cache.install()
+    gradio_seam.defer_session_configs()
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=IMAGE_CACHE_SWEEP) as demo:
         gr.Markdown(f"# {TITLE}")
         gr.Markdown(UI("app.subtitle"))

@@ -8,14 +8,16 @@ gradio_locale.js, read only through `locale_js`.
 """
 
 import contextlib
+import copy
 import inspect
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import gradio as gr
-from gradio import processing_utils, route_utils
+from gradio import processing_utils, route_utils, state_holder
 from gradio import utils as gradio_utils
 from gradio.components.image_editor import EditorData
 from gradio.data_classes import GradioRootModel, ImageData
@@ -186,6 +188,56 @@ def replace_image_writer(writer: Callable) -> None:
 def image_writer() -> Callable:
     """The function Gradio's image outputs are written with now (Gradio's own or `replace_image_writer`'s)."""
     return processing_utils.save_pil_to_cache
+
+
+# --- Sessions ------------------------------------------------------------------------------------------------------
+
+
+class BlockConfigsOnFirstRead(dict):
+    """A session's `config_values` (block id → that block's config), each made when first read."""
+
+    def __init__(self, blocks_config, ids):
+        super().__init__()
+        self.blocks_config, self.pending = blocks_config, set(ids)
+
+    def __missing__(self, key):
+        if key not in self.pending:
+            raise KeyError(key)
+        self[key] = self.blocks_config.config_for_block(key, [], self.blocks_config.blocks[key])
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key) -> bool:
+        return key in self.pending or dict.__contains__(self, key)
+
+    def __setitem__(self, key, value) -> None:
+        self.pending.discard(key)
+        dict.__setitem__(self, key, value)
+
+    def items(self):
+        for key in list(self.pending):
+            self[key]
+        return dict.items(self)
+
+
+GRADIO_SESSION_INIT = state_holder.SessionState.__init__  # Gradio's own, before any replacing
+
+
+def session_init(session, blocks) -> None:
+    """`SessionState.__init__` as Gradio's, but with the blocks' configs made on first read."""
+    session.blocks_config = copy.copy(blocks.default_config)
+    ids = [key for key in session.blocks_config.blocks if key in blocks.blocks]
+    session.config_values = BlockConfigsOnFirstRead(session.blocks_config, ids)
+    session.state_data, session._state_ttl, session.is_closed = {}, {}, False
+    session.STATE_TTL_WHEN_CLOSED = 1 if os.getenv("GRADIO_IS_E2E_TEST", None) else 3600
+
+
+def defer_session_configs() -> None:
+    """Gradio makes a session's state when the session first calls (gradio/state_holder.py, SessionState): it then
+    builds the config of every block of the app (`config_values`, ~340 blocks here, ~60 ms holding the server's
+    event loop), which only its deep links (gr.DeepLinkButton, not used here) read whole. A class that opens the
+    link together made the server stall for seconds (docs/measured/class_load.md). Made on first read instead, the
+    same configs, a session costs ~1 ms."""
+    state_holder.SessionState.__init__ = session_init
 
 
 def encode_image(img, format: str) -> bytes:

@@ -368,3 +368,41 @@ def test_the_browser_code_parses_as_gradio_runs_it():
         "new Function(head);"
     )
     subprocess.run([node, "-e", check], input=json.dumps([events_js, head]), text=True, check=True, timeout=30)
+
+
+def test_a_session_made_on_first_read_holds_the_configs_gradio_would_make(monkeypatch):
+    """defer_session_configs: a new session makes no block config until one is read; then every one is the
+    config Gradio's own SessionState makes, and every other attribute is Gradio's. Gradio reads them only where
+    the deferred mapping answers as a dict does (state_holder.py) and whole only for deep links (routes.py)."""
+    from gradio import state_holder
+
+    with gr.Blocks() as demo:
+        number, slider = gr.Number(3), gr.Slider(0, 10, value=4)
+        gr.Button().click(lambda n: n, number, slider)
+    ours = state_holder.SessionState.__new__(state_holder.SessionState)
+    gradio_seam.session_init(ours, demo)
+    theirs = state_holder.SessionState.__new__(state_holder.SessionState)
+    gradio_seam.GRADIO_SESSION_INIT(theirs, demo)
+    assert dict.__len__(ours.config_values) == 0  # nothing made yet
+    assert set(vars(ours)) == set(vars(theirs))
+    for name in set(vars(ours)) - {"blocks_config", "config_values"}:
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert number._id in ours.config_values and ours.config_values[number._id] == theirs.config_values[number._id]
+    assert dict(ours.config_values.items()) == theirs.config_values
+    assert list(ours.components) == list(theirs.components)
+    ours._update_value_in_config(slider._id, 7)  # an event's output: the value its config carries
+    theirs._update_value_in_config(slider._id, 7)
+    assert ours.config_values[slider._id] == theirs.config_values[slider._id]
+    with pytest.raises(KeyError):
+        ours.config_values[10**6]
+    gradio_files = Path(gradio.__file__).parent
+    readers = {
+        path.name: path.read_text(encoding="utf-8").count("config_values")
+        for path in gradio_files.glob("*.py")
+        if "config_values" in path.read_text(encoding="utf-8")
+    }
+    assert readers == {"state_holder.py": 8}  # the places read above
+    assert [path.name for path in gradio_files.glob("*.py") if "].components" in path.read_text()] == ["routes.py"]
+    monkeypatch.setattr(state_holder.SessionState, "__init__", gradio_seam.GRADIO_SESSION_INIT)
+    gradio_seam.defer_session_configs()
+    assert state_holder.SessionState.__init__ is gradio_seam.session_init
