@@ -187,8 +187,8 @@ def test_the_page_draws_an_estimators_step_as_the_server_does(page, lang, moved,
     after = {**before, "mu": -2.45} if moved == "mu" else {**before, "n": n_after}
     live = "by_n" if moved == "mu" else "by_mu"
     maker = est_tab.FIGURE_MAKERS[live]
-    drawn = json.loads(maker(run_experiment(**before), lang).to_json())
-    expected = json.loads(maker(run_experiment(**after), lang).to_json())
+    drawn = json.loads(est_tab.page_json(maker(run_experiment(**before), lang)))
+    expected = json.loads(est_tab.page_json(maker(run_experiment(**after), lang)))
     values = {**after, "moved": moved, "log_n": math.log10(after["n"])}
     js = page.evaluate(
         """([id, figure, values]) => {

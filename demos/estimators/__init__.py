@@ -10,13 +10,13 @@ Titles, axis and legend labels, table headers, the homework box and error senten
 the public endpoint has no request and answers in English. The numbers are the same in both.
 """
 
-import json
 import math
 from pathlib import Path
 from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
+import orjson
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -146,9 +146,9 @@ def validate(f, m, mu, n, repeats, seed) -> tuple:
 def render(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> tuple:
     """The three figures and the table of one experiment (no computation beyond formatting)."""
     return (
-        variance_vs_n_figure(result, lang),
-        variance_vs_mu_figure(result, lang),
-        estimates_figure(result, lang),
+        plotly_figure(variance_vs_n_figure(result, lang)),
+        plotly_figure(variance_vs_mu_figure(result, lang)),
+        plotly_figure(estimates_figure(result, lang)),
         table(result, lang),
     )
 
@@ -235,14 +235,14 @@ def title_templates(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     }
 
 
-def variance_vs_n_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+def variance_vs_n_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> dict:
     traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n, lang)
     title = bidi.fill(title_templates(lang)["by_n"], {"mu": f"{result.mu:g}", "n": f"{result.n:,}"}, lang)
     x_axis = {"title": {"text": t("estimators.axis_n", lang)}, "type": "log"}
     return figure(traces, title, x_axis=x_axis, marked_x=result.n, lang=lang)
 
 
-def variance_vs_mu_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+def variance_vs_mu_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> dict:
     traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu, lang)
     key = "by_mu_exact_only" if result.empirical_by_mu is None else "by_mu"
     title = bidi.fill(title_templates(lang)[key], {"n": f"{result.n:,}"}, lang)
@@ -251,7 +251,7 @@ def variance_vs_mu_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE
     )
 
 
-def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> dict:
     traces = [
         {
             "type": "violin",
@@ -286,8 +286,8 @@ def figure(
     shapes=(),
     showlegend=True,
     lang: str = DEFAULT_LANGUAGE,
-) -> go.Figure:
-    """A Plotly figure of fixed height, log-variance axis unless told otherwise, optional dotted marker line.
+) -> dict:
+    """A Plotly figure in dict form: fixed height, log-variance axis unless told otherwise, optional dotted marker line.
     Titles in `lang`, each Persian line isolated right to left (Plotly's SVG text is laid out left to right)."""
     if x_axis and bidi.is_rtl(lang):
         x_axis = {**x_axis, "title": {"text": bidi.line(x_axis["title"]["text"], lang)}}
@@ -328,9 +328,21 @@ def figure(
     }
     if bidi.is_rtl(lang):
         layout["font"] = PERSIAN_FONT
-    # Without validation: it costs ~6 ms per figure, more than the whole experiment; these specs are fixed in code
-    # and tests/test_estimators.py rebuilds every figure with validation on.
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return {"data": traces, "layout": layout}
+
+
+def plotly_figure(spec: dict) -> go.Figure:
+    """A figure in Plotly's dict form as the Figure the API's gr.Plot returns. Without validation: it costs ~6 ms
+    per figure, more than the whole experiment; these specs are fixed in code and tests/test_estimators.py
+    rebuilds every figure with validation on."""
+    return go.Figure(spec, _validate=False)
+
+
+def page_json(spec: dict) -> bytes:
+    """A figure in Plotly's dict form as JSON for the page's Plotly.react (FIGURES_JS, the drag's final view). The
+    same figure the API's to_json() gives, NumPy arrays as plain lists (NaN as null, a gap either way), without
+    plotly's per-array conversions: a drag's final view took 15 ms, now 3 ms, and a class asks one per release."""
+    return orjson.dumps(spec, option=orjson.OPT_SERIALIZE_NUMPY, default=np.ndarray.tolist)  # a strided view: a list
 
 
 def homework_numbers(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -410,7 +422,7 @@ FIGURE_MAKERS = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "
 
 def figures_json(result: EstimatorsResult, names, lang: str = DEFAULT_LANGUAGE) -> str:
     """The named figures as one JSON object {name: figure}, made unlike every earlier answer (see live_drag.fresh)."""
-    figures = ", ".join(f'"{name}": {FIGURE_MAKERS[name](result, lang).to_json()}' for name in names)
+    figures = ", ".join(f'"{name}": {page_json(FIGURE_MAKERS[name](result, lang)).decode()}' for name in names)
     return "{" + figures + f', "answer": {live_drag.answer_number()}' + "}"
 
 
@@ -421,7 +433,7 @@ def drag_step(values: dict, request: gr.Request = None) -> dict:
     n = n_from_log_slider(values.get("log_n")) if values.get("moved") == "log_n" else values.get("n")
     result = view(values.get("f"), values.get("m"), values.get("mu"), n, values.get("repeats"), values.get("seed"))
     return {
-        "figures": {f"estimators-{name}": json.loads(FIGURE_MAKERS[name](result, lang).to_json()) for name in PLOTS},
+        "figures": {f"estimators-{name}": orjson.loads(page_json(FIGURE_MAKERS[name](result, lang))) for name in PLOTS},
         "html": {"estimators-table": table_html(result, lang)},
         "values": {"estimators-n": n},
     }
@@ -615,14 +627,26 @@ def build_controls_and_plots(first: EstimatorsResult) -> tuple[Controls, gr.HTML
     with gr.Row(equal_height=False):
         controls = build_controls()
         with gr.Column(scale=2, min_width=300):
-            gr.Plot(variance_vs_n_figure(first), label="variance vs N", show_label=False, elem_id="estimators-by_n")
+            gr.Plot(
+                plotly_figure(variance_vs_n_figure(first)),
+                label="variance vs N",
+                show_label=False,
+                elem_id="estimators-by_n",
+            )
             gr.Markdown(
                 "at the current settings (exact variance: closed form or quadrature)", elem_classes="gml-caption"
             )
             table = gr.HTML(table_html(first), js_on_load=None, elem_id="estimators-table")
     with gr.Row():
-        gr.Plot(variance_vs_mu_figure(first), label="variance vs μ", show_label=False, elem_id="estimators-by_mu")
-        gr.Plot(estimates_figure(first), label="estimates", show_label=False, elem_id="estimators-estimates")
+        gr.Plot(
+            plotly_figure(variance_vs_mu_figure(first)),
+            label="variance vs μ",
+            show_label=False,
+            elem_id="estimators-by_mu",
+        )
+        gr.Plot(
+            plotly_figure(estimates_figure(first)), label="estimates", show_label=False, elem_id="estimators-estimates"
+        )
     return controls, table
 
 
