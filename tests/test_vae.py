@@ -252,7 +252,7 @@ def test_a_bfloat16_preview_model_draws_within_8_grey_levels_of_float32(name):
     preview = copy.deepcopy(model).to(torch.bfloat16)
     digits = binarize(load_mnist("test")[0][:200], seed=0)
     views = [
-        lambda m: sample_images(m, 1000, seed=0),
+        lambda m: sample_images(m, 4 * vae_tab.MAX_SAMPLES, seed=0),  # four times the most the tab draws at once
         lambda m: traverse(m, digits[:1], torch.arange(16), span=3.0, steps=9).images,
         lambda m: interpolate(m, digits[:2], steps=10),
         lambda m: reconstruct(m, digits),
