@@ -63,8 +63,16 @@ CASES = {  # each case's id: its name is `estimators.preset.<id>`, filled with t
 
 
 def preset_name(case: str) -> str:
-    """A case's English name (its button, its link): the numbers it quotes are the case's own."""
-    return filled_label(f"estimators.preset.{case}", mu=CASES[case]["mu"], m=CASES[case]["m"])
+    """A case's English name (its button, its link): the numbers it quotes are the case's own, and `cut`, the
+    factor by which the mean baseline divides the score estimator's variance there (the exact variances)."""
+    values = CASES[case]
+    exact = {name: float(variance) for name, variance in model.exact_variances(**values_of(values)).items()}
+    cut = exact["score"] / exact["score+baseline"] if exact["score+baseline"] else math.inf
+    return filled_label(f"estimators.preset.{case}", mu=values["mu"], m=values["m"], cut=cut)
+
+
+def values_of(case: dict) -> dict:
+    return {"f": case["f"], "m": case["m"], "mu": case["mu"], "n": case["n"]}
 
 
 PRESETS = {preset_name(case): values for case, values in CASES.items()}  # name → values (TabSpec.presets)
