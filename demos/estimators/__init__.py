@@ -650,32 +650,27 @@ def build_controls() -> Controls:
     return Controls(f, m, mu, log_n, repeats, n, seed)
 
 
+def page_plot(name: str, first: EstimatorsResult, label: str) -> gr.Plot:
+    """One of PLOTS, drawn at the defaults; FIGURES_JS and the drags redraw it by its elem_id."""
+    return gr.Plot(
+        plotly_figure(FIGURE_MAKERS[name](first)), label=label, show_label=False, elem_id=f"estimators-{name}"
+    )
+
+
 def build_controls_and_plots(first: EstimatorsResult) -> tuple[Controls, gr.HTML]:
     """Controls beside the plot they drive (stacked above it on a phone), the other plots below; returns the
     controls and the table (the plots are redrawn in the page by FIGURES_JS, found by their elem_ids)."""
     with gr.Row(equal_height=False):
         controls = build_controls()
         with gr.Column(scale=2, min_width=300):
-            gr.Plot(
-                plotly_figure(variance_vs_n_figure(first)),
-                label="variance vs N",
-                show_label=False,
-                elem_id="estimators-by_n",
-            )
+            page_plot("by_n", first, "variance vs N")
             gr.Markdown(
                 "at the current settings (exact variance: closed form or quadrature)", elem_classes="gml-caption"
             )
             table = gr.HTML(table_html(first), js_on_load=None, elem_id="estimators-table")
     with gr.Row():
-        gr.Plot(
-            plotly_figure(variance_vs_mu_figure(first)),
-            label="variance vs μ",
-            show_label=False,
-            elem_id="estimators-by_mu",
-        )
-        gr.Plot(
-            plotly_figure(estimates_figure(first)), label="estimates", show_label=False, elem_id="estimators-estimates"
-        )
+        page_plot("by_mu", first, "variance vs μ")
+        page_plot("estimates", first, "estimates")
     return controls, table
 
 

@@ -305,13 +305,19 @@ def _views(snapshot: Snapshot, lang: str, note_key: str, **values) -> tuple:
     )
 
 
-@friendly_errors
-def play(session, regularizer, lam, seed, request: gr.Request = None):
-    """Train until paused, or for PLAY_SECONDS; yields (session, loss figure, map figure, grid, status)."""
+def _session(session, regularizer, lam, seed) -> LiveSession:
+    """The page's training session (a new one on first use), training with the controls' objective."""
     regularizer, lam = _settings(regularizer, lam)
     if session is None:
         session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
     session.set_objective(regularizer, lam)
+    return session
+
+
+@friendly_errors
+def play(session, regularizer, lam, seed, request: gr.Request = None):
+    """Train until paused, or for PLAY_SECONDS; yields (session, loss figure, map figure, grid, status)."""
+    session = _session(session, regularizer, lam, seed)
     lang = request_language(request)
     stop_at = time.monotonic() + PLAY_SECONDS
     update = session.start_update()
@@ -327,10 +333,7 @@ def play(session, regularizer, lam, seed, request: gr.Request = None):
 @friendly_errors
 def step_epoch(session, regularizer, lam, seed, request: gr.Request = None):
     """Train to the end of the current epoch, showing every update."""
-    regularizer, lam = _settings(regularizer, lam)
-    if session is None:
-        session = LiveSession(regularizer, lam, integer(seed, "seed", 0, MAX_SEED))
-    session.set_objective(regularizer, lam)
+    session = _session(session, regularizer, lam, seed)
     lang = request_language(request)
     while True:
         snapshot = session.start_update().result()
