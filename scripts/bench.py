@@ -82,13 +82,18 @@ def stop_server(process: subprocess.Popen) -> None:
             process.wait(timeout=30)
 
 
-def start_server(args: list[str], port: int, cwd: Path = ROOT) -> tuple[subprocess.Popen, float]:
-    """Start a server process (in `cwd`, another checkout for a comparison); return it and the seconds until its
-    first HTTP 200."""
+def start_server(
+    args: list[str], port: int, cwd: Path = ROOT, log: Path | None = None
+) -> tuple[subprocess.Popen, float]:
+    """Start a server process (in `cwd`, another checkout for a comparison; its output into `log`, or discarded);
+    return it and the seconds until its first HTTP 200."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ
-    )
+    output = log.open("ab") if log else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen([sys.executable, *args], cwd=cwd, stdout=output, stderr=output, env=os.environ)
+    finally:
+        if log:
+            output.close()  # the child holds its own copy
     url = f"http://127.0.0.1:{port}/"
     while time.perf_counter() - started < 300:
         if process.poll() is not None:

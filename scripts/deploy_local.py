@@ -6,7 +6,7 @@
 Each replica is `app.py` in its own process on a free loopback port, with its own GRADIO_TEMP_DIR (as on separate
 machines, a replica serves only the files it received or wrote). deploy/nginx.conf.template is rendered into a
 temporary prefix directory and nginx (/usr/sbin/nginx, unprivileged) runs from there; its access log (which replica
-served each request) and error log are in that directory. The script prints the URL and the replicas' ports, and
+served each request), its error log and each replica's output (replica-N.log) are in that directory. The script prints the URL and the replicas' ports, and
 Ctrl-C stops everything. In code, `with running(replicas=2) as deployment:` gives the same (tests/test_deploy.py).
 """
 
@@ -56,15 +56,30 @@ class Deployment:
         replica.process.kill()
         replica.process.wait(timeout=30)
 
+    def diagnosis(self, lines: int = 15) -> str:
+        """Whether each replica still runs, and the last lines of its output and of the proxy's error log: what a
+        failed test prints."""
+        parts = []
+        for index, replica in enumerate(self.replicas):
+            code = replica.process.poll()
+            parts.append(f"replica {index} (port {replica.port}): {'running' if code is None else f'exited {code}'}")
+            parts += tail(self.prefix / f"replica-{index}.log", lines)
+        parts.append("nginx error.log:")
+        return "\n".join(parts + tail(self.prefix / "error.log", lines))
+
     def access_log(self) -> list[str]:
         """The proxy's access log so far: one line per request, ending `affinity=KEY upstream=HOST:PORT[, ...]`."""
         path = self.prefix / "access.log"
         return path.read_text().splitlines() if path.exists() else []
 
 
+def tail(path: Path, lines: int) -> list[str]:
+    return ["    " + line for line in path.read_text(errors="replace").splitlines()[-lines:]] if path.exists() else []
+
+
 def render(listen: str, servers: list[str]) -> str:
     """deploy/nginx.conf.template with its two placeholders filled (nginx's own $variables are left alone)."""
-    lines = "\n        ".join(f"server {server};" for server in servers)
+    lines = "\n        ".join(f"server {server} max_fails=3 fail_timeout=10s;" for server in servers)
     return Template(TEMPLATE.read_text()).safe_substitute(GML_LISTEN=listen, GML_SERVERS=lines)
 
 
@@ -98,7 +113,7 @@ def running(replicas: int = 2, port: int | None = None, nginx: str = NGINX):
         def start(index: int) -> Replica:
             temp_dir = prefix / f"replica-{index}"
             args = ["-m", "scripts.deploy_local", "--serve-replica", str(ports[index]), "--temp-dir", str(temp_dir)]
-            process, _ = start_server(args, ports[index])
+            process, _ = start_server(args, ports[index], log=prefix / f"replica-{index}.log")
             return Replica(process, ports[index])
 
         with ThreadPoolExecutor(replicas) as pool:  # start in parallel; keep those that started, to stop them

@@ -30,6 +30,13 @@ def deployment():
         yield deployment
 
 
+@pytest.fixture(autouse=True)
+def diagnosis(deployment):
+    """After each test, the replicas' state and the logs' last lines: pytest shows them when the test failed."""
+    yield
+    print(deployment.diagnosis())
+
+
 def new_client(deployment, downloads):
     """A fresh gradio_client (a new session: it gets its own affinity cookie); downloads=False keeps file URLs."""
     return loopback_client(deployment.url, download_files=downloads if downloads is False else str(downloads))
