@@ -123,7 +123,8 @@ def translated_text(block: gr.Markdown, lang: str) -> str:
 
 def html_table(headers: list[str], rows: list[list]) -> str:
     """A compact table for gr.HTML: the first column left, the others right-aligned in tabular digits (cells are
-    written as given: format the numbers before)."""
+    written as given: format the numbers before). Wider than the screen (a phone), it scrolls: its numbers stay
+    whole."""
     cell = "padding:2px 6px;text-align:right"
     head = f'<th style="text-align:left">{headers[0]}</th>' + "".join(
         f'<th style="{cell}">{h}</th>' for h in headers[1:]
@@ -135,8 +136,9 @@ def html_table(headers: list[str], rows: list[list]) -> str:
         for row in rows
     )
     return (
+        '<div style="overflow-x:auto">'
         '<table style="width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:0.9em">'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 

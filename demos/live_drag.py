@@ -4,9 +4,8 @@ A class of sixty dragging together would send the server ~500 steps a second, se
 serves (docs/live_sliders.md, scripts/class_load.py). So during a pointer drag of one of a tab's sliders, the
 browser code (demos/static/live_drag.js) keeps the slider's `input` events from Gradio, computes the step from the
 controls' values with the tab's maths in JavaScript (demos/static/live_math.js, a mirror of models/ that
-tests/test_live_math.py checks against it) and draws it into the page (demos/static/live_views.js): Plotly figures
-through `Plotly.react` on the charts already drawn, SVG charts and table cells into their blocks. No request is sent
-during the drag. On pointer-up the page asks the tab's `final_view` once, through the HTML component's server
+tests/test_live_math.py checks against it) and draws it into the page (demos/static/live_views.js): SVG charts
+(demos/charts.py's mirror), table cells and sentences into their blocks. No request is sent during the drag. On pointer-up the page asks the tab's `final_view` once, through the HTML component's server
 function (one plain POST, no queue and no status messages; the server's own numbers, seeded draws and quad checks
 replace the page's), draws it, then hands the final values to Gradio without a request: the block's own `click`
 event, triggered from the page, has no server function and sets the sliders (and the boxes the final view filled,
@@ -20,8 +19,8 @@ presets and links use Gradio's events as before; the public API is not involved.
 
 `final_view(values, request)` receives {parameter: value as read from the page, "moved": parameter, "final": true}
 (a control that is not drawn, e.g. inside a hidden group, is missing) and returns
-{"figures": {elem_id: plotly JSON}, "html": {elem_id: HTML}, "values": {elem_id: number for a box}} or
-{"error": sentence}; it validates like the endpoint.
+{"html": {elem_id: HTML}, "values": {elem_id: number for a box}} or {"error": sentence}; it validates like the
+endpoint.
 """
 
 import inspect

@@ -121,7 +121,7 @@ class FakeApp:
             self.busy.discard(session)
             if body["data"]["mu"] == self.fail_step:
                 return httpx.Response(200, json={"error": "mu must be in [-4, 4]"})
-            return httpx.Response(200, json={"figures": {}})
+            return httpx.Response(200, json={"html": {}})
         if request.url.path.endswith("/queue/join"):
             return httpx.Response(200, json={"event_id": f"e-{session}"})
         if request.url.path.endswith("/queue/data"):
@@ -255,7 +255,7 @@ def test_error_answers_are_recognised():
     assert cl.completion_error({"success": False, "output": {"error": "Queue is full"}}) == "Queue is full"
     assert cl.completion_error({"success": False, "output": {}}) == "process_completed without success"
     assert cl.answer_error({"error": "mu must be in [-4, 4]"}) == "mu must be in [-4, 4]"
-    assert cl.answer_error({"figures": {}}) is None and cl.answer_error([1, 2]) is None
+    assert cl.answer_error({"html": {}}) is None and cl.answer_error([1, 2]) is None
 
 
 def test_a_closed_kept_alive_connection_is_retried_once_as_a_browser_does():

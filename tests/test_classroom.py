@@ -389,7 +389,7 @@ def test_a_persian_page_opens_with_persian_plots_tables_and_error_sentences(brow
     )
     assert PERSIAN.search(ratio)
     page.get_by_role("tab", name=CATALOGUES["fa"]["tabs.estimators"]).click()
-    wait_for_text(page.locator("#estimators-by_n .gtitle"), PERSIAN)  # Plotly's title, drawn as SVG text
+    wait_for_text(page.locator("#estimators-by_n b"), PERSIAN)  # the chart's title
     wait_for_text(page.locator("[role=tabpanel]:visible .table-wrap th, [role=tabpanel]:visible th"), PERSIAN)
     seed = page.locator("[role=tabpanel]:visible input[type=number]").last  # the seed box
     seed.fill("-1")

@@ -10,10 +10,11 @@ import pytest
 import torch
 from scipy.integrate import quad
 
-from demos import tab_sections, tab_text
+from demos import charts, tab_sections, tab_text
 from demos.language import t
 from models import divergences as dv
 from scripts.chromium import open_app, press_and_move
+from tests import chart_reading
 from tests.retired_phrases import RETIRED
 
 
@@ -566,11 +567,6 @@ def _api_and_page(case):
     return tab.render(result, **params), tab.page_view(result, **params), tab.live_view(**case)
 
 
-def _polyline_points(svg, name):
-    found = re.findall(rf'<polyline data-name="{re.escape(name)}" points="([^"]+)"', svg)
-    return np.array([[float(v) for v in pair.split(",")] for run in found for pair in run.split()])
-
-
 @pytest.mark.parametrize(
     "preset", ["equal variances: D_CS = KL/2", "far-apart Gaussians", "mixture q: no closed form of KL is known"]
 )
@@ -585,16 +581,16 @@ def test_page_shows_the_api_numbers_and_curves(preset):
         assert rows[name][0] == (None if closed is None else float(f"{closed:.6g}"))
         assert rows[name][1] == float(f"{numerical:.6g}") and rows[name][2] == float(f"{error:.2g}")
 
-    box = tab.BOX
+    box = charts.BOX
     for figure, chart in [(figure_b, page[1]), (figure_c, page[2])]:
         log_x = figure.layout.xaxis.type == "log"
         y_top = figure.layout.yaxis.range[1]
         for trace in figure.data[::2]:  # the curves; the odd traces are the markers
             x, y = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
-            points = _polyline_points(chart, trace.name)
+            points = chart_reading.polyline(chart, trace.name)
             inside = points[:, 1] > box["top"] + 0.05  # not a crossing of the top edge
-            px = tab._scale(x, x[0], x[-1], box["left"], box["right"], log_x)
-            py = tab._scale(y, 0.0, y_top, box["bottom"], box["top"])
+            px = charts.scale(x, x[0], x[-1], box["left"], box["right"], log_x)
+            py = charts.scale(y, 0.0, y_top, box["bottom"], box["top"])
             # Every drawn point is one of the API's points, to the SVG's 0.1-unit rounding.
             nearest = np.abs(points[inside, 0][:, None] - px[None, :]).argmin(axis=1)
             np.testing.assert_allclose(points[inside, 0], px[nearest], atol=0.051)
@@ -604,13 +600,12 @@ def test_page_shows_the_api_numbers_and_curves(preset):
 
 
 def test_page_chart_clips_only_what_is_off_the_chart():
-    from demos import divergences as tab
-
-    px = np.array([0.0, 10.0, 20.0, 30.0])
-    py = np.array([50.0, -50.0, 50.0, 60.0])  # leaves through the top (y = 0) and comes back
-    runs = tab._visible_runs(px, py, top=0.0)
+    px = np.array([0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
+    py = np.array([50.0, -50.0, 50.0, 60.0, np.nan, 70.0])  # leaves through the top (y = 0) and comes back
+    runs = charts.visible_runs(px, py, top=0.0)
     np.testing.assert_allclose(runs[0], [[0, 50], [5, 0]])
     np.testing.assert_allclose(runs[1], [[15, 0], [20, 50], [30, 60]])
+    np.testing.assert_allclose(runs[2], [[50, 70]])  # a value a log axis cannot show splits the line there
 
 
 @pytest.mark.slow

@@ -30,6 +30,7 @@ from models.estimators import (
     sample_estimates,
     true_gradient,
 )
+from tests import chart_reading
 from tests.retired_phrases import RETIRED
 
 SCALES = {"linear": 1.5, "square": 1.0, "gaussian": 0.7, "cosine": 2.0}
@@ -359,11 +360,15 @@ def test_figures_are_valid_plotly_specs():
 
 
 def sent(update) -> tuple[dict, object, object]:
-    """A tab update as the browser gets it: ({plot name: figure JSON as a dict}, table, homework numbers)."""
-    figures, shown_table, numbers = update
-    figures = json.loads(figures)
-    figures.pop("answer")  # a number that makes each answer unlike the last (demos.live_drag.fresh)
-    return figures, page_table(shown_table), numbers
+    """A tab update as the browser gets it: ({plot name: chart HTML}, table, homework numbers); each chart and the
+    table without the comment that makes each answer unlike the last (demos.live_drag.fresh)."""
+    *charts, shown_table, numbers = update
+    charts = {name: unfresh(chart) for name, chart in zip(tab.PLOTS, charts, strict=True)}
+    return charts, page_table(unfresh(shown_table)), numbers
+
+
+def unfresh(html: str) -> str:
+    return re.sub(r"<!-- \d+ -->$", "", html)
 
 
 def _shown_rows(html: str) -> list[list[str]]:
@@ -398,38 +403,60 @@ def decoded(array) -> np.ndarray:
         {**tab.DEFAULTS, "f": "cosine", "n": 316, "repeats": 100},
     ],
 )
-def test_the_pages_figure_json_is_the_apis_figure(case, lang):
-    """page_json (the page's fast encoding) and plotly's to_json (the API's gr.Plot) give the same JSON, typed arrays
-    included, for a line off the log axis (linear f: the pathwise variance is 0) and a figure without empirical
-    markers too."""
+def test_the_pages_charts_draw_the_apis_curves_and_markers(case, lang):
+    """Each exact line of the page's variance charts passes through the API figure's points, read back through the
+    chart's own tick labels (to the drawing's 0.1-unit rounding); a line that is 0 (linear f: pathwise) is not
+    drawn and the legend says why; each dot is an API marker. The estimates chart has one violin per estimator."""
     result = tab.view(**case)
-    for name, maker in tab.FIGURE_MAKERS.items():
-        spec = maker(result, lang)
-        assert json.loads(tab.page_json(spec)) == as_dict(tab.plotly_figure(spec)), name
+    by_n, by_mu, estimates, _ = tab.page_view(result, lang)
+    for chart, figure in [(by_n, tab.variance_figure(result, "by_n")), (by_mu, tab.variance_figure(result, "by_mu"))]:
+        read = chart_reading.y_reader(chart, log=True)
+        for trace, name in zip(figure.data[: len(ESTIMATORS)], ESTIMATORS, strict=True):
+            points = chart_reading.polyline(chart, name)
+            y = np.asarray(trace.y, dtype=float)
+            if not np.any(y):
+                assert points.size == 0 and "0" in chart_reading.legend(chart)[ESTIMATORS.index(name)]
+                continue
+            assert len(points) == np.sum(y > 0)
+            # in log10, within 0.2 SVG unit of the 200-unit axis (points and ticks are each rounded to 0.1 unit)
+            span = np.log10(read(6.0) / read(206.0))
+            np.testing.assert_allclose(np.log10(read(points[:, 1])), np.log10(y[y > 0]), atol=0.2 / 200 * span)
+        markers = figure.data[len(ESTIMATORS) :]
+        shown = chart_reading.dots(chart)
+        if markers:
+            expected = [v for v in np.asarray(markers[0].y, dtype=float) if v > 0]
+            assert [value for _, value in shown] == pytest.approx([float(f"{v:.6g}") for v in expected], rel=1e-9)
+        else:
+            assert shown == []
+    assert [group for group in re.findall(r'<g data-name="([^"]+)">', estimates)] == list(ESTIMATORS)
 
 
 def test_the_page_and_each_drag_step_show_the_api_figures_and_table():
     public = tab.compare_estimators(**tab.DEFAULTS)  # what API callers get
-    full_figures, shown_table, full_numbers = sent(tab.update_view(**tab.DEFAULTS))
-    assert full_figures == dict(zip(tab.PLOTS, map(as_dict, public[:3]), strict=True))  # the same figures
+    charts, shown_table, full_numbers = sent(tab.update_view(**tab.DEFAULTS))
+    assert list(charts.values()) == list(tab.page_view(tab.view(**tab.DEFAULTS))[:3])
+    assert [chart_reading.title(chart) for chart in charts.values()] == [f.layout.title.text for f in public[:3]]
     api_rows = [[row[0], *(f"{v:.6g}" for v in row[1:])] for row in public[3].values.tolist()]
-    assert _shown_rows(tab.update_view(**tab.DEFAULTS)[1]) == api_rows  # the same numbers, to six digits
-    # The final view of a drag (the page drew its steps itself): every plot and the table.
+    assert _shown_rows(tab.update_view(**tab.DEFAULTS)[3]) == api_rows  # the same numbers, to six digits
+    # The final view of a drag (the page drew its steps itself): every chart and the table.
     controls = {**tab.DEFAULTS, "log_n": 1.0}
     final = tab.drag_step({**controls, "moved": "mu", "final": True})
-    assert final["figures"] == {f"estimators-{name}": figure for name, figure in full_figures.items()}
+    assert list(final["html"]) == list(tab.VIEW_IDS)
+    assert [final["html"][f"estimators-{name}"] for name in tab.PLOTS] == list(charts.values())
     assert _shown_rows(final["html"]["estimators-table"]) == api_rows
     final = tab.drag_step({**controls, "log_n": 2.0, "n": 5, "moved": "log_n"})  # N from the slider, not the box
-    assert final["values"] == {"estimators-n": 100} and len(final["figures"]) == 3
+    assert final["values"] == {"estimators-n": 100} and "N = 100" in chart_reading.title(
+        final["html"]["estimators-by_mu"]
+    )
     with pytest.raises(gr.Error, match="repeats"):
         tab.drag_step({**controls, "repeats": -1, "moved": "repeats"})
     # Right after a drag drew the view, the event at mouse-up sends only the homework numbers.
-    assert tab.update_view(**tab.DEFAULTS, drawn=True) == (gr.skip(), gr.skip(), full_numbers)
-    assert tab.update_view(**tab.DEFAULTS, homework_open=False, drawn=True) == (gr.skip(),) * 3
+    assert tab.update_view(**tab.DEFAULTS, drawn=True) == (*(gr.skip(),) * 4, full_numbers)
+    assert tab.update_view(**tab.DEFAULTS, homework_open=False, drawn=True) == (gr.skip(),) * 5
     # Answers are never equal twice (Gradio would not redraw a view the drag drew over).
     assert tab.update_view(**tab.DEFAULTS)[0] != tab.update_view(**tab.DEFAULTS)[0]
     # With the homework panel closed its numbers are not sent; opening it fills them.
-    assert tab.update_view(**tab.DEFAULTS, homework_open=False)[2] == gr.skip()
+    assert tab.update_view(**tab.DEFAULTS, homework_open=False)[-1] == gr.skip()
     assert tab.show_homework_numbers(**tab.DEFAULTS) == (True, full_numbers)
 
 
@@ -466,7 +493,7 @@ def test_bench_cases_are_valid_calls_with_fixed_height_figures():
 
 def test_typed_n_moves_the_log_slider_in_the_same_request():
     log_n, *views = tab.update_view_from_box(**{**tab.DEFAULTS, "n": 100})
-    assert log_n == pytest.approx(2.0) and len(views) == 3
+    assert log_n == pytest.approx(2.0) and len(views) == 5
     assert tab.n_from_log_slider(tab.log_slider_from_n(1234)) == 1234
     assert tab.log_slider_from_n("many") == gr.update()  # bad N: the slider stays, the endpoint says why
     with pytest.raises(gr.Error, match="n must be a number"):
@@ -476,7 +503,7 @@ def test_typed_n_moves_the_log_slider_in_the_same_request():
 def test_dragging_log_n_sets_n_and_the_view_in_one_request():
     n, *views = tab.update_view_from_log_slider(**{k: v for k, v in tab.DEFAULTS.items() if k != "n"}, log_n=3)
     exact = tab.compare_estimators(**{**tab.DEFAULTS, "n": 1000})[3]["exact_variance"]
-    assert n == 1000 and page_table(views[1])["exact_variance"].tolist() == [float(f"{v:.6g}") for v in exact]
+    assert n == 1000 and page_table(unfresh(views[3]))["exact_variance"].tolist() == [float(f"{v:.6g}") for v in exact]
 
 
 # --- Homework panel ----------------------------------------------------------------------------------------------
@@ -542,8 +569,9 @@ def test_pathwise_answer_square_is_not_zero_and_flat_in_mu():
     expected = 4 * controls["m"] ** 4 / controls["n"]
     assert table.loc["pathwise", "exact_variance"] == pytest.approx(expected, rel=1e-6) and expected > 0
     assert f"{expected:.4g}" in tab_sections("estimators", "homework")["pathwise_answer"]
-    pathwise_line = next(trace for trace in by_mu["data"] if trace["name"] == "pathwise")
-    np.testing.assert_allclose(decoded(pathwise_line["y"]), expected, rtol=1e-9)
+    points = chart_reading.polyline(by_mu, "pathwise")  # flat: one height all along μ, read off the chart
+    assert len(points) == len(tab.model.MU_LINE) and np.ptp(points[:, 1]) == 0
+    assert chart_reading.y_reader(by_mu, log=True)(points[0, 1]) == pytest.approx(expected, rel=0.02)
 
 
 def test_sign_answer_score_estimates_average_plus_eta():
@@ -723,14 +751,14 @@ def test_case_buttons_are_on_the_page_outside_the_homework_panel_and_private():
         assert block_fn.api_visibility == "private"
         (panel_open,) = block_fn.inputs  # whether the homework panel is open (its numbers are sent only then)
         assert isinstance(panel_open, gr.Checkbox) and not panel_open.visible
-        assert len(block_fn.outputs) == len(CONTROL_NAMES) + 3  # the controls, the figures, table and numbers
+        assert len(block_fn.outputs) == len(CONTROL_NAMES) + 5  # the controls, the charts, table and numbers
 
 
 def test_a_case_on_a_persian_page_draws_in_persian():
     name = next(iter(tab.PRESETS))
     outputs = tab.apply_preset(name, True, FA)
-    figures, table, numbers = sent(outputs[len(CONTROL_NAMES) :])
-    assert PERSIAN.search(figures["by_n"]["layout"]["title"]["text"]) and PERSIAN.search(numbers)
+    charts, table, numbers = sent(outputs[len(CONTROL_NAMES) :])
+    assert PERSIAN.search(chart_reading.title(charts["by_n"])) and PERSIAN.search(numbers)
     assert all(PERSIAN.search(column) for column in table.columns)
 
 
@@ -787,8 +815,8 @@ def texts_of(figure: dict) -> dict:
 
 
 def test_a_persian_page_gets_persian_plots_table_and_homework_with_the_same_numbers():
-    english_figures, english_table, english_numbers = sent(tab.update_view(**tab.DEFAULTS, request=EN))
-    figures, table, numbers = sent(tab.update_view(**tab.DEFAULTS, request=FA))
+    english_charts, english_table, english_numbers = sent(tab.update_view(**tab.DEFAULTS, request=EN))
+    charts, table, numbers = sent(tab.update_view(**tab.DEFAULTS, request=FA))
     result = run_experiment_for(tab.DEFAULTS)
     expected_titles = {
         "by_n": t("estimators.title_by_n", "fa", mu="μ = 1", n="N = 10"),
@@ -796,22 +824,24 @@ def test_a_persian_page_gets_persian_plots_table_and_homework_with_the_same_numb
         "estimates": t("estimators.title_estimates", "fa", repeats="100", eta=f"η = {result.true_gradient:.4g}"),
     }
     for name in tab.PLOTS:
-        words = texts_of(figures[name])
-        assert bidi.plain(words["title"]) == bidi.plain(expected_titles[name]), name
-        assert PERSIAN.search(words["title"]) and PERSIAN.search(words["y"]), name
-        assert all(PERSIAN.search(name_) for name_ in words["names"][: len(ESTIMATORS)]), name
+        shown = chart_reading.title(charts[name])
+        assert bidi.plain(shown) == bidi.plain(expected_titles[name]), name
+        assert PERSIAN.search(shown) and PERSIAN.search(chart_reading.axis_labels(charts[name])[1]), name
+        assert all(PERSIAN.search(name_) for name_ in chart_reading.legend(charts[name])[: len(ESTIMATORS)]), name
         # the same curves, markers and violins: only the words differ
-        for trace, english in zip(figures[name]["data"], english_figures[name]["data"], strict=True):
-            for axis in ("x", "y"):
-                if axis in trace:
-                    assert np.array_equal(decoded(trace[axis]), decoded(english[axis])), name
-        assert numbers_in(words["title"]) == numbers_in(texts_of(english_figures[name])["title"]), name
-    assert PERSIAN.search(texts_of(figures["by_n"])["x"])
+        assert drawing(charts[name]) == drawing(english_charts[name]), name
+        assert numbers_in(shown) == numbers_in(chart_reading.title(english_charts[name])), name
+    assert PERSIAN.search(chart_reading.axis_labels(charts["by_n"])[0])
     assert list(table.columns) == tab.table_headers("fa") and all(PERSIAN.search(c) for c in table.columns)
     assert table.iloc[:, 1:].equals(english_table.iloc[:, 1:].set_axis(table.columns[1:], axis=1))
     assert [bidi.plain(row).split(" (")[-1].rstrip(")") for row in table.iloc[:, 0]] == list(ESTIMATORS)
     assert PERSIAN.search(numbers) and numbers_in(numbers) == numbers_in(english_numbers)
     assert t("estimators.homework_table_header", "fa") in numbers
+
+
+def drawing(chart: str) -> list[str]:
+    """A chart's geometry: every coordinate and point list of its SVG, in order (its words left out)."""
+    return re.findall(r'(?:points|x|y|x1|x2|y1|y2|cx|cy|width|height)="([-\d., ]+)"', chart.split("<svg", 1)[1])
 
 
 def run_experiment_for(kwargs):
@@ -831,10 +861,16 @@ def test_the_api_and_an_english_page_keep_todays_english():
     assert words[0]["names"][: len(ESTIMATORS)] == list(ESTIMATORS)
     assert list(figures[3].columns) == tab.TABLE_HEADERS and figures[3]["estimator"].tolist() == list(ESTIMATORS)
     assert "font" not in as_dict(figures[0])["layout"]
-    # an English page (or a call without a request) gets exactly the API's figures and table
+    # an English page (or a call without a request) shows the API's words and table
     for request in (EN, None):
-        shown, table, _ = sent(tab.update_view(**tab.DEFAULTS, request=request))
-        assert shown == dict(zip(tab.PLOTS, map(as_dict, figures[:3]), strict=True)) and table.equals(figures[3])
+        charts, table, _ = sent(tab.update_view(**tab.DEFAULTS, request=request))
+        for chart, api_words in zip(charts.values(), words, strict=True):
+            assert chart_reading.title(chart) == api_words["title"]
+            assert chart_reading.axis_labels(chart)[1] == api_words["y"]
+        for name in ("by_n", "by_mu"):
+            assert chart_reading.legend(charts[name]) == [*list(ESTIMATORS), "empirical"]
+        assert chart_reading.legend(charts["estimates"]) == list(ESTIMATORS)
+        assert chart_reading.axis_labels(charts["by_n"])[0] == words[0]["x"] and table.equals(figures[3])
     linear = tab.compare_estimators(**{**tab.DEFAULTS, "f": "linear"})
     assert texts_of(as_dict(linear[0]))["names"][0] == "pathwise (exact 0, off the log axis)"
     numbers = tab.homework_numbers(run_experiment_for(tab.DEFAULTS))
@@ -842,23 +878,24 @@ def test_the_api_and_an_english_page_keep_todays_english():
     assert "| estimator | closed form | with these numbers | value | quadrature |" in numbers
 
 
-def test_persian_plot_text_is_isolated_right_to_left_with_its_numbers_left_to_right():
-    """Plotly lays SVG text out left to right: each Persian line must carry its own direction."""
-    figures, _, _ = sent(tab.update_view(**tab.DEFAULTS, request=FA))
-    for figure in figures.values():
-        for line in figure["layout"]["title"]["text"].split("<br>"):
-            assert line.startswith(bidi.RLI) and line.endswith(bidi.PDI)
-        assert figure["layout"]["font"] == tab.PERSIAN_FONT
+def test_persian_chart_text_reads_right_to_left_with_its_numbers_left_to_right():
+    """A Persian page's chart: title and legend in a right-to-left block, the axes left to right with each Persian
+    axis title isolated right to left (SVG text is laid out in the chart's direction)."""
+    charts, _, numbers = sent(tab.update_view(**tab.DEFAULTS, request=FA))
+    for chart in charts.values():
+        assert chart.startswith('<div dir="rtl"') and ' direction="ltr"' in chart
+        for label in chart_reading.axis_labels(chart):
+            if PERSIAN.search(label):
+                assert label.startswith(bidi.RLI) and label.endswith(bidi.PDI)
     # a formula with its number is one left-to-right piece ("μ = 1", not "1 = μ" read right to left)
-    assert bidi.ltr("μ = 1", "fa") in figures["by_n"]["layout"]["title"]["text"]
-    assert bidi.ltr("N = 10", "fa") in figures["by_n"]["layout"]["title"]["text"]
-    _, _, numbers = sent(tab.update_view(**tab.DEFAULTS, request=FA))
+    assert bidi.ltr("μ = 1", "fa") in chart_reading.title(charts["by_n"])
+    assert bidi.ltr("N = 10", "fa") in chart_reading.title(charts["by_n"])
     assert bidi.ltr("f = `square`", "fa") in numbers and bidi.ltr("N = 10", "fa") in numbers
     with pytest.raises(gr.Error) as caught:
         tab.update_view(**{**tab.DEFAULTS, "n": 10_000, "repeats": 101}, request=FA)
     assert bidi.ltr("10,000 × 101 = 1,010,000", "fa") in caught.value.message
     linear, _, _ = sent(tab.update_view(**{**tab.DEFAULTS, "f": "linear"}, request=FA))
-    off_axis = linear["by_n"]["data"][0]["name"]
+    off_axis = chart_reading.legend(linear["by_n"])[0]
     assert PERSIAN.search(off_axis) and "0" in off_axis and "exact" not in off_axis
 
 

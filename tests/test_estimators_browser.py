@@ -12,8 +12,8 @@ pytestmark = pytest.mark.slow
 
 
 def shown_eta(page) -> str:
-    """η as the estimates plot's title states it (the last plot of the tab to be redrawn)."""
-    title = page.locator('[data-testid="plotly"] .gtitle').filter(has_text="estimates per estimator").text_content()
+    """η as the estimates chart's title states it (the last chart of the tab to be redrawn)."""
+    title = page.locator("#estimators-estimates b").text_content()
     return re.search(r"η = (\S+)\)", title).group(1)
 
 
@@ -38,7 +38,7 @@ def test_drag_updates_the_table_live_and_everything_on_release(browser, app_url)
     assert mu > tab.DEFAULTS["mu"]
     # After mouse-up every plot, including the estimates (not redrawn during the drag), shows the final μ.
     page.wait_for_function(
-        "(eta) => [...document.querySelectorAll('[data-testid=\"plotly\"] .gtitle')]"
+        "(eta) => [...document.querySelectorAll('#estimators-estimates b')]"
         ".some((t) => t.textContent.includes(`η = ${eta})`))",
         arg=f"{2 * mu:.4g}",
         timeout=20_000,
@@ -51,7 +51,7 @@ def test_drag_updates_the_table_live_and_everything_on_release(browser, app_url)
     mu_after_key = float(slider.input_value())
     assert mu_after_key == pytest.approx(mu + 0.05)
     page.wait_for_function(
-        "(eta) => [...document.querySelectorAll('[data-testid=\"plotly\"] .gtitle')]"
+        "(eta) => [...document.querySelectorAll('#estimators-estimates b')]"
         ".some((t) => t.textContent.includes(`η = ${eta})`))",
         arg=f"{2 * mu_after_key:.4g}",
         timeout=20_000,
@@ -69,8 +69,8 @@ def test_controls_sit_beside_or_above_the_plot_they_drive(browser, app_url, arti
     page = browser.new_page(viewport=viewport, device_scale_factor=scale)
     open_app(page, app_url)
     panel = page.get_by_role("tabpanel").filter(visible=True).first
-    plot = panel.locator('[data-testid="plotly"]').first
-    plot.locator(".main-svg").first.wait_for()
+    plot = panel.locator("#estimators-by_n svg").first
+    plot.wait_for()
     page.screenshot(path=str(artifacts_dir / f"estimators-{name}.png"))
     sliders = [panel.get_by_label(f"range slider for {label}", exact=True) for label in ("μ", "log₁₀ N (drag)")]
     plot_box = plot.bounding_box()
@@ -85,9 +85,20 @@ def test_controls_sit_beside_or_above_the_plot_they_drive(browser, app_url, arti
         assert mu_box["y"] < plot_box["y"] < mu_box["y"] + viewport["height"]
         assert plot_box["width"] <= viewport["width"]
         # Titles are not clipped: each title line fits inside the plot's width.
-        for each_plot in panel.locator('[data-testid="plotly"]').all():
-            outer, title = each_plot.bounding_box(), each_plot.locator(".gtitle").bounding_box()
-            assert outer["x"] - 1 <= title["x"] and title["x"] + title["width"] <= outer["x"] + outer["width"] + 1
+        for name in tab.PLOTS:  # each chart within the screen, its title and legend inside the chart's width
+            chart = panel.locator(f"#estimators-{name}")
+            outer, svg = chart.bounding_box(), chart.locator("svg").bounding_box()
+            assert outer["x"] >= 0 and outer["x"] + outer["width"] <= viewport["width"]
+            assert svg["width"] >= 300 - 40, "the charts are side by side on a phone: too narrow to read"
+            for part in chart.locator("b, span").all():
+                box = part.bounding_box()
+                assert outer["x"] - 1 <= box["x"] and box["x"] + box["width"] <= outer["x"] + outer["width"] + 1
+        # The table fits, or scrolls within its block: no number is cut off out of reach.
+        fits_or_scrolls = """(table) => { const box = table.closest('#estimators-table');
+          for (let e = table; e !== box; e = e.parentElement)
+            if (getComputedStyle(e).overflowX === 'auto' && e.getBoundingClientRect().right <= innerWidth) return true;
+          return table.getBoundingClientRect().right <= box.getBoundingClientRect().right + 1; }"""
+        assert panel.locator("#estimators-table table").evaluate(fits_or_scrolls)
     page.close()
 
 
@@ -107,7 +118,7 @@ def test_after_a_drag_gradio_holds_the_dragged_value_and_the_release_sends_one_r
     mu = float(slider.input_value())
     assert mu > tab.DEFAULTS["mu"]
     eta_shown = (
-        "(eta) => [...document.querySelectorAll('[data-testid=\"plotly\"] .gtitle')]"
+        "(eta) => [...document.querySelectorAll('#estimators-estimates b')]"
         ".some((t) => t.textContent.includes(`η = ${eta})`))"
     )
     page.wait_for_function(eta_shown, arg=f"{2 * mu:.4g}", timeout=20_000)

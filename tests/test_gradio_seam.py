@@ -17,7 +17,7 @@ import pytest
 from gradio import processing_utils, route_utils
 from PIL import Image
 
-from demos import classroom, estimators, gradio_seam, language, live_drag, static_text
+from demos import classroom, gradio_seam, language, live_drag, static_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FRONTEND = Path(gradio.__file__).resolve().parent / "templates" / "frontend"
@@ -334,7 +334,6 @@ def test_the_page_is_made_of_the_static_files():
     assert app.CSS.startswith(static_text("app.css") + static_text("lecture.css"))
     assert static_text("lecture.js") == classroom.LECTURE_JS and static_text("language_switch.js") == language.SWITCH_JS
     assert static_text("after_drag.js") == live_drag.AFTER_DRAG_JS
-    assert static_text("estimators_figures.js") == estimators.FIGURES_JS
     tab = classroom.LinkedTab("vae", [classroom.LinkedControl("n", gr.Number())], [])
     assert classroom.copy_link_js(tab) == f'({static_text("copy_link.js")})("vae", ["n"], ["lang", "lecture"])'
     head = f"<script>\n({static_text('language_head.js')})({gradio_seam.locale_js()});\n</script>"
@@ -358,7 +357,6 @@ def test_the_browser_code_parses_as_gradio_runs_it():
         language.SWITCH_JS,
         classroom.copy_link_js(tab),
         live_drag.AFTER_DRAG_JS,
-        estimators.FIGURES_JS,
     ]
     head = language.HEAD.removeprefix("<script>").removesuffix("</script>")
     check = (

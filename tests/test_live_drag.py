@@ -37,4 +37,4 @@ def test_a_step_refused_by_its_validators_answers_with_their_sentence():
     assert set(answer) == {"error"} and "repeats" in answer["error"]
     assert "error" in block.step("not a dict")  # anything else is no step: the validators say what is missing
     ok = block.step({**estimators.DEFAULTS, "log_n": 1.0, "moved": "mu"})
-    assert set(ok) == {"figures", "html", "values"}
+    assert set(ok) == {"html", "values"}

@@ -19,7 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demos import BenchCase, bidi, html_table, live_drag, markdown, register_texts
+from demos import BenchCase, bidi, charts, html_table, live_drag, markdown, register_texts
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import flag, friendly_errors, number
@@ -179,167 +179,8 @@ def render(result: dv.Comparison, mu1, sigma1, mu2, sigma2, **_) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The page's view: the API's curves and numbers, drawn as SVG and HTML on the server. One Plotly figure update cost
-# the browser 80–460 ms of main-thread work on this 2-core machine (mostly axes, tick labels and automatic margins,
-# by Chrome's CPU profile), so three of them let a drag render about one step in twenty; the browser patches these
-# small documents in place in a few milliseconds.
-
-SVG_WIDTH, SVG_HEIGHT = 440, 240
-BOX = {"left": 44, "right": 430, "top": 6, "bottom": 206}  # the axes' rectangle, in SVG units
-RIGHT_AXIS_BOX = {**BOX, "right": 396}  # room for a right axis's tick labels
-
-
-def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """About `count` round tick values (1, 2, 2.5 or 5 × 10ᵏ apart) between low and high."""
-    raw = (high - low) / count
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
-    first = math.ceil(low / step - 1e-9) * step
-    return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
-
-
-def _log_ticks(low: float, high: float) -> list[float]:
-    """1, 2 and 5 × 10ᵏ between low and high."""
-    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
-    return [m * 10.0**e for e in decades for m in (1, 2, 5) if low * (1 - 1e-9) <= m * 10.0**e <= high * (1 + 1e-9)]
-
-
-def _scale(values, low, high, start, end, log=False):
-    """Data values to SVG coordinates: low ↦ start, high ↦ end (linearly in log10 when log)."""
-    if log:
-        values, low, high = np.log10(values), math.log10(low), math.log10(high)
-    return start + (np.asarray(values, dtype=float) - low) / (high - low) * (end - start)
-
-
-def _visible_runs(px: np.ndarray, py: np.ndarray, top: float) -> list[np.ndarray]:
-    """The polyline's pieces below the box's top edge, each ended at its exact crossing of the edge (straight
-    segments, as any plot draws them), so values far off the chart never reach the SVG."""
-    if np.all(py >= top):
-        return [np.column_stack([px, py])]
-    runs, current = [], []
-
-    def crossing(i, j):
-        t = (top - py[i]) / (py[j] - py[i])
-        return (px[i] + t * (px[j] - px[i]), top)
-
-    for i in range(len(px)):
-        if py[i] >= top:
-            if not current and i > 0:
-                current.append(crossing(i - 1, i))
-            current.append((px[i], py[i]))
-        elif current:
-            current.append(crossing(i - 1, i))
-            runs.append(np.array(current))
-            current = []
-    if current:
-        runs.append(np.array(current))
-    return runs
-
-
-def _points(xy) -> str:
-    """x,y pairs to 0.1 SVG unit (a fraction of a pixel), formatted in one call: this runs on every slider step."""
-    flat = np.asarray(xy, dtype=float).ravel().tolist()
-    return ("%.1f,%.1f " * (len(flat) // 2) % tuple(flat)).rstrip()
-
-
-def chart_labels(x_label: str, y_label: str, y2_label: str | None, lang: str = DEFAULT_LANGUAGE) -> dict:
-    """A chart's texts as its SVG shows them: the chart itself stays left to right (axes, ticks), a Persian label is
-    isolated right to left. (The page's drag steps draw with the same texts: live_config.)"""
-    return {
-        "aria": t("divergences.chart_label", lang, y=y_label, x=x_label),
-        "x": bidi.line(x_label, lang),
-        "y": bidi.line(y_label, lang),
-        "y2": bidi.line(y2_label, lang) if y2_label else None,
-        "direction": ' direction="ltr"' if bidi.is_rtl(lang) else "",
-    }
-
-
-def svg_chart(
-    series: list[dict],
-    x_range: tuple[float, float],
-    y_range: tuple[float, float],
-    x_label: str,
-    y_label: str,
-    *,
-    log_x: bool = False,
-    y2: tuple[tuple[float, float], str] | None = None,
-    markers: list[dict] = (),
-    lang: str = DEFAULT_LANGUAGE,
-) -> str:
-    """One chart as an SVG string. series: dicts with name, x, y, color, and optionally right (drawn against the
-    right axis y2 = (range, label)) and fill (area down to zero). markers: dicts with name, x, y, color.
-    Labels in `lang`: the chart itself stays left to right (axes, ticks), a Persian label is isolated right to left."""
-    box = RIGHT_AXIS_BOX if y2 else BOX
-    left, right, top, bottom = box["left"], box["right"], box["top"], box["bottom"]
-    x_ticks = _log_ticks(*x_range) if log_x else _nice_ticks(*x_range)
-    labels = chart_labels(x_label, y_label, y2[1] if y2 else None, lang)
-    x_label, y_label = labels["x"], labels["y"]
-    if y2:
-        y2 = (y2[0], labels["y2"])
-    parts = [
-        f'<svg viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" role="img" aria-label="{labels["aria"]}"{labels["direction"]} '
-        'style="width:100%;height:auto;max-height:340px;display:block;overflow:visible" font-size="11">'
-    ]
-    for tick, at in zip(x_ticks, _scale(x_ticks, *x_range, left, right, log_x).tolist(), strict=True):
-        parts.append(
-            f'<line x1="{at:.1f}" x2="{at:.1f}" y1="{top}" y2="{bottom}" stroke="currentColor" opacity="0.12"/>'
-        )
-        parts.append(f'<text x="{at:.1f}" y="{bottom + 14}" text-anchor="middle" fill="currentColor">{tick:g}</text>')
-    y_ticks = _nice_ticks(*y_range)
-    for tick, at in zip(y_ticks, _scale(y_ticks, *y_range, bottom, top).tolist(), strict=True):
-        parts.append(
-            f'<line x1="{left}" x2="{right}" y1="{at:.1f}" y2="{at:.1f}" stroke="currentColor" opacity="0.12"/>'
-        )
-        parts.append(f'<text x="{left - 4}" y="{at + 4:.1f}" text-anchor="end" fill="currentColor">{tick:g}</text>')
-    if y2:
-        y2_ticks = _nice_ticks(*y2[0], count=4)
-        for tick, at in zip(y2_ticks, _scale(y2_ticks, *y2[0], bottom, top).tolist(), strict=True):
-            parts.append(f'<text x="{right + 4}" y="{at + 4:.1f}" fill="currentColor">{tick:.3g}</text>')
-        parts.append(
-            f'<text transform="translate({SVG_WIDTH - 4},{(top + bottom) / 2}) rotate(-90)" text-anchor="middle" '
-            f'fill="currentColor">{y2[1]}</text>'
-        )
-    parts.append(
-        f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" '
-        'stroke="currentColor" opacity="0.35"/>'
-        f'<text x="{(left + right) / 2}" y="{SVG_HEIGHT - 4}" text-anchor="middle" fill="currentColor">{x_label}</text>'
-        f'<text transform="translate(11,{(top + bottom) / 2}) rotate(-90)" text-anchor="middle" '
-        f'fill="currentColor">{y_label}</text>'
-    )
-    for line in series:
-        ys = (y2[0] if line.get("right") else y_range) if y2 else y_range
-        px = _scale(line["x"], *x_range, left, right, log_x)
-        py = _scale(line["y"], *ys, bottom, top)
-        if line.get("fill"):
-            outline = np.column_stack([px, np.maximum(py, top)])
-            corners = [(px[-1], bottom), (px[0], bottom)]
-            parts.append(
-                f'<polygon points="{_points(outline)} {_points(corners)}" fill="{line["color"]}" opacity="0.3"/>'
-            )
-        for run in _visible_runs(px, py, top):
-            parts.append(
-                f'<polyline data-name="{line["name"]}" points="{_points(run)}" fill="none" '
-                f'stroke="{line["color"]}" stroke-width="{line.get("width", 2)}"/>'
-            )
-    for marker in markers:
-        cx = float(_scale([marker["x"]], *x_range, left, right, log_x)[0])
-        cy = float(_scale([marker["y"]], *y_range, bottom, top)[0])
-        parts.append(
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{marker["color"]}">'
-            f"<title>{marker['name']} = {marker['y']:.6g}</title></circle>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def chart_html(title: str, legend: list[tuple[str, str]], svg: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A chart with its title and legend as HTML above it: they wrap on a phone instead of being clipped."""
-    keys = " ".join(  # the spaces between entries are where a narrow screen wraps the legend
-        f'<span style="white-space:nowrap;margin-right:0.6em"><span style="color:{color}">━━</span> {name}</span>'
-        for name, color in legend
-    )
-    head = f'<div{_direction(lang)} style="font-size:0.9em;margin:0 0 2px 0">'
-    return f'{head}<b style="margin-right:0.6em">{title}</b> {keys}</div>{svg}'
+# The page's view: the API's curves and numbers, drawn as SVG and HTML on the server (demos/charts.py, the renderer
+# tabs 1 and 2 share; the page draws a drag's steps with its mirror).
 
 
 def density_view(result: dv.Comparison, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -360,34 +201,21 @@ def density_view(result: dv.Comparison, lang: str = DEFAULT_LANGUAGE) -> str:
     ]
     top = 1.05 * float(max(result.p.max(), result.q.max()))
     overlap_top = 1.05 * float(overlap.max()) or 1.0
-    svg = svg_chart(
-        series,
-        (float(result.x[0]), float(result.x[-1])),
-        (0.0, top),
-        t("divergences.axis_x", lang),
-        t("divergences.axis_density", lang),
-        y2=((0.0, overlap_top), "p·q"),
-        lang=lang,
-    )
+    labels = charts.chart_labels(t("divergences.axis_x", lang), t("divergences.axis_density", lang), "p·q", lang)
+    x_range = (float(result.x[0]), float(result.x[-1]))
+    svg = charts.line_chart(series, x_range, (0.0, top), labels, y2=(0.0, overlap_top))
     legend = [("p", COLORS["p"]), ("q", COLORS["q"]), (t("divergences.legend_overlap", lang), COLORS["overlap"])]
-    return chart_html(t("divergences.title_a", lang), legend, svg, lang)
+    return charts.chart_html(t("divergences.title_a", lang), legend, svg, lang)
 
 
 def curve_view(title, x_label, x, curves, x_now, values_now, log_x=False, lang: str = DEFAULT_LANGUAGE) -> str:
     """(b) or (c) as on the page: the same curves, y range and markers as curve_figure."""
     series = [{"name": name, "x": x, "y": curves[name], "color": COLORS[name]} for name in QUANTITIES]
     markers = [{"name": name, "x": x_now, "y": values_now[name], "color": COLORS[name]} for name in QUANTITIES]
-    svg = svg_chart(
-        series,
-        (float(x[0]), float(x[-1])),
-        (0.0, curve_y_top(values_now)),
-        x_label,
-        t("divergences.axis_nats", lang),
-        log_x=log_x,
-        markers=markers,
-        lang=lang,
-    )
-    return chart_html(title, [(name, COLORS[name]) for name in QUANTITIES], svg, lang)
+    labels = charts.chart_labels(x_label, t("divergences.axis_nats", lang), None, lang)
+    x_range, y_range = (float(x[0]), float(x[-1])), (0.0, curve_y_top(values_now))
+    svg = charts.line_chart(series, x_range, y_range, labels, log_x=log_x, markers=markers)
+    return charts.chart_html(title, [(name, COLORS[name]) for name in QUANTITIES], svg, lang)
 
 
 def table_html(result: dv.Comparison, mixture: bool, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -590,7 +418,7 @@ def live_config() -> dict:
         "density_span": dv.DENSITY_SPAN,
         "curve_half_width": dv.CURVE_HALF_WIDTH,
         "quad_half_width": dv.HALF_WIDTH,
-        "svg": {"width": SVG_WIDTH, "height": SVG_HEIGHT, "box": BOX, "right_axis_box": RIGHT_AXIS_BOX},
+        "svg": charts.GEOMETRY,
         "colors": COLORS,
         "texts": {lang: live_texts(lang) for lang in LANGUAGES},
     }
@@ -601,7 +429,6 @@ def live_texts(lang: str) -> dict:
     curves = {"legend": [(name, COLORS[name]) for name in QUANTITIES]}
     return {
         "rtl": bidi.is_rtl(lang),
-        "direction": _direction(lang),
         "charts": {
             "a": {
                 "title": t("divergences.title_a", lang),
@@ -610,17 +437,23 @@ def live_texts(lang: str) -> dict:
                     ("q", COLORS["q"]),
                     (t("divergences.legend_overlap", lang), COLORS["overlap"]),
                 ],
-                "labels": chart_labels(t("divergences.axis_x", lang), t("divergences.axis_density", lang), "p·q", lang),
+                "labels": charts.chart_labels(
+                    t("divergences.axis_x", lang), t("divergences.axis_density", lang), "p·q", lang
+                ),
             },
             "b": {
                 **curves,
                 "title": t("divergences.title_b", lang),
-                "labels": chart_labels(t("divergences.axis_shift", lang), t("divergences.axis_nats", lang), None, lang),
+                "labels": charts.chart_labels(
+                    t("divergences.axis_shift", lang), t("divergences.axis_nats", lang), None, lang
+                ),
             },
             "c": {
                 **curves,
                 "title": t("divergences.title_c", lang),
-                "labels": chart_labels(t("divergences.axis_ratio", lang), t("divergences.axis_nats", lang), None, lang),
+                "labels": charts.chart_labels(
+                    t("divergences.axis_ratio", lang), t("divergences.axis_nats", lang), None, lang
+                ),
             },
         },
         "ratio": ratio_templates(lang),
@@ -726,9 +559,11 @@ def build_controls_and_views() -> tuple[Controls, list[gr.HTML]]:
             chart_a = gr.HTML(view_a, js_on_load=None, elem_id="divergences-chart_a")
             table = gr.HTML(view_table, js_on_load=None, elem_id="divergences-table")
             gr.Markdown(TABLE_NOTE)
-    with gr.Row():
-        chart_b = gr.HTML(view_b, js_on_load=None, min_width=300, elem_id="divergences-chart_b")
-        chart_c = gr.HTML(view_c, js_on_load=None, min_width=300, elem_id="divergences-chart_c")
+    with gr.Row():  # each chart in a column at least 300 px wide: a phone stacks them (gr.HTML ignores min_width)
+        with gr.Column(min_width=300):
+            chart_b = gr.HTML(view_b, js_on_load=None, elem_id="divergences-chart_b")
+        with gr.Column(min_width=300):
+            chart_c = gr.HTML(view_c, js_on_load=None, elem_id="divergences-chart_c")
     return controls, [chart_a, chart_b, chart_c, table]
 
 

@@ -1,27 +1,26 @@
 """Tab: Gradient estimators — pathwise, score, two baselines and measure-valued, measured beside exact.
 
-One public endpoint, /estimators(f, m, mu, n, repeats, seed), returns three Plotly figures and a table; every
-control re-runs it live. Every route (the endpoint, the page's events, drags, cases, links) goes through `view`,
-which validates the request and makes one call, models.estimators.run_experiment; the route then draws its result,
-and the figure functions only format what the result holds.
+One public endpoint, /estimators(f, m, mu, n, repeats, seed), returns three Plotly figures and a table; the page
+shows the same curves and numbers as SVG charts (demos/charts.py) and HTML, and every control re-runs it live.
+Every route (the endpoint, the page's events, drags, cases, links) goes through `view`, which validates the request
+and makes one call, models.estimators.run_experiment; the route then draws its result, and the figure and chart
+functions only format what the result holds.
 
 Titles, axis and legend labels, table headers, the homework box and error sentences are in the page's language
 (demos/estimators/texts/estimators/strings.<lang>.json): the tab's own events take the request and draw in its language;
 the public endpoint has no request and answers in English. The numbers are the same in both.
 """
 
-import base64
 import math
 from pathlib import Path
 from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
-import orjson
 import pandas as pd
 import plotly.graph_objects as go
 
-from demos import LATEX_DELIMITERS, BenchCase, bidi, html_table, live_drag, markdown, register_texts, static_text
+from demos import LATEX_DELIMITERS, BenchCase, bidi, charts, html_table, live_drag, markdown, register_texts
 from demos.language import DEFAULT_LANGUAGE, LANGUAGES, filled_label, request_language, t
 from demos.tab_spec import TabSpec
 from demos.validation import Sentence, choice, friendly_errors, integer, number
@@ -121,7 +120,7 @@ def table_headers(lang: str = DEFAULT_LANGUAGE) -> list[str]:
 def view(f, m, mu, n, repeats, seed) -> EstimatorsResult:
     """The tab's one view path: its parameters validated (each bad one answered with its sentence), then the one
     call into models/. The public endpoint, the page's events, drags, cases, answers and links are adapters that
-    draw its result (render, figures_json, table_html, homework_numbers)."""
+    draw its result (render, page_view, homework_numbers)."""
     return run_experiment(*validate(f, m, mu, n, repeats, seed))
 
 
@@ -152,13 +151,18 @@ def validate(f, m, mu, n, repeats, seed) -> tuple:
     return f, m, mu, n, repeats, seed
 
 
-def render(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> tuple:
-    """The three figures and the table of one experiment (no computation beyond formatting)."""
+def render(result: EstimatorsResult) -> tuple:
+    """The endpoint's three figures and table of one experiment, in English (no computation beyond formatting)."""
+    return variance_figure(result, "by_n"), variance_figure(result, "by_mu"), estimates_figure(result), table(result)
+
+
+def page_view(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str, str, str]:
+    """What the page shows, drawn from the same result as the endpoint, in `lang`: the three charts and the table."""
     return (
-        plotly_figure(variance_vs_n_figure(result, lang)),
-        plotly_figure(variance_vs_mu_figure(result, lang)),
-        plotly_figure(estimates_figure(result, lang)),
-        table(result, lang),
+        variance_chart(result, "by_n", lang),
+        variance_chart(result, "by_mu", lang),
+        estimates_chart(result, lang),
+        table_html(result, lang),
     )
 
 
@@ -199,39 +203,10 @@ def significant(value) -> float:
     return float(f"{value:.6g}")
 
 
-def line_name(name: str, exact: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> str:
+def legend_name(name: str, exact: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> str:
     # A log axis cannot show 0 (pathwise with linear f): say so in the legend rather than leave a gap unexplained.
     shown = estimator_name(name, lang)
-    return bidi.line(t("estimators.off_log_axis", lang, name=shown) if not np.any(exact) else shown, lang)
-
-
-def variance_traces(x_line, exact, x_markers, empirical, lang: str = DEFAULT_LANGUAGE) -> list[dict]:
-    """One exact line per estimator, and all empirical markers as one trace (fewer traces draw faster)."""
-    traces = [
-        {
-            "type": "scatter",
-            "x": x_line,
-            "y": exact[name],
-            "mode": "lines",
-            "name": line_name(name, exact[name], lang),
-            "line": {"color": COLORS[name]},
-        }
-        for name in ESTIMATORS
-    ]
-    if empirical is not None:
-        traces.append(
-            {
-                "type": "scatter",
-                "x": np.concatenate([x_markers for _ in ESTIMATORS]),
-                "y": np.concatenate([empirical[name] for name in ESTIMATORS]),
-                "mode": "markers",
-                "marker": {"color": [COLORS[name] for name in ESTIMATORS for _ in x_markers], "size": 8},
-                "text": [bidi.line(estimator_name(name, lang), lang) for name in ESTIMATORS for _ in x_markers],
-                "name": bidi.line(t("estimators.empirical", lang), lang),
-                "showlegend": False,
-            }
-        )
-    return traces
+    return t("estimators.off_log_axis", lang, name=shown) if not np.any(exact) else shown
 
 
 def title_templates(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
@@ -244,28 +219,67 @@ def title_templates(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     }
 
 
-def variance_vs_n_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> dict:
-    traces = variance_traces(result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n, lang)
-    title = bidi.fill(title_templates(lang)["by_n"], {"mu": f"{result.mu:g}", "n": f"{result.n:,}"}, lang)
-    x_axis = {"title": {"text": t("estimators.axis_n", lang)}, "type": "log"}
-    return figure(traces, title, x_axis=x_axis, marked_x=result.n, lang=lang)
+def title(result: EstimatorsResult, plot: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A plot's title for this result (one of PLOTS)."""
+    key = "by_mu_exact_only" if plot == "by_mu" and result.empirical_by_mu is None else plot
+    numbers = {"mu": f"{result.mu:g}", "n": f"{result.n:,}", "repeats": f"{result.repeats:,}"}
+    return bidi.fill(title_templates(lang)[key], {**numbers, "eta": f"{result.true_gradient:.4g}"}, lang)
 
 
-def variance_vs_mu_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> dict:
-    traces = variance_traces(result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu, lang)
-    key = "by_mu_exact_only" if result.empirical_by_mu is None else "by_mu"
-    title = bidi.fill(title_templates(lang)[key], {"n": f"{result.n:,}"}, lang)
-    return figure(
-        traces, title, x_axis={"title": {"text": t("estimators.axis_mu", lang)}}, marked_x=result.mu, lang=lang
+def variance_curves(result: EstimatorsResult, plot: str) -> tuple:
+    """The exact lines' x and values, the empirical markers' x and values (None over budget), and the marked x, of
+    the plot of variance against N ("by_n") or against μ ("by_mu")."""
+    if plot == "by_n":
+        return result.n_line, result.exact_by_n, result.sizes, result.empirical_by_n, result.n
+    return result.mu_line, result.exact_by_mu, result.mu_markers, result.empirical_by_mu, result.mu
+
+
+# ---------------------------------------------------------------------------------------------------
+# The public endpoint's figures (Plotly, in English, as the API has always answered)
+
+
+def variance_figure(result: EstimatorsResult, plot: str) -> go.Figure:
+    """Variance against N (log axes) or against μ: the exact line per estimator, the empirical markers as one trace
+    (fewer traces draw faster), the marked value dotted."""
+    x_line, exact, x_markers, empirical, marked = variance_curves(result, plot)
+    traces = [
+        {
+            "type": "scatter",
+            "x": x_line,
+            "y": exact[name],
+            "mode": "lines",
+            "name": legend_name(name, exact[name]),
+            "line": {"color": COLORS[name]},
+        }
+        for name in ESTIMATORS
+    ]
+    if empirical is not None:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": np.concatenate([x_markers for _ in ESTIMATORS]),
+                "y": np.concatenate([empirical[name] for name in ESTIMATORS]),
+                "mode": "markers",
+                "marker": {"color": [COLORS[name] for name in ESTIMATORS for _ in x_markers], "size": 8},
+                "text": [name for name in ESTIMATORS for _ in x_markers],
+                "name": t("estimators.empirical"),
+                "showlegend": False,
+            }
+        )
+    x_axis = (
+        {"title": {"text": t("estimators.axis_n")}, "type": "log"}
+        if plot == "by_n"
+        else {"title": {"text": t("estimators.axis_mu")}}
     )
+    return figure(traces, title(result, plot), x_axis=x_axis, marked_x=marked)
 
 
-def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> dict:
+def estimates_figure(result: EstimatorsResult) -> go.Figure:
     traces = [
         {
             "type": "violin",
             "y": result.estimates[name],
-            "name": bidi.line(estimator_name(name, lang), lang),
+            "name": name,
             "line": {"color": COLORS[name]},
             "points": False,
             "box": {"visible": True},
@@ -274,32 +288,16 @@ def estimates_figure(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> 
         for name in ESTIMATORS
     ]
     eta = result.true_gradient
-    title = bidi.fill(title_templates(lang)["estimates"], {"repeats": f"{result.repeats:,}", "eta": f"{eta:.4g}"}, lang)
-    y_axis = {"title": {"text": bidi.line(t("estimators.axis_estimate", lang), lang)}}
+    y_axis = {"title": {"text": t("estimators.axis_estimate")}}
     true_line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": eta, "y1": eta, "line": {"dash": "dash"}}
-    return figure(traces, title, y_axis=y_axis, shapes=[true_line], showlegend=False, lang=lang)
+    return figure(traces, title(result, "estimates"), y_axis=y_axis, shapes=[true_line], showlegend=False)
 
 
-# Plotly draws its text as SVG in its own font: on a Persian page the app's bundled Persian font comes first (its
-# @font-face covers only the Arabic script, so Latin letters and digits keep Plotly's font).
-PERSIAN_FONT = {"family": "Vazirmatn, 'Open Sans', verdana, arial, sans-serif"}
+def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(), showlegend=True) -> go.Figure:
+    """A Plotly figure: fixed height, log-variance axis unless told otherwise, optional dotted marker line.
 
-
-def figure(
-    traces,
-    title,
-    *,
-    x_axis=None,
-    y_axis=None,
-    marked_x=None,
-    shapes=(),
-    showlegend=True,
-    lang: str = DEFAULT_LANGUAGE,
-) -> dict:
-    """A Plotly figure in dict form: fixed height, log-variance axis unless told otherwise, optional dotted marker line.
-    Titles in `lang`, each Persian line isolated right to left (Plotly's SVG text is laid out left to right)."""
-    if x_axis and bidi.is_rtl(lang):
-        x_axis = {**x_axis, "title": {"text": bidi.line(x_axis["title"]["text"], lang)}}
+    Built without plotly's validation: it costs ~6 ms per figure, more than the whole experiment; these specs are
+    fixed in code and tests/test_estimators.py rebuilds every figure with validation on."""
     shapes = list(shapes)
     if marked_x is not None:
         shapes.append(
@@ -317,11 +315,11 @@ def figure(
         # No template: plotly.py's default one is ~7 kB of JSON per figure; the few styles we use follow.
         "template": {},
         "plot_bgcolor": "#f5f7fa",
-        "title": {"text": bidi.line(title, lang), "font": {"size": 14}},  # two short lines: a phone shows them whole
+        "title": {"text": title, "font": {"size": 14}},  # two short lines: a phone shows them whole
         "height": PLOT_HEIGHT,
         "margin": {"l": 60, "r": 20, "t": 60, "b": 120 if showlegend else 40},  # the legend sits below the axis
         "xaxis": x_axis or {},
-        "yaxis": y_axis or {"title": {"text": bidi.line(t("estimators.axis_variance", lang), lang)}, "type": "log"},
+        "yaxis": y_axis or {"title": {"text": t("estimators.axis_variance")}, "type": "log"},
         "shapes": shapes,
         "showlegend": showlegend,
         # Two columns of legend entries under the axis title, whatever the width: a phone shows them unclipped.
@@ -335,43 +333,81 @@ def figure(
             "font": {"size": 11},
         },
     }
-    if bidi.is_rtl(lang):
-        layout["font"] = PERSIAN_FONT
-    return {"data": traces, "layout": layout}
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
-def plotly_figure(spec: dict) -> go.Figure:
-    """A figure in Plotly's dict form as the Figure the API's gr.Plot returns. Without validation: it costs ~6 ms
-    per figure, more than the whole experiment; these specs are fixed in code and tests/test_estimators.py
-    rebuilds every figure with validation on."""
-    return go.Figure(spec, _validate=False)
+# ---------------------------------------------------------------------------------------------------
+# The page's charts (demos/charts.py, the renderer tabs 1 and 2 share; the page draws a drag's steps with its mirror,
+# demos/static/live_views.js), in the page's language
+
+EMPIRICAL_COLOR = "gray"  # the legend's key for the empirical markers (each marker has its estimator's colour)
 
 
-def page_json(spec: dict) -> bytes:
-    """A figure in Plotly's dict form as JSON for the page's Plotly.react (FIGURES_JS, the drag's final view): the
-    same JSON the API's to_json() gives (float arrays as base64 typed arrays, which the page decodes fastest),
-    without plotly's conversion of every list it holds: a drag's final view took 15 ms, now 5 ms, and a class asks
-    for one per release."""
-    return orjson.dumps(spec, default=typed_array)
+def chart_texts(plot: str, lang: str = DEFAULT_LANGUAGE) -> dict:
+    """A variance chart's axis labels (charts.chart_labels) and its legend's names, as the server and the page's drag
+    steps draw them."""
+    x_label = t("estimators.axis_n" if plot == "by_n" else "estimators.axis_mu", lang)
+    return charts.chart_labels(x_label, t("estimators.axis_variance", lang), None, lang)
 
 
-def typed_array(value):
-    """For orjson, what it cannot write itself: a NumPy array as plotly.js's typed array (as plotly writes it:
-    integers in the narrowest of 8, 16 or 32 bits that holds them), a NumPy number as a number."""
-    if isinstance(value, np.ndarray) and value.size and value.dtype.kind in "fiu":
-        kind = value.dtype.kind
-        if kind == "f":
-            dtype = np.dtype("<f4" if value.dtype == np.float32 else "<f8")
-        else:
-            low, high = value.min(), value.max()
-            fits = (np.dtype(f"<{kind}{size}") for size in (1, 2, 4))
-            dtype = next((each for each in fits if np.iinfo(each).min <= low and high <= np.iinfo(each).max), None)
-        if dtype is not None:
-            bdata = base64.b64encode(np.ascontiguousarray(value, dtype=dtype)).decode("ascii")
-            return {"dtype": f"{dtype.kind}{dtype.itemsize}", "bdata": bdata}
-    if isinstance(value, np.ndarray | np.generic):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+def variance_chart(result: EstimatorsResult, plot: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Variance against N (log axes) or against μ (log variance), as on the page: the exact lines, the empirical
+    markers, the current N or μ dotted."""
+    x_line, exact, x_markers, empirical, marked = variance_curves(result, plot)
+    series = [{"name": name, "x": x_line, "y": exact[name], "color": COLORS[name]} for name in ESTIMATORS]
+    markers = (
+        [
+            {"name": estimator_name(name, lang), "x": x, "y": y, "color": COLORS[name]}
+            for name in ESTIMATORS
+            for x, y in zip(x_markers.tolist(), empirical[name].tolist(), strict=True)
+        ]
+        if empirical is not None
+        else []
+    )
+    y_range = charts.log_range(*exact.values(), *(empirical.values() if empirical is not None else ()))
+    x_range = (float(x_line[0]), float(x_line[-1]))
+    svg = charts.line_chart(
+        series,
+        x_range,
+        y_range,
+        chart_texts(plot, lang),
+        log_x=plot == "by_n",
+        log_y=True,
+        markers=markers,
+        marked_x=marked,
+    )
+    legend = [(legend_name(name, exact[name], lang), COLORS[name]) for name in ESTIMATORS]
+    if empirical is not None:
+        legend.append((t("estimators.empirical", lang), EMPIRICAL_COLOR, "dot"))
+    return charts.chart_html(title(result, plot, lang), legend, svg, lang)
+
+
+def estimates_chart(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The R estimates per estimator as violins with their quartiles and mean, the true gradient dashed."""
+    groups = []
+    for name in ESTIMATORS:
+        values = result.estimates[name]
+        q1, median, q3 = (f"{v:.4g}" for v in np.percentile(values, [25, 50, 75]))
+        summary = t(
+            "estimators.summary",
+            lang,
+            name=estimator_name(name, lang),
+            mean=f"{values.mean():.4g}",
+            median=median,
+            q1=q1,
+            q3=q3,
+        )
+        groups.append({"name": name, "values": values, "color": COLORS[name], "summary": summary})
+    spans = [charts.violin_span(result.estimates[name]) for name in ESTIMATORS]
+    low = min([low for low, _ in spans] + [result.true_gradient])
+    high = max([high for _, high in spans] + [result.true_gradient])
+    pad = 0.05 * (high - low) or 1.0
+    labels = charts.chart_labels(
+        t("estimators.column.estimator", lang), t("estimators.axis_estimate", lang), None, lang
+    )
+    svg = charts.violin_chart(groups, (low - pad, high + pad), labels, level=result.true_gradient)
+    legend = [(estimator_name(name, lang), COLORS[name], "area") for name in ESTIMATORS]
+    return charts.chart_html(title(result, "estimates", lang), legend, svg, lang)
 
 
 def homework_numbers(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -423,49 +459,33 @@ def substitute(template: str, values: dict[str, str]) -> str:
 
 
 PLOTS = ("by_n", "by_mu", "estimates")  # the tab's plots, also the suffixes of their elem_ids
+VIEW_IDS = (*(f"estimators-{plot}" for plot in PLOTS), "estimators-table")  # page_view's blocks, in its order
 
 
 @friendly_errors
 def update_view(f, m, mu, n, repeats, seed, homework_open=True, drawn=False, request: gr.Request = None):
-    """The tab's own update: (figures as JSON, table, homework numbers), the public endpoint's figures and table,
-    in the language of the page that sent `request`.
+    """The tab's own update, in the language of the page that sent `request`: the three charts and the table
+    (page_view), and the homework numbers while their panel is open.
 
-    Gradio's Plot rebuilds its whole Plotly chart (a new DOM subtree, a full layout) on every new value, which a
-    small machine cannot do ten times a second. So the tab's own events send the figures as JSON to a hidden
-    text box, and the browser hands them to Plotly.react on the charts already drawn (FIGURES_JS), which only
-    redraws what changed. Slider drags do not come here at all (`drag_step`, demos/live_drag.py); right after
-    one (`drawn`), the page shows the final view already and only the homework numbers (KaTeX) are sent.
-    """
+    Slider drags do not come here at all (`drag_step`, demos/live_drag.py); right after one (`drawn`), the page shows
+    the final view already and only the homework numbers (KaTeX) are sent."""
     if drawn is True and not homework_open:  # the drag's steps validated and drew all there is: nothing to compute
-        return gr.skip(), gr.skip(), gr.skip()
+        return (gr.skip(),) * (len(VIEW_IDS) + 1)
     lang = request_language(request)
     result = view(f, m, mu, n, repeats, seed)
     numbers = homework_numbers(result, lang) if homework_open else gr.skip()  # closed: its KaTeX pass is saved
     if drawn is True:
-        return gr.skip(), gr.skip(), numbers
-    return figures_json(result, PLOTS, lang), live_drag.fresh(table_html(result, lang)), numbers
-
-
-FIGURE_MAKERS = {"by_n": variance_vs_n_figure, "by_mu": variance_vs_mu_figure, "estimates": estimates_figure}
-
-
-def figures_json(result: EstimatorsResult, names, lang: str = DEFAULT_LANGUAGE) -> str:
-    """The named figures as one JSON object {name: figure}, made unlike every earlier answer (see live_drag.fresh)."""
-    figures = ", ".join(f'"{name}": {page_json(FIGURE_MAKERS[name](result, lang)).decode()}' for name in names)
-    return "{" + figures + f', "answer": {live_drag.answer_number()}' + "}"
+        return (*(gr.skip(),) * len(VIEW_IDS), numbers)
+    return (*map(live_drag.fresh, page_view(result, lang)), numbers)
 
 
 def drag_step(values: dict, request: gr.Request = None) -> dict:
-    """The final view of a slider drag (demos/live_drag.py; the page drew the steps itself): every plot, the table,
-    and N (from the log₁₀ N slider when that one moved)."""
+    """The final view of a slider drag (demos/live_drag.py; the page drew the steps itself): every chart, the
+    table, and N (from the log₁₀ N slider when that one moved)."""
     lang = request_language(request)
     n = n_from_log_slider(values.get("log_n")) if values.get("moved") == "log_n" else values.get("n")
     result = view(values.get("f"), values.get("m"), values.get("mu"), n, values.get("repeats"), values.get("seed"))
-    return {
-        "figures": {f"estimators-{name}": orjson.loads(page_json(FIGURE_MAKERS[name](result, lang))) for name in PLOTS},
-        "html": {"estimators-table": table_html(result, lang)},
-        "values": {"estimators-n": n},
-    }
+    return {"html": dict(zip(VIEW_IDS, page_view(result, lang), strict=True)), "values": {"estimators-n": n}}
 
 
 def live_config() -> dict:
@@ -491,24 +511,22 @@ def live_config() -> dict:
             "rayleigh_weights": model.RAYLEIGH_WEIGHTS.tolist(),
         },
         "colors": COLORS,
+        "empirical_color": EMPIRICAL_COLOR,
+        "svg": charts.GEOMETRY,
         "texts": {lang: live_texts(lang) for lang in LANGUAGES},
     }
 
 
 def live_texts(lang: str) -> dict:
-    """The plots' texts in `lang` as the figures above write them."""
+    """The variance charts' texts in `lang` as variance_chart writes them."""
     return {
         "rtl": bidi.is_rtl(lang),
-        "titles": {key: bidi.line(template, lang) for key, template in title_templates(lang).items()},
-        "names": {name: bidi.line(estimator_name(name, lang), lang) for name in ESTIMATORS},
-        "off_log_axis": {name: line_name(name, np.zeros(1), lang) for name in ESTIMATORS},
-        "empirical": bidi.line(t("estimators.empirical", lang), lang),
+        "titles": title_templates(lang),
+        "names": {name: estimator_name(name, lang) for name in ESTIMATORS},
+        "off_log_axis": {name: legend_name(name, np.zeros(1), lang) for name in ESTIMATORS},
+        "empirical": t("estimators.empirical", lang),
+        "labels": {plot: chart_texts(plot, lang) for plot in ("by_n", "by_mu")},
     }
-
-
-# Draws the figures that update_view sent, on the charts Gradio drew at page load (same config as Gradio's Plot):
-# demos/static/estimators_figures.js.
-FIGURES_JS = static_text("estimators_figures.js")
 
 
 @friendly_errors
@@ -650,28 +668,30 @@ def build_controls() -> Controls:
     return Controls(f, m, mu, log_n, repeats, n, seed)
 
 
-def page_plot(name: str, first: EstimatorsResult, label: str) -> gr.Plot:
-    """One of PLOTS, drawn at the defaults; FIGURES_JS and the drags redraw it by its elem_id."""
-    return gr.Plot(
-        plotly_figure(FIGURE_MAKERS[name](first)), label=label, show_label=False, elem_id=f"estimators-{name}"
-    )
+def page_chart(plot: str, shown: str) -> gr.HTML:
+    """One of PLOTS as its page_view block, drawn at the defaults; the events and drags redraw it by its elem_id. In
+    a column at least 300 px wide, so that a phone stacks the charts (gr.HTML's own min_width does not reach the
+    page)."""
+    with gr.Column(min_width=300):
+        return gr.HTML(shown, js_on_load=None, elem_id=f"estimators-{plot}")
 
 
-def build_controls_and_plots(first: EstimatorsResult) -> tuple[Controls, gr.HTML]:
-    """Controls beside the plot they drive (stacked above it on a phone), the other plots below; returns the
-    controls and the table (the plots are redrawn in the page by FIGURES_JS, found by their elem_ids)."""
+def build_controls_and_charts(first: EstimatorsResult) -> tuple[Controls, list[gr.HTML]]:
+    """Controls beside the chart they drive (stacked above it on a phone), the other charts below; returns the
+    controls and page_view's blocks (the charts and the table)."""
+    by_n, by_mu, estimates, table = page_view(first)
     with gr.Row(equal_height=False):
         controls = build_controls()
         with gr.Column(scale=2, min_width=300):
-            page_plot("by_n", first, "variance vs N")
+            by_n = page_chart("by_n", by_n)
             gr.Markdown(
                 "at the current settings (exact variance: closed form or quadrature)", elem_classes="gml-caption"
             )
-            table = gr.HTML(table_html(first), js_on_load=None, elem_id="estimators-table")
+            table = gr.HTML(table, js_on_load=None, elem_id="estimators-table")
     with gr.Row():
-        page_plot("by_mu", first, "variance vs μ")
-        page_plot("estimates", first, "estimates")
-    return controls, table
+        by_mu = page_chart("by_mu", by_mu)
+        estimates = page_chart("estimates", estimates)
+    return controls, [by_n, by_mu, estimates, table]
 
 
 def build_cases() -> dict[str, gr.Button]:
@@ -695,14 +715,12 @@ def build_homework(first: EstimatorsResult) -> Homework:
     return Homework(panel, reveals, answers, numbers)
 
 
-def wire_controls(controls: Controls, table: gr.HTML, homework: Homework) -> tuple[list, gr.Checkbox]:
+def wire_controls(controls: Controls, blocks: list[gr.HTML], homework: Homework) -> tuple[list, gr.Checkbox]:
     """The page's own events: every control redraws the view (update_view and its kin; slider drags through
-    live_drag), and opening the homework panel fills its numbers. Returns the views (figures as JSON for
-    FIGURES_JS, the table, the homework numbers) and the hidden flag that says whether the panel is open."""
+    live_drag), and opening the homework panel fills its numbers. Returns the views (page_view's blocks and the
+    homework numbers) and the hidden flag that says whether the panel is open."""
     c = controls
-    figures = gr.Textbox(visible=False)
-    figures.change(None, figures, None, js=FIGURES_JS)
-    views = [figures, table, homework.numbers]
+    views = [*blocks, homework.numbers]
     homework_open = gr.Checkbox(False, visible=False)
     controls_and_panel = [*c.inputs, homework_open]
     drawn = live_drag.drawn_flag()
@@ -756,12 +774,12 @@ def build_api(controls: Controls) -> None:
 def build() -> None:
     """The tab in page order: controls and plots, cases, homework, explanation; then its events and endpoint."""
     first = view(**DEFAULTS)  # the page opens with results, no request needed
-    controls, table = build_controls_and_plots(first)
+    controls, blocks = build_controls_and_charts(first)
     cases = build_cases()
     homework = build_homework(first)
     with gr.Accordion("How the estimators work", open=False):
         markdown("estimators", "explanation")
-    views, homework_open = wire_controls(controls, table, homework)
+    views, homework_open = wire_controls(controls, blocks, homework)
     wire_cases_and_answers(controls, cases, homework, views, homework_open)
     build_api(controls)
 

@@ -21,13 +21,6 @@ function read(moved) {  // a control that is not drawn (inside a hidden group) i
 }
 function draw(result) {
   if (!result || result.error) return;
-  for (const [id, figure] of Object.entries(result.figures || {})) {
-    const chart = document.querySelector(`#${id} .js-plotly-plot`);
-    if (!chart || !window.Plotly) continue;
-    figure.layout.autosize = true;
-    figure.layout.margin = {...figure.layout.margin, autoexpand: true};
-    window.Plotly.react(chart, figure.data, figure.layout, {responsive: true});
-  }
   for (const [id, html] of Object.entries(result.html || {})) {
     const block = document.querySelector(`#${id} .prose`) || control(id);
     if (block) block.innerHTML = html;

@@ -1,10 +1,10 @@
 // A drag step of tabs 1 and 2 drawn by the page itself from window.gmlLiveMath's numbers, in the page's language,
-// as the server draws it: tab 1 patches the Plotly figure the server drew last (its layout, names and colours
-// stay), tab 2 draws its SVG charts as demos.divergences.svg_chart does, and both fill the server's own text
-// templates (demos.bidi.fill). tests/test_live_math.py compares these drawings with the server's.
+// as the server draws it: the charts as demos/charts.py draws them (`lineChart` mirrors `line_chart`), and the
+// server's own text templates filled (demos.bidi.fill). tests/test_live_math.py compares these drawings with the
+// server's.
 //
-// window.gmlLiveViews[tab](config, values) → {figures, html, cells, values} for demos/static/live_drag.js, or null
-// when the page cannot draw the step itself (the server's step is then asked).
+// window.gmlLiveViews[tab](config, values) → {html, cells, paragraphs, values} for demos/static/live_drag.js, or
+// null when the page cannot draw the step itself (the server's step is then asked).
 (() => {
   const math = () => window.gmlLiveMath;
   const language = () => (document.body.classList.contains("gml-fa") ? "fa" : "en");
@@ -20,56 +20,7 @@
   }
   const thousands = (n) => n.toLocaleString("en-US");  // Python's f"{n:,}"
 
-  // --- Tab 1 ----------------------------------------------------------------------------------------------------
-  function estimatorsFigure(config, texts, result, live) {
-    const chart = document.querySelector(`#estimators-${live} .js-plotly-plot`);
-    if (!chart || !chart.data || !chart.layout) return null;
-    const names = math().ESTIMATOR_NAMES, g = math().formatG, rtl = texts.rtl;
-    const exact = live === "by_n" ? result.exactByN : result.exactByMu;
-    const xMarkers = live === "by_n" ? result.sizes : config.mu_markers;
-    const empirical = live === "by_n" ? result.empiricalByN : result.empiricalByMu;
-    const data = names.map((name, i) => ({
-      ...chart.data[i],
-      y: exact[name],
-      name: exact[name].some((v) => v !== 0) ? texts.names[name] : texts.off_log_axis[name],
-    }));
-    if (empirical) {
-      data.push({
-        type: "scatter",
-        x: names.flatMap(() => xMarkers),
-        y: names.flatMap((name) => Array.from(empirical[name])),
-        mode: "markers",
-        marker: {color: names.flatMap((name) => xMarkers.map(() => config.colors[name])), size: 8},
-        text: names.flatMap((name) => xMarkers.map(() => texts.names[name])),
-        name: texts.empirical,
-        showlegend: false,
-      });
-    }
-    const title = live === "by_n"
-      ? fill(texts.titles.by_n, {mu: g(result.mu), n: thousands(result.n)}, rtl)
-      : fill(texts.titles[empirical ? "by_mu" : "by_mu_exact_only"], {n: thousands(result.n)}, rtl);
-    const shapes = (chart.layout.shapes || []).map((shape) => ({...shape}));
-    const marked = shapes[shapes.length - 1];
-    if (marked) marked.x0 = marked.x1 = live === "by_n" ? result.n : result.mu;
-    return {data, layout: {...chart.layout, title: {...chart.layout.title, text: title}, shapes}};
-  }
-
-  function estimators(config, values) {
-    const n = values.moved === "log_n" ? Math.round(10 ** values.log_n) : values.n;
-    const live = values.moved === "log_n" ? "by_mu" : "by_n";  // the plot the moved slider drives
-    const result = math().estimators(config, {...values, n}, live === "by_mu");
-    if (!result) return null;
-    const texts = config.texts[language()], g = math().formatG;
-    const figure = estimatorsFigure(config, texts, result, live);
-    if (!figure) return null;
-    const cells = math().ESTIMATOR_NAMES.map((name) => {
-      const sizes = result.empiricalByN[name];
-      return [result.means[name], result.trueGradient, sizes[sizes.length - 1], result.exact[name]].map((v) => g(v));
-    });
-    return {figures: {[`estimators-${live}`]: figure}, cells: {"estimators-table": cells}, values: {"estimators-n": n}};
-  }
-
-  // --- Tab 2: demos.divergences' svg_chart, chart_html, density_view, curve_view ---------------------------------
+  // --- Charts: demos/charts.py ----------------------------------------------------------------------------------
   const python = (x) => (Number.isInteger(x) ? `${x}.0` : String(x));  // f"{x}" of a Python float
   function fixed1(x) {  // Python's f"{x:.1f}": an exact tie (x ending in .25 or .75) goes to the even digit
     const tenths = x * 10, quarters = x * 4;  // (x·4 is exact: a power of two)
@@ -87,24 +38,35 @@
     return Array.from({length: Math.trunc((high - first) / step + 1e-9) + 1}, (_, i) => first + i * step);
   }
   function logTicks(low, high) {
+    const first = Math.floor(Math.log10(low)), last = Math.ceil(Math.log10(high));
+    const mantissas = last - first <= 3 ? [1, 2, 5] : [1], every = Math.max(1, Math.ceil((last - first) / 6));
     const ticks = [];
-    for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
-      for (const m of [1, 2, 5]) { const t = m * 10.0 ** e; if (low * (1 - 1e-9) <= t && t <= high * (1 + 1e-9)) ticks.push(t); }
+    for (let e = first; e <= last; e++) {
+      if (((e % every) + every) % every !== 0) continue;
+      for (const m of mantissas) { const t = m * 10.0 ** e; if (low * (1 - 1e-9) <= t && t <= high * (1 + 1e-9)) ticks.push(t); }
     }
     return ticks;
   }
+  function logRange(...arrays) {
+    const values = arrays.flatMap((a) => Array.from(a)).filter((v) => Number.isFinite(v) && v > 0);
+    if (!values.length) return [0.1, 10.0];
+    const low = Math.log10(values.reduce((a, b) => Math.min(a, b))), high = Math.log10(values.reduce((a, b) => Math.max(a, b)));
+    const pad = high > low ? 0.05 * (high - low) : 1.0;
+    return [10 ** (low - pad), 10 ** (high + pad)];
+  }
   function scale(values, low, high, start, end, log = false) {
-    if (log) { values = values.map(Math.log10); low = Math.log10(low); high = Math.log10(high); }
+    if (log) { values = values.map((v) => (v > 0 ? Math.log10(v) : NaN)); low = Math.log10(low); high = Math.log10(high); }
     return values.map((v) => start + ((v - low) / (high - low)) * (end - start));
   }
   function visibleRuns(px, py, top) {
-    if (py.every((y) => y >= top)) return [px.map((x, i) => [x, py[i]])];
     const runs = [];
     let current = [];
     const crossing = (i, j) => { const t = (top - py[i]) / (py[j] - py[i]); return [px[i] + t * (px[j] - px[i]), top]; };
     for (let i = 0; i < px.length; i++) {
-      if (py[i] >= top) {
-        if (!current.length && i > 0) current.push(crossing(i - 1, i));
+      if (!(Number.isFinite(px[i]) && Number.isFinite(py[i]))) {
+        if (current.length) { runs.push(current); current = []; }
+      } else if (py[i] >= top) {
+        if (!current.length && i > 0 && Number.isFinite(py[i - 1]) && py[i - 1] < top) current.push(crossing(i - 1, i));
         current.push([px[i], py[i]]);
       } else if (current.length) {
         current.push(crossing(i - 1, i));
@@ -117,7 +79,7 @@
   }
   const points = (xy) => xy.map(([x, y]) => `${fixed1(x)},${fixed1(y)}`).join(" ");
 
-  function svgChart(geometry, series, xRange, yRange, labels, {logX = false, y2 = null, markers = []} = {}) {
+  function lineChart(geometry, series, xRange, yRange, labels, {logX = false, logY = false, y2 = null, markers = [], markedX = null} = {}) {
     const g = math().formatG, box = y2 ? geometry.right_axis_box : geometry.box;
     const {left, right, top, bottom} = box, width = geometry.width, height = geometry.height;
     const xTicks = logX ? logTicks(...xRange) : niceTicks(...xRange);
@@ -129,8 +91,8 @@
       parts.push(`<line x1="${fixed1(at)}" x2="${fixed1(at)}" y1="${top}" y2="${bottom}" stroke="currentColor" opacity="0.12"/>`);
       parts.push(`<text x="${fixed1(at)}" y="${bottom + 14}" text-anchor="middle" fill="currentColor">${g(xTicks[i])}</text>`);
     });
-    const yTicks = niceTicks(...yRange);
-    scale(yTicks, ...yRange, bottom, top).forEach((at, i) => {
+    const yTicks = logY ? logTicks(...yRange) : niceTicks(...yRange);
+    scale(yTicks, ...yRange, bottom, top, logY).forEach((at, i) => {
       parts.push(`<line x1="${left}" x2="${right}" y1="${fixed1(at)}" y2="${fixed1(at)}" stroke="currentColor" opacity="0.12"/>`);
       parts.push(`<text x="${left - 4}" y="${fixed1(at + 4)}" text-anchor="end" fill="currentColor">${g(yTicks[i])}</text>`);
     });
@@ -149,7 +111,7 @@
       + `fill="currentColor">${labels.y}</text>`);
     for (const line of series) {
       const ys = y2 && line.right ? y2 : yRange;
-      const px = scale(line.x, ...xRange, left, right, logX), py = scale(line.y, ...ys, bottom, top);
+      const px = scale(Array.from(line.x), ...xRange, left, right, logX), py = scale(Array.from(line.y), ...ys, bottom, top, logY);
       if (line.fill) {
         const outline = px.map((x, i) => [x, Math.max(py[i], top)]);
         parts.push(`<polygon points="${points(outline)} ${points([[px[px.length - 1], bottom], [px[0], bottom]])}" `
@@ -160,20 +122,68 @@
           + `stroke="${line.color}" stroke-width="${line.width || 2}"/>`);
       }
     }
+    if (markedX !== null) {
+      const at = fixed1(scale([markedX], ...xRange, left, right, logX)[0]);
+      parts.push(`<line x1="${at}" x2="${at}" y1="${top}" y2="${bottom}" stroke="gray" stroke-dasharray="2,3"/>`);
+    }
     for (const marker of markers) {
-      const cx = scale([marker.x], ...xRange, left, right, logX)[0], cy = scale([marker.y], ...yRange, bottom, top)[0];
+      const cx = scale([marker.x], ...xRange, left, right, logX)[0], cy = scale([marker.y], ...yRange, bottom, top, logY)[0];
+      if (!(Number.isFinite(cx) && Number.isFinite(cy))) continue;
       parts.push(`<circle cx="${fixed1(cx)}" cy="${fixed1(cy)}" r="4.5" fill="${marker.color}">`
         + `<title>${marker.name} = ${g(marker.y)}</title></circle>`);
     }
     parts.push("</svg>");
     return parts.join("");
   }
-  function chartHtml(chart, svg, direction) {
-    const keys = chart.legend.map(([name, color]) => (
-      `<span style="white-space:nowrap;margin-right:0.6em"><span style="color:${color}">━━</span> ${name}</span>`
+  const SYMBOLS = {line: "━━", dot: "●", area: "■"};
+  function chartHtml(title, legend, svg, rtl) {
+    const keys = legend.map(([name, color, symbol]) => (
+      `<span style="white-space:nowrap;margin-right:0.6em"><span style="color:${color}">${SYMBOLS[symbol || "line"]}</span> ${name}</span>`
     )).join(" ");
-    return `<div${direction} style="font-size:0.9em;margin:0 0 2px 0"><b style="margin-right:0.6em">${chart.title}</b> ${keys}</div>${svg}`;
+    return `<div${rtl ? ' dir="rtl"' : ""} style="font-size:0.9em;margin:0 0 2px 0"><b style="margin-right:0.6em">${title}</b> ${keys}</div>${svg}`;
   }
+
+  // --- Tab 1: demos.estimators' variance_chart ------------------------------------------------------------------
+  function varianceChart(config, texts, result, plot) {
+    const names = math().ESTIMATOR_NAMES, g = math().formatG, byN = plot === "by_n";
+    const xLine = byN ? config.n_line : config.mu_line;
+    const exact = byN ? result.exactByN : result.exactByMu;
+    const xMarkers = byN ? result.sizes : config.mu_markers;
+    const empirical = byN ? result.empiricalByN : result.empiricalByMu;
+    const series = names.map((name) => ({name, x: xLine, y: exact[name], color: config.colors[name]}));
+    const markers = empirical ? names.flatMap((name) => Array.from(xMarkers, (x, i) => (
+      {name: texts.names[name], x, y: empirical[name][i], color: config.colors[name]}
+    ))) : [];
+    const yRange = logRange(...names.map((name) => exact[name]), ...(empirical ? names.map((name) => empirical[name]) : []));
+    const svg = lineChart(config.svg, series, [xLine[0], xLine[xLine.length - 1]], yRange, texts.labels[plot], {
+      logX: byN, logY: true, markers, markedX: byN ? result.n : result.mu,
+    });
+    const legend = names.map((name) => [Array.from(exact[name]).some((v) => v !== 0) ? texts.names[name] : texts.off_log_axis[name], config.colors[name]]);
+    if (empirical) legend.push([texts.empirical, config.empirical_color, "dot"]);
+    const title = byN
+      ? fill(texts.titles.by_n, {mu: g(result.mu), n: thousands(result.n)}, texts.rtl)
+      : fill(texts.titles[empirical ? "by_mu" : "by_mu_exact_only"], {n: thousands(result.n)}, texts.rtl);
+    return chartHtml(title, legend, svg, texts.rtl);
+  }
+
+  function estimators(config, values) {
+    const n = values.moved === "log_n" ? Math.round(10 ** values.log_n) : values.n;
+    const plot = values.moved === "log_n" ? "by_mu" : "by_n";  // the chart the moved slider drives
+    const result = math().estimators(config, {...values, n}, plot === "by_mu");
+    if (!result) return null;
+    const texts = config.texts[language()], g = math().formatG;
+    const cells = math().ESTIMATOR_NAMES.map((name) => {
+      const sizes = result.empiricalByN[name];
+      return [result.means[name], result.trueGradient, sizes[sizes.length - 1], result.exact[name]].map((v) => g(v));
+    });
+    return {
+      html: {[`estimators-${plot}`]: varianceChart(config, texts, result, plot)},
+      cells: {"estimators-table": cells},
+      values: {"estimators-n": n},
+    };
+  }
+
+  // --- Tab 2: demos.divergences' density_view, curve_view, table_html -------------------------------------------
   const maximum = (values) => values.reduce((a, b) => Math.max(a, b), -Infinity);
 
   function densityView(config, texts, result) {
@@ -186,15 +196,15 @@
     const top = 1.05 * Math.max(maximum(result.p), maximum(result.q));
     const overlapTop = 1.05 * maximum(overlap) || 1.0;
     const chart = texts.charts.a;
-    const svg = svgChart(config.svg, series, [result.x[0], result.x[result.x.length - 1]], [0.0, top], chart.labels, {y2: [0.0, overlapTop]});
-    return chartHtml(chart, svg, texts.direction);
+    const svg = lineChart(config.svg, series, [result.x[0], result.x[result.x.length - 1]], [0.0, top], chart.labels, {y2: [0.0, overlapTop]});
+    return chartHtml(chart.title, chart.legend, svg, texts.rtl);
   }
   function curveView(config, texts, chart, x, curves, xNow, now, logX) {
     const series = config.quantities.map((name) => ({name, x, y: curves[name], color: config.colors[name]}));
     const markers = config.quantities.map((name) => ({name, x: xNow, y: now[name], color: config.colors[name]}));
     const yTop = Math.max(2.0, 2.5 * maximum(Object.values(now)));
-    const svg = svgChart(config.svg, series, [x[0], x[x.length - 1]], [0.0, yTop], chart.labels, {logX, markers});
-    return chartHtml(chart, svg, texts.direction);
+    const svg = lineChart(config.svg, series, [x[0], x[x.length - 1]], [0.0, yTop], chart.labels, {logX, markers});
+    return chartHtml(chart.title, chart.legend, svg, texts.rtl);
   }
   // The table's cells (quantity, closed form, numerical, error) and the D_CS / min KL line, as table_html writes them.
   function divergenceTable(config, texts, result, mixture) {
