@@ -73,6 +73,8 @@ def visible_runs(px: np.ndarray, py: np.ndarray, top: float) -> list[np.ndarray]
     """The polyline's pieces that can be drawn: split where a point has no position (a value a log axis cannot
     show), and kept below the box's top edge, each piece ended at its exact crossing of the edge (straight segments,
     as any plot draws them), so values far off the chart never reach the SVG."""
+    if np.all(np.isfinite(px) & np.isfinite(py) & (py >= top)):  # the usual case, without a loop
+        return [np.column_stack([px, py])]
     runs, current = [], []
 
     def crossing(i, j):
@@ -200,14 +202,15 @@ def line_chart(
         parts.append(
             f'<line x1="{at:.1f}" x2="{at:.1f}" y1="{top}" y2="{bottom}" stroke="gray" stroke-dasharray="2,3"/>'
         )
-    for marker in markers:
-        cx = float(scale([marker["x"]], *x_range, left, right, log_x)[0])
-        cy = float(scale([marker["y"]], *y_range, bottom, top, log_y)[0])
-        if math.isfinite(cx) and math.isfinite(cy):
-            parts.append(
-                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{marker["color"]}">'
-                f"<title>{marker['name']} = {marker['y']:.6g}</title></circle>"
-            )
+    if markers:
+        cxs = scale([marker["x"] for marker in markers], *x_range, left, right, log_x).tolist()
+        cys = scale([marker["y"] for marker in markers], *y_range, bottom, top, log_y).tolist()
+        for marker, cx, cy in zip(markers, cxs, cys, strict=True):
+            if math.isfinite(cx) and math.isfinite(cy):
+                parts.append(
+                    f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{marker["color"]}">'
+                    f"<title>{marker['name']} = {marker['y']:.6g}</title></circle>"
+                )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -218,36 +221,44 @@ def kernel_density(values: np.ndarray, grid: np.ndarray, bandwidth: float) -> np
     return np.exp(-0.5 * z**2).sum(axis=1) / (len(values) * bandwidth * math.sqrt(2 * math.pi))
 
 
-def silverman_bandwidth(values: np.ndarray) -> float:
-    """Silverman's rule of thumb, 1.059 · min(s, IQR / 1.349) · n^(−1/5) (Silverman 1986, eq. 3.31), as Plotly's
-    violins use it; 0 for values that do not vary."""
-    q1, q3 = np.percentile(values, [25, 75])
+def violin_stats(values) -> dict:
+    """What a violin of `values` shows: the quartiles, the mean, and the kernel density's bandwidth by Silverman's
+    rule of thumb, 1.059 · min(s, IQR / 1.349) · n^(−1/5) (Silverman 1986, eq. 3.31), as Plotly's violins use it (0
+    for values that do not vary); the violin spans from the smallest value minus two bandwidths to the largest plus
+    two."""
+    values = np.asarray(values, dtype=float)
+    q1, median, q3 = np.percentile(values, [25, 50, 75]).tolist()
     spread = min(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0, (q3 - q1) / 1.349)
-    return 1.059 * spread * len(values) ** -0.2 if spread > 0 else 0.0
+    bandwidth = 1.059 * spread * len(values) ** -0.2 if spread > 0 else 0.0
+    low, high = float(values.min()) - 2 * bandwidth, float(values.max()) + 2 * bandwidth
+    return {
+        "q1": q1,
+        "median": median,
+        "q3": q3,
+        "mean": float(values.mean()),
+        "bandwidth": bandwidth,
+        "span": (low, high),
+    }
 
 
-def violin_span(values: np.ndarray) -> tuple[float, float]:
-    """Where a violin of `values` is drawn: from the smallest minus two bandwidths to the largest plus two."""
-    bandwidth = silverman_bandwidth(values)
-    return float(values.min()) - 2 * bandwidth, float(values.max()) + 2 * bandwidth
-
-
-def violin_chart(groups: list[dict], y_range: tuple[float, float], labels: dict, level: float | None = None) -> str:
-    """Samples side by side as an SVG string, one column per group (dicts with name, values, color, summary: the
-    tooltip): each a violin (kernel density, Silverman's bandwidth, all violins equally wide), the quartiles as a
-    box with the median as a white line, and the mean as a line across. Values that do not vary show as a line.
-    level: a dashed horizontal line there (e.g. the true value)."""
+def violin_chart(groups: list[dict], labels: dict, level: float | None = None) -> str:
+    """Samples side by side as an SVG string, one column per group (dicts with name, values, color, stats:
+    violin_stats(values), and summary: the tooltip): each a violin (kernel density, all violins equally wide), the
+    quartiles as a box with the median as a white line, and the mean as a line across; values that do not vary show
+    as that line alone. level: a dashed horizontal line there (e.g. the true value), always in view."""
     left, right, top, bottom = BOX["left"], BOX["right"], BOX["top"], BOX["bottom"]
+    ends = [end for group in groups for end in group["stats"]["span"]] + ([level] if level is not None else [])
+    pad = 0.05 * (max(ends) - min(ends)) or 1.0
+    y_range = (min(ends) - pad, max(ends) + pad)
     parts = _axes(BOX, [], _ticks(*y_range, bottom, top, False), labels)
     column = (right - left) / len(groups)
     for index, group in enumerate(groups):
-        values, color = np.asarray(group["values"], dtype=float), group["color"]
+        stats, color = group["stats"], group["color"]
         middle, half = left + (index + 0.5) * column, 0.4 * column
         parts.append(f'<g data-name="{group["name"]}"><title>{group["summary"]}</title>')
-        bandwidth = silverman_bandwidth(values)
-        if bandwidth > 0:
-            grid = np.linspace(*violin_span(values), 60)
-            density = kernel_density(values, grid, bandwidth)
+        if stats["bandwidth"] > 0:
+            grid = np.linspace(*stats["span"], 60)
+            density = kernel_density(np.asarray(group["values"], dtype=float), grid, stats["bandwidth"])
             width = half * density / density.max()
             py = scale(grid, *y_range, bottom, top)
             outline = np.concatenate(
@@ -257,14 +268,14 @@ def violin_chart(groups: list[dict], y_range: tuple[float, float], labels: dict,
                 f'<polygon points="{points(outline)}" fill="{color}" fill-opacity="0.35" stroke="{color}" '
                 'stroke-width="1.5"/>'
             )
-            q1, median, q3 = scale(np.percentile(values, [25, 50, 75]), *y_range, bottom, top).tolist()
+            q1, median, q3 = scale([stats["q1"], stats["median"], stats["q3"]], *y_range, bottom, top).tolist()
             parts.append(
                 f'<rect x="{middle - 0.12 * half:.1f}" y="{q3:.1f}" width="{0.24 * half:.1f}" '
                 f'height="{max(q1 - q3, 0.5):.1f}" fill="{color}"/>'
                 f'<line x1="{middle - 0.12 * half:.1f}" x2="{middle + 0.12 * half:.1f}" y1="{median:.1f}" '
                 f'y2="{median:.1f}" stroke="white" stroke-width="2"/>'
             )
-        mean = float(scale([values.mean()], *y_range, bottom, top)[0])
+        mean = float(scale([stats["mean"]], *y_range, bottom, top)[0])
         parts.append(
             f'<line x1="{middle - half:.1f}" x2="{middle + half:.1f}" y1="{mean:.1f}" y2="{mean:.1f}" '
             f'stroke="{color}" stroke-width="2"/></g>'

@@ -18,7 +18,6 @@ Columns:
                                    unchanged for QUIET_MS); 0 when nothing is redrawn after mouse-up;
   drag took                        from the first move to mouse-up: 2 s when the page keeps up; longer when
                                    a busy page delays the mouse events themselves;
-  Plotly.react                     calls during the drag (all plots together) and the median time of one;
   long tasks                       total and share of the drag spent in long tasks.
 """
 
@@ -56,20 +55,16 @@ SLIDERS = [  # (tab title, slider label)
 OBSERVE = """
 (slider) => {
   const panel = slider.closest('[role="tabpanel"]');
-  const log = {inputs: [], plots: [], tables: [], long: [], react: []};
+  const log = {inputs: [], plots: [], tables: [], long: []};
   window.__drag = log;
   // At the window, capturing: the first to hear each input, whoever handles it below.
   window.addEventListener('input', (event) => {
     if (event.target === slider) log.inputs.push({t: performance.now(), v: slider.value});
   }, true);
-  for (const [index, plot] of panel.querySelectorAll('[data-testid="plotly"]').entries()) {
-    new MutationObserver(() => log.plots.push({t: performance.now(), i: index}))
-      .observe(plot, {subtree: true, childList: true, attributes: true, characterData: true});
-  }
-  // Server-drawn charts (SVG inside a gr.HTML block) count as plots: their content box, not the whole block,
-  // whose status tracker changes with every request.
+  // The charts (SVG inside a gr.HTML block, demos/charts.py): their content box, not the whole block, whose
+  // status tracker changes with every request.
   for (const [index, chart] of [...panel.querySelectorAll('svg[role="img"]')].map((svg) => svg.closest('.prose') || svg.parentElement).entries()) {
-    new MutationObserver(() => log.plots.push({t: performance.now(), i: 100 + index}))
+    new MutationObserver(() => log.plots.push({t: performance.now(), i: index}))
       .observe(chart, {subtree: true, childList: true, attributes: true, characterData: true});
   }
   // A gr.Dataframe draws its header as a <table> and its rows in divs of one virtual-table viewport; a gr.HTML
@@ -83,18 +78,6 @@ OBSERVE = """
     const text = () => (table.matches('.virtual-table-viewport') ? table : table.querySelector('table') || table).innerText;
     new MutationObserver(() => log.tables.push({t: performance.now(), i: index, text: text()}))
       .observe(table, {subtree: true, childList: true, characterData: true});
-  }
-  // Plotly is global once a plot has loaded; time its react calls (Gradio's Plot calls react on every update).
-  const plotly = window.Plotly;
-  if (plotly && !plotly.__timed) {
-    const react = plotly.react;
-    plotly.react = function (...args) {
-      const start = performance.now();
-      const result = react.apply(this, args);
-      window.__drag.react.push({t: start, d: performance.now() - start});
-      return result;
-    };
-    plotly.__timed = true;
   }
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) log.long.push({t: entry.startTime, d: entry.duration});
@@ -190,10 +173,8 @@ def summarize(log: dict, started: float, released: float) -> dict:
         "updates_per_s": states / duration_s,
         "final_ms": (max(after) - released) if after else 0.0,
         "drag_s": duration_s,
-        "react_calls": len(during(log["react"])),
         "long_ms": long_ms,
         "busy": long_ms / (released - started),
-        "react_ms": statistics.median([e["d"] for e in during(log["react"])] or [0.0]),
     }
 
 
@@ -240,8 +221,8 @@ def spread(values, fmt: str) -> str:
 def table(rows) -> str:
     lines = [
         "| tab | slider | inputs rendered during the drag | updates/s | mouse-up → final view | drag took | "
-        "Plotly.react calls during the drag, median time | long tasks during the drag |",
-        "|---|---|---|---|---|---|---|---|",
+        "long tasks during the drag |",
+        "|---|---|---|---|---|---|---|",
     ]
     for tab, label, results in rows:
         rendered = spread([r["rendered"] for r in results], "d")
@@ -252,9 +233,7 @@ def table(rows) -> str:
             f"| {tab} | {label.split(' (')[0]} | {rendered} of {inputs} | "
             f"{spread([r['updates_per_s'] for r in results], '.1f')} | "
             f"{spread([r['final_ms'] for r in results], '.0f')} ms | "
-            f"{spread([r['drag_s'] for r in results], '.1f')} s | "
-            f"{spread([r['react_calls'] for r in results], 'd')}, "
-            f"{statistics.median(r['react_ms'] for r in results):.0f} ms | {long_ms:.0f} ms ({busy:.0%}) |"
+            f"{spread([r['drag_s'] for r in results], '.1f')} s | {long_ms:.0f} ms ({busy:.0%}) |"
         )
     return "\n".join(lines)
 

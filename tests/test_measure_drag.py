@@ -20,21 +20,19 @@ def test_summary_counts_distinct_table_states_and_the_last_redraw_after_mouse_up
         ],
         "plots": [{"t": 420, "i": 0}, {"t": 2450, "i": 1}],
         "long": [{"t": 500, "d": 80}, {"t": 3000, "d": 90}],
-        "react": [{"t": 410, "d": 30}, {"t": 2400, "d": 50}],
     }
     row = md.summarize(log, started=100, released=2100)
     assert row["inputs"] == 2  # distinct values during the drag
     assert row["rendered"] == 2  # "a" and "b", capped at the inputs
     assert row["updates_per_s"] == pytest.approx(2 / 2.0)
     assert row["final_ms"] == pytest.approx(2450 - 2100)
-    assert row["react_calls"] == 1 and row["react_ms"] == 30
     assert row["long_ms"] == 80 and row["busy"] == pytest.approx(80 / 2000)
     text = md.table([("Gradient estimators", "μ", [row])])
-    assert "| Gradient estimators | μ | 2 of 2 | 1.0 | 350 ms | 2.0 s | 1, 30 ms | 80 ms (4%) |" in text
+    assert "| Gradient estimators | μ | 2 of 2 | 1.0 | 350 ms | 2.0 s | 80 ms (4%) |" in text
 
 
 def test_nothing_redrawn_after_mouse_up_means_zero():
-    log = {"inputs": [], "tables": [], "plots": [{"t": 50, "i": 0}], "long": [], "react": []}
+    log = {"inputs": [], "tables": [], "plots": [{"t": 50, "i": 0}], "long": []}
     assert md.summarize(log, started=100, released=2100)["final_ms"] == 0
 
 
@@ -57,7 +55,7 @@ def test_one_real_drag_is_measured(browser, app_url):
     row = md.drag(page, "Gradient estimators", "μ", profile=True)
     page.close()
     assert row["inputs"] >= 10  # the mouse moved the slider step by step
-    assert 1 <= row["rendered"] <= row["inputs"] and row["react_calls"] >= 1
+    assert 1 <= row["rendered"] <= row["inputs"] and row["final_ms"] > 0  # the final view was drawn after mouse-up
     assert row["profile"]["by_script"]  # the CPU profile has samples
 
 

@@ -386,26 +386,16 @@ def estimates_chart(result: EstimatorsResult, lang: str = DEFAULT_LANGUAGE) -> s
     """The R estimates per estimator as violins with their quartiles and mean, the true gradient dashed."""
     groups = []
     for name in ESTIMATORS:
-        values = result.estimates[name]
-        q1, median, q3 = (f"{v:.4g}" for v in np.percentile(values, [25, 50, 75]))
-        summary = t(
-            "estimators.summary",
-            lang,
-            name=estimator_name(name, lang),
-            mean=f"{values.mean():.4g}",
-            median=median,
-            q1=q1,
-            q3=q3,
+        stats = charts.violin_stats(result.estimates[name])
+        shown = {key: f"{stats[key]:.4g}" for key in ("mean", "median", "q1", "q3")}
+        summary = t("estimators.summary", lang, name=estimator_name(name, lang), **shown)
+        groups.append(
+            {"name": name, "values": result.estimates[name], "color": COLORS[name], "stats": stats, "summary": summary}
         )
-        groups.append({"name": name, "values": values, "color": COLORS[name], "summary": summary})
-    spans = [charts.violin_span(result.estimates[name]) for name in ESTIMATORS]
-    low = min([low for low, _ in spans] + [result.true_gradient])
-    high = max([high for _, high in spans] + [result.true_gradient])
-    pad = 0.05 * (high - low) or 1.0
     labels = charts.chart_labels(
         t("estimators.column.estimator", lang), t("estimators.axis_estimate", lang), None, lang
     )
-    svg = charts.violin_chart(groups, (low - pad, high + pad), labels, level=result.true_gradient)
+    svg = charts.violin_chart(groups, labels, level=result.true_gradient)
     legend = [(estimator_name(name, lang), COLORS[name], "area") for name in ESTIMATORS]
     return charts.chart_html(title(result, "estimates", lang), legend, svg, lang)
 
