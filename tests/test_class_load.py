@@ -296,5 +296,5 @@ def test_the_observer_shim_recognises_every_observer_measure_drag_installs():
 
     pattern = re.compile(re.search(r"if \(/(.+?)/\.test", cl.OBSERVER_SHIM).group(1).replace("\\\\", "\\"))
     chunks = re.split(r"new (?:Mutation|Performance)Observer\(", md.OBSERVE)[1:]
-    assert len(chunks) >= 4
+    assert len(chunks) >= 3  # the charts, the tables, the long tasks
     assert all(pattern.search(chunk.split("\n")[0] + chunk.split("\n")[1]) for chunk in chunks), chunks
