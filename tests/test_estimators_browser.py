@@ -99,6 +99,11 @@ def test_controls_sit_beside_or_above_the_plot_they_drive(browser, app_url, arti
             if (getComputedStyle(e).overflowX === 'auto' && e.getBoundingClientRect().right <= innerWidth) return true;
           return table.getBoundingClientRect().right <= box.getBoundingClientRect().right + 1; }"""
         assert panel.locator("#estimators-table table").evaluate(fits_or_scrolls)
+        # So does the homework panel's table of closed forms (a Markdown table).
+        panel.get_by_text("Homework questions (predict first, then reveal)").click()
+        numbers = panel.locator("#estimators-homework-numbers table").first
+        numbers.wait_for()
+        assert numbers.evaluate(fits_or_scrolls.replace("#estimators-table", "#estimators-homework-numbers"))
     page.close()
 
 
