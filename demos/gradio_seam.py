@@ -198,7 +198,7 @@ class BlockConfigsOnFirstRead(dict):
 
     def __init__(self, blocks_config, ids):
         super().__init__()
-        self.blocks_config, self.pending = blocks_config, set(ids)
+        self.blocks_config, self.order, self.pending = blocks_config, list(ids), set(ids)
 
     def __missing__(self, key):
         if key not in self.pending:
@@ -214,9 +214,8 @@ class BlockConfigsOnFirstRead(dict):
         dict.__setitem__(self, key, value)
 
     def items(self):
-        for key in list(self.pending):
-            self[key]
-        return dict.items(self)
+        """Every block's config, in the blocks' order as Gradio's own dict holds them (not in the order first read)."""
+        return [(key, self[key]) for key in self.order]
 
 
 GRADIO_SESSION_INIT = state_holder.SessionState.__init__  # Gradio's own, before any replacing
