@@ -18,6 +18,11 @@ def is_rtl(lang: str) -> bool:
     return lang in RTL_LANGUAGES
 
 
+def dir_attribute(lang: str) -> str:
+    """An HTML element's dir attribute for text in `lang` (none in English: English pages stay as they were)."""
+    return ' dir="rtl"' if is_rtl(lang) else ""
+
+
 def ltr(text: str, lang: str) -> str:
     """A value (number, formula, code) kept left to right inside text of `lang`."""
     return f"{LRI}{held_together(text)}{PDI}" if is_rtl(lang) else text

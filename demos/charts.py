@@ -63,8 +63,7 @@ def scale(values, low, high, start, end, log=False) -> np.ndarray:
     axis becomes NaN: it is not drawn)."""
     values = np.asarray(values, dtype=float)
     if log:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
+        values = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
         low, high = math.log10(low), math.log10(high)
     return start + (values - low) / (high - low) * (end - start)
 
@@ -300,6 +299,5 @@ def chart_html(title: str, legend: list[tuple], svg: str, lang: str = DEFAULT_LA
         f"{LEGEND_SYMBOLS[key[2] if len(key) > 2 else 'line']}</span> {key[0]}</span>"
         for key in legend
     )
-    direction = ' dir="rtl"' if bidi.is_rtl(lang) else ""
-    head = f'<div{direction} style="font-size:0.9em;margin:0 0 2px 0">'
+    head = f'<div{bidi.dir_attribute(lang)} style="font-size:0.9em;margin:0 0 2px 0">'
     return f'{head}<b style="margin-right:0.6em">{title}</b> {keys}</div>{svg}'

@@ -15,9 +15,9 @@ import re
 import numpy as np
 import pytest
 
+from demos import bidi, static_text
 from demos import divergences as div_tab
 from demos import estimators as est_tab
-from demos import static_text
 from models import divergences as dv
 from models.estimators import ESTIMATORS, run_experiment
 
@@ -173,7 +173,7 @@ def test_the_page_draws_a_divergences_step_as_the_server_does(page, lang):
             assert float(row[1]) == pytest.approx(float(f"{result.numerical[name].value:.6g}"), rel=2e-6, abs=2e-8)
         if not params["mixture"]:  # every number of the sentence is a closed form: the same characters
             assert js["paragraphs"]["divergences-table"] == div_tab.ratio_text(result, False, lang)
-            assert f"<p{div_tab._direction(lang)} " in server[3]
+            assert f"<p{bidi.dir_attribute(lang)} " in server[3]
     in_language(page, "en")
 
 

@@ -72,11 +72,6 @@ TABLE_NOTE = (
 )
 
 
-def _direction(lang: str) -> str:
-    """An HTML element's dir attribute for text in `lang` (none in English: the page's view stays as it was)."""
-    return ' dir="rtl"' if bidi.is_rtl(lang) else ""
-
-
 def _mixture_parameters(mu2, sigma2, mixture, mu3, sigma3, weight):
     """q as (means, sds, weights) over its components: one Gaussian, or (1−weight, weight) of two."""
     if mixture:
@@ -227,7 +222,7 @@ def table_html(result: dv.Comparison, mixture: bool, lang: str = DEFAULT_LANGUAG
     headers = [t(f"divergences.column.{key}", lang) for key in ("quantity", "closed_form", "numerical", "abs_error")]
     return (
         html_table(headers, rows)
-        + f'<p{_direction(lang)} style="font-size:0.9em;margin:4px 0">{ratio_text(result, mixture, lang)}</p>'
+        + f'<p{bidi.dir_attribute(lang)} style="font-size:0.9em;margin:4px 0">{ratio_text(result, mixture, lang)}</p>'
     )
 
 

@@ -11,6 +11,7 @@ Titles, axis and legend labels, table headers, the homework box and error senten
 the public endpoint has no request and answers in English. The numbers are the same in both.
 """
 
+import functools
 import math
 from pathlib import Path
 from typing import NamedTuple
@@ -209,8 +210,10 @@ def legend_name(name: str, exact: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> s
     return t("estimators.off_log_axis", lang, name=shown) if not np.any(exact) else shown
 
 
+@functools.cache
 def title_templates(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """The plots' titles with slots for their numbers (demos.bidi.fill); the page's drag steps fill the same."""
+    """The plots' titles with slots for their numbers (demos.bidi.fill); the page's drag steps fill the same. Made
+    once per language (read-only)."""
     return {
         "by_n": t("estimators.title_by_n", lang, mu=f"μ = {bidi.slot('mu')}", n=f"N = {bidi.slot('n')}"),
         "by_mu": t("estimators.title_by_mu", lang, n=f"N = {bidi.slot('n')}"),
@@ -343,9 +346,10 @@ def figure(traces, title, *, x_axis=None, y_axis=None, marked_x=None, shapes=(),
 EMPIRICAL_COLOR = "gray"  # the legend's key for the empirical markers (each marker has its estimator's colour)
 
 
+@functools.cache
 def chart_texts(plot: str, lang: str = DEFAULT_LANGUAGE) -> dict:
-    """A variance chart's axis labels (charts.chart_labels) and its legend's names, as the server and the page's drag
-    steps draw them."""
+    """A variance chart's axis labels (charts.chart_labels), as the server and the page's drag steps draw them; made
+    once per language (read-only)."""
     x_label = t("estimators.axis_n" if plot == "by_n" else "estimators.axis_mu", lang)
     return charts.chart_labels(x_label, t("estimators.axis_variance", lang), None, lang)
 
@@ -355,9 +359,10 @@ def variance_chart(result: EstimatorsResult, plot: str, lang: str = DEFAULT_LANG
     markers, the current N or μ dotted."""
     x_line, exact, x_markers, empirical, marked = variance_curves(result, plot)
     series = [{"name": name, "x": x_line, "y": exact[name], "color": COLORS[name]} for name in ESTIMATORS]
+    names = {name: estimator_name(name, lang) for name in ESTIMATORS}
     markers = (
         [
-            {"name": estimator_name(name, lang), "x": x, "y": y, "color": COLORS[name]}
+            {"name": names[name], "x": x, "y": y, "color": COLORS[name]}
             for name in ESTIMATORS
             for x, y in zip(x_markers.tolist(), empirical[name].tolist(), strict=True)
         ]
